@@ -1,0 +1,117 @@
+"""The single task runner: ``uv run nox`` runs every check CI runs.
+
+Every session builds its environment with uv from the one ``uv.lock`` and runs
+on the interpreter that runs nox (no other Python is installed or downloaded).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
+COVERAGE_DIR = ROOT / ".nox-coverage"
+
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "typing", "tests", "integration", "coverage", "standalone"]
+
+
+def _sync(session: nox.Session, *args: str) -> None:
+    """Install exactly what the lock file says into the session's environment."""
+    session.run_install(
+        "uv",
+        "sync",
+        "--frozen",
+        "--no-default-groups",
+        "--exact",
+        *args,
+        env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
+    )
+
+
+def _coverage_env(name: str) -> dict[str, str]:
+    COVERAGE_DIR.mkdir(exist_ok=True)
+    return {"COVERAGE_FILE": str(COVERAGE_DIR / f".coverage.{name}")}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    _sync(session, "--group", "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """mypy --strict over every package's src and tests, the integration tests and tools."""
+    _sync(session, "--all-packages", "--group", "typing", "--group", "coverage")
+    targets = [str(ROOT / "packages" / p / d) for p in PACKAGES for d in ("src", "tests")]
+    session.run("mypy", *targets, "tests-integration", "tools", "noxfile.py")
+
+
+@nox.session
+@nox.parametrize("package", PACKAGES)
+def tests(session: nox.Session, package: str) -> None:
+    """One package's own tests, in an environment holding only it and its declared deps."""
+    _sync(session, "--package", package, "--group", "test")
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        f"packages/{package}/tests",
+        *session.posargs,
+        env=_coverage_env(package),
+    )
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Tests that cross a package or process boundary, plus the repository tools' tests."""
+    _sync(session, "--all-packages", "--group", "coverage")
+    session.run(
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "tests-integration",
+        "tools/tests",
+        *session.posargs,
+        env=_coverage_env("integration"),
+    )
+
+
+@nox.session(requires=["tests", "integration"])
+def coverage(session: nox.Session) -> None:
+    """Combine the test sessions' data and enforce the three coverage gates."""
+    _sync(session, "--all-packages", "--group", "coverage")
+    env = {"COVERAGE_FILE": str(COVERAGE_DIR / ".coverage")}
+    session.run("coverage", "combine", "--keep", *sorted(map(str, COVERAGE_DIR.glob(".coverage.*"))), env=env)
+    session.run("python", "tools/coverage_gates.py", "--data", str(COVERAGE_DIR / ".coverage"), env=env)
+
+
+@nox.session
+def standalone(session: nox.Session) -> None:
+    """Build every wheel, install each alone in a fresh venv, import it and run its smoke check."""
+    _sync(session, "--group", "coverage")
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.run("uv", "build", "--all-packages", "--wheel", "--out-dir", str(dist), external=True)
+    for package in PACKAGES:
+        venv = Path(session.create_tmp()) / f"alone-{package}"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv), external=True)
+        python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
+        wheel = next(dist.glob(f"{package.replace('-', '_')}-*.whl"))
+        session.run(
+            "uv", "pip", "install", "--quiet", "--python", python,
+            "--find-links", str(dist), str(wheel), external=True,
+        )  # fmt: skip
+        session.run(python, str(ROOT / "packages" / package / "tests" / "smoke.py"), external=True)
