@@ -51,7 +51,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typing(session: nox.Session) -> None:
     """mypy --strict over every package's src and tests, the integration tests and tools."""
-    _sync(session, "--all-packages", "--group", "typing", "--group", "coverage")
+    _sync(session, "--all-packages", "--group", "typing", "--group", "coverage", "--group", "bench")
     targets = [str(ROOT / "packages" / p / d) for p in PACKAGES for d in ("src", "tests")]
     session.run("mypy", *targets, "tests-integration", "tools", "noxfile.py")
 
@@ -93,8 +93,16 @@ def coverage(session: nox.Session) -> None:
     """Combine the test sessions' data and enforce the three coverage gates."""
     _sync(session, "--all-packages", "--group", "coverage")
     env = {"COVERAGE_FILE": str(COVERAGE_DIR / ".coverage")}
-    session.run("coverage", "combine", "--keep", *sorted(map(str, COVERAGE_DIR.glob(".coverage.*"))), env=env)
-    session.run("python", "tools/coverage_gates.py", "--data", str(COVERAGE_DIR / ".coverage"), env=env)
+    session.run(
+        "coverage",
+        "combine",
+        "--keep",
+        *sorted(map(str, COVERAGE_DIR.glob(".coverage.*"))),
+        env=env,
+    )
+    session.run(
+        "python", "tools/coverage_gates.py", "--data", str(COVERAGE_DIR / ".coverage"), env=env
+    )
 
 
 @nox.session

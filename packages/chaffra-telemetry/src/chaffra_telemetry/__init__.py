@@ -1,12 +1,98 @@
-"""chaffra-telemetry: privacy-aware run telemetry for code-analysis tools."""
+"""chaffra-telemetry: privacy-aware run telemetry for code-analysis tools.
+
+Record what a run did into a :class:`TelemetryCollector`, take a
+:class:`TelemetrySnapshot`, and :func:`project` it for a
+:class:`TelemetryAudience` before anything leaves the process: every output
+accepts only the resulting :class:`ProjectedSnapshot`.
+"""
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
 from chaffra_telemetry._audience import TelemetryAudience
+from chaffra_telemetry._cache_metrics import ParseCacheMetrics, register_cache_metrics
+from chaffra_telemetry._catalog import Scope, classify
+from chaffra_telemetry._churn import (
+    ChurnResult,
+    ChurnState,
+    FindingFingerprint,
+    compute_churn,
+    hash_fingerprints,
+)
+from chaffra_telemetry._churn_state import STATE_FILE, load_state, project_lock, save_state
+from chaffra_telemetry._collector import TelemetryCollector
+from chaffra_telemetry._config import (
+    BackendConfig,
+    BackendKind,
+    TelemetryConfig,
+    TelemetryFileSection,
+    merge_config,
+    resolve_audience,
+    to_display,
+)
+from chaffra_telemetry._converter import make_converter
+from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, MetricKind, SpanData
+from chaffra_telemetry._module import (
+    BackendStatus,
+    RuleExplanation,
+    TelemetryFinding,
+    TelemetryModule,
+)
+from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
+from chaffra_telemetry._sampling import SamplingDecision, SamplingStrategy, should_sample
+from chaffra_telemetry._snapshot import (
+    ModuleSummary,
+    OperatorSummary,
+    TelemetrySnapshot,
+    UserSummary,
+)
 from chaffra_telemetry.errors import ConfigError
 
 __version__ = version("chaffra-telemetry")
 
-__all__ = ["ConfigError", "TelemetryAudience", "__version__"]
+__all__ = [
+    "STATE_FILE",
+    "BackendConfig",
+    "BackendKind",
+    "BackendStatus",
+    "ChurnResult",
+    "ChurnState",
+    "ConfigError",
+    "FindingFingerprint",
+    "MetricDataPoint",
+    "MetricDefinition",
+    "MetricKind",
+    "ModuleSummary",
+    "OperatorSummary",
+    "ParseCacheMetrics",
+    "ProjectedSnapshot",
+    "RuleExplanation",
+    "SamplingDecision",
+    "SamplingStrategy",
+    "Scope",
+    "SpanData",
+    "TelemetryAudience",
+    "TelemetryCollector",
+    "TelemetryConfig",
+    "TelemetryFileSection",
+    "TelemetryFinding",
+    "TelemetryModule",
+    "TelemetrySnapshot",
+    "UserSummary",
+    "__version__",
+    "classify",
+    "compute_churn",
+    "hash_fingerprints",
+    "load_state",
+    "make_converter",
+    "merge_config",
+    "project",
+    "project_lock",
+    "register_cache_metrics",
+    "require_projected",
+    "resolve_audience",
+    "save_state",
+    "should_sample",
+    "to_display",
+]

@@ -1,19 +1,23 @@
 """The package-local cattrs converter: every JSON shape of chaffra-telemetry goes through it.
 
 Never the global converter: other libraries in the same process register their
-own hooks there. Callers obtain one with :func:`make_converter` (cheap) or share
-the module-level :data:`CONVERTER`.
+own hooks there. :func:`make_converter` builds one; :data:`CONVERTER` is shared.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, get_args
 
 import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from cattrs.preconf.json import make_converter as make_json_converter
 
+from chaffra_telemetry._churn import register_churn_hooks
+from chaffra_telemetry._config import register_config_hooks
+from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, SpanData
 from chaffra_telemetry.errors import TelemetrySerializationError
 
 __all__ = ["CONVERTER", "dumps", "make_converter", "register_hooks", "sanitize_floats"]
@@ -22,10 +26,26 @@ __all__ = ["CONVERTER", "dumps", "make_converter", "register_hooks", "sanitize_f
 def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """Register chaffra-telemetry's hooks on ``converter`` and return it.
 
-    Non-finite floats unstructure to ``None`` so JSON output never carries
-    ``NaN`` or ``Infinity`` (neither is valid JSON).
+    - non-finite floats unstructure to ``None`` (JSON has no NaN or Infinity);
+    - maps unstructure with sorted keys, so output is deterministic;
+    - provenance is never serialized and never read from JSON;
+    - configuration and churn state use their documented file shapes.
     """
-    converter.register_unstructure_hook(float, _finite_or_none)
+    converter.register_unstructure_hook(float, _float_or_none)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_unstructure_hook_factory(_is_mapping, _sorted_mapping_factory(converter))
+    for cls in (MetricDefinition, MetricDataPoint, SpanData):
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, provenance=override(omit=True))
+        )
+        converter.register_structure_hook(
+            cls,
+            make_dict_structure_fn(
+                cls, converter, _cattrs_forbid_extra_keys=True, provenance=override(omit=True)
+            ),
+        )
+    register_config_hooks(converter)
+    register_churn_hooks(converter)
     return converter
 
 
@@ -34,14 +54,48 @@ def make_converter() -> cattrs.Converter:
     return register_hooks(make_json_converter(forbid_extra_keys=True))
 
 
-def _finite_or_none(value: float) -> float | None:
+def _float_or_none(value: float) -> float | None:
+    value = float(value)
     return value if math.isfinite(value) else None
+
+
+def _structure_float(value: object, _: object) -> float:
+    """Numbers as floats; ``null`` (how non-finite values are written) as NaN; never a bool."""
+    if value is None:
+        return math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"expected a number, got {value!r}")
+    return float(value)
+
+
+def _is_mapping(type_: Any) -> bool:
+    origin = getattr(type_, "__origin__", None)
+    return origin in (Mapping, dict)
+
+
+def _sorted_mapping_factory(
+    converter: cattrs.Converter,
+) -> Callable[[Any], Callable[[Mapping[Any, Any]], dict[Any, Any]]]:
+    def factory(type_: Any) -> Callable[[Mapping[Any, Any]], dict[Any, Any]]:
+        args = get_args(type_)
+        value_hook = converter.get_unstructure_hook(args[1]) if len(args) == 2 else _identity
+
+        def unstructure(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
+            return {k: value_hook(mapping[k]) for k in sorted(mapping)}
+
+        return unstructure
+
+    return factory
+
+
+def _identity(value: Any) -> Any:
+    return value
 
 
 def sanitize_floats(value: Any) -> Any:
     """Replace non-finite floats anywhere in a JSON-like tree with ``None``."""
     if isinstance(value, float):
-        return _finite_or_none(value)
+        return _float_or_none(value)
     if isinstance(value, dict):
         return {k: sanitize_floats(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -50,7 +104,7 @@ def sanitize_floats(value: Any) -> Any:
 
 
 def dumps(document: Any, *, indent: int | None = None) -> str:
-    """Serialize an unstructured document as strict JSON with sorted map keys.
+    """Serialize an unstructured document as strict JSON.
 
     Raises:
         TelemetrySerializationError: if the document holds something JSON cannot encode.

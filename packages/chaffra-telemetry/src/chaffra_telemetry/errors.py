@@ -25,6 +25,7 @@ __all__ = [
     "TelemetryError",
     "TelemetryIOError",
     "TelemetrySerializationError",
+    "UnknownRule",
 ]
 
 AUDIENCE_VALUES = ("on", "off", "user-only", "operator-only")
@@ -137,6 +138,14 @@ class ChurnLockTimeout(TelemetryError):
     def __init__(self, path: Path, timeout_s: float) -> None:
         self.path = path
         super().__init__(f"timed out after {timeout_s:g} s waiting for churn lock {path}")
+
+
+class UnknownRule(TelemetryError, LookupError):
+    """A module was asked to explain a rule it does not have."""
+
+    def __init__(self, rule_id: str, known: Iterable[str]) -> None:
+        self.rule_id = rule_id
+        super().__init__(f"unknown rule: {rule_id!r} ({describe_allowed(known)})")
 
 
 def describe_allowed(values: Iterable[str]) -> str:

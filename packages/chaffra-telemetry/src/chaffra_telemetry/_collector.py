@@ -1,0 +1,441 @@
+"""``TelemetryCollector``: the thread-safe, I/O-free recorder every producer shares."""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from chaffra_telemetry import _catalog as names
+from chaffra_telemetry._audience import TelemetryAudience
+from chaffra_telemetry._catalog import CORE_DEFINITIONS, Scope, classify, module_summary_name
+from chaffra_telemetry._churn import ChurnResult, FindingFingerprint
+from chaffra_telemetry._config import TelemetryConfig
+from chaffra_telemetry._metrics import (
+    MetricDataPoint,
+    MetricDefinition,
+    Provenance,
+    SpanData,
+)
+from chaffra_telemetry._projection import admits, span_scope
+from chaffra_telemetry._snapshot import (
+    ModuleSummary,
+    OperatorSummary,
+    TelemetrySnapshot,
+    UserSummary,
+)
+from chaffra_telemetry.errors import MetricAlreadyRegistered
+
+__all__ = ["DEFAULT_MAX_ITEMS", "TelemetryCollector"]
+
+DEFAULT_MAX_ITEMS = 100_000
+MAX_NAME_LENGTH = 200
+MAX_LABELS = 32
+MAX_LABEL_LENGTH = 200
+_NAME_PATTERN = re.compile(r"[a-z0-9_.-]+")
+
+
+def wall_clock_ms() -> int:
+    """Unix epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+def _valid_untrusted_name(name: str) -> bool:
+    return len(name) <= MAX_NAME_LENGTH and _NAME_PATTERN.fullmatch(name) is not None
+
+
+def _finite_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _valid_untrusted_labels(labels: Mapping[Any, object]) -> bool:
+    return len(labels) <= MAX_LABELS and all(
+        isinstance(k, str)
+        and isinstance(v, str)
+        and len(k) <= MAX_LABEL_LENGTH
+        and len(v) <= MAX_LABEL_LENGTH
+        for k, v in labels.items()
+    )
+
+
+class TelemetryCollector:
+    """Records what a run did; one lock, held only for in-memory work.
+
+    Every method is safe to call from several threads and from async code: none
+    performs I/O or calls user code while holding the lock. Recordings that the
+    configured audience could never emit are not kept at all (data
+    minimization, behind the projection that every output applies anyway).
+    Stored points and spans are bounded by ``max_items``; the oldest are
+    evicted first and counted as ``chaffra.telemetry.dropped_items``.
+    """
+
+    def __init__(
+        self,
+        config: TelemetryConfig | None = None,
+        *,
+        max_items: int = DEFAULT_MAX_ITEMS,
+        clock_ms: Callable[[], int] = wall_clock_ms,
+        monotonic_s: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_items < 1:
+            raise ValueError(f"max_items must be at least 1, got {max_items}")
+        self._config = config if config is not None else TelemetryConfig()
+        self._audience = self._config.audience
+        self._max_items = max_items
+        self._clock_ms = clock_ms
+        self._monotonic_s = monotonic_s
+        self._lock = threading.Lock()
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self._definitions: dict[str, MetricDefinition] = {}
+        self._points: deque[MetricDataPoint] = deque(maxlen=self._max_items)
+        self._spans: deque[SpanData] = deque(maxlen=self._max_items)
+        self._call_durations: dict[str, int] = {}
+        self._error_counts: dict[str, int] = {}
+        self._finding_counts: dict[str, int] = {}
+        self._by_severity: dict[str, int] = {}
+        self._files_total = 0
+        self._dropped = 0
+        self._rejected = 0
+        self._fingerprints: frozenset[FindingFingerprint] = frozenset()
+        self._started = self._monotonic_s()
+
+    @classmethod
+    def with_defaults(cls) -> TelemetryCollector:
+        """A collector with the default configuration (``user-only``)."""
+        return cls(TelemetryConfig())
+
+    @property
+    def config(self) -> TelemetryConfig:
+        """The configuration this collector was made for."""
+        return self._config
+
+    # -- definitions ---------------------------------------------------------
+
+    def register_metrics(self, module_id: str, definitions: Iterable[MetricDefinition]) -> None:
+        """Register trusted definitions; identical re-registration is a no-op.
+
+        Raises:
+            MetricAlreadyRegistered: if a trusted definition of the same name differs.
+        """
+        trusted = [attrs.evolve(d, provenance=Provenance.TRUSTED) for d in definitions]
+        with self._lock:
+            for definition in trusted:
+                existing = self._definitions.get(definition.name)
+                if (
+                    existing is not None
+                    and existing.provenance is Provenance.TRUSTED
+                    and existing != definition
+                ):
+                    raise MetricAlreadyRegistered(definition.name)
+            for definition in trusted:
+                self._definitions[definition.name] = definition
+
+    def register_untrusted_metrics(
+        self, module_id: str, definitions: Iterable[MetricDefinition]
+    ) -> int:
+        """Register definitions from an out-of-process module; returns how many were kept.
+
+        An untrusted definition never replaces a trusted one of the same name,
+        and malformed names are rejected (counted as rejected items).
+        """
+        candidates = [attrs.evolve(d, provenance=Provenance.UNTRUSTED) for d in definitions]
+        valid = [d for d in candidates if _valid_untrusted_name(d.name)]
+        if self._audience is not TelemetryAudience.ON:
+            valid = []
+        with self._lock:
+            self._rejected += len(candidates) - len(valid)
+            kept = 0
+            for definition in valid:
+                existing = self._definitions.get(definition.name)
+                if existing is None or existing.provenance is Provenance.UNTRUSTED:
+                    self._definitions[definition.name] = definition
+                    kept += 1
+            return kept
+
+    def register_core_metrics(self) -> None:
+        """Register the core catalog under module id ``core``."""
+        self.register_metrics("core", CORE_DEFINITIONS)
+
+    # -- points and spans ----------------------------------------------------
+
+    def _append_points(self, points: Iterable[MetricDataPoint]) -> None:
+        audience = self._audience
+        kept = [p for p in points if admits(audience, classify(p.name, p.provenance))]
+        if not kept:
+            return
+        with self._lock:
+            overflow = len(self._points) + len(kept) - self._max_items
+            if overflow > 0:
+                self._dropped += overflow
+            self._points.extend(kept)
+
+    def record(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
+        """Record one trusted data point stamped with the current time."""
+        point = MetricDataPoint(
+            name=name, value=float(value), labels=labels or {}, timestamp_ms=self._clock_ms()
+        )
+        self._append_points((point,))
+
+    def record_data_point(self, point: MetricDataPoint) -> None:
+        """Append one trusted point."""
+        self._append_points((point,))
+
+    def record_data_points(self, points: Iterable[MetricDataPoint]) -> None:
+        """Append trusted points, order preserved."""
+        self._append_points(points)
+
+    def record_untrusted_data_points(self, points: Iterable[MetricDataPoint]) -> int:
+        """Append points from an out-of-process module; returns how many were accepted.
+
+        Non-finite values, malformed or oversized names and labels are rejected
+        and counted, never coerced.
+        """
+        given = list(points)
+        valid = [
+            attrs.evolve(p, provenance=Provenance.UNTRUSTED)
+            for p in given
+            if _finite_number(p.value)
+            and _valid_untrusted_name(p.name)
+            and _valid_untrusted_labels(p.labels)
+        ]
+        with self._lock:
+            self._rejected += len(given) - len(valid)
+        self._append_points(valid)
+        return len(valid)
+
+    def _append_spans(self, spans: Iterable[SpanData]) -> None:
+        audience = self._audience
+        kept = [s for s in spans if admits(audience, span_scope(s))]
+        if not kept:
+            return
+        with self._lock:
+            overflow = len(self._spans) + len(kept) - self._max_items
+            if overflow > 0:
+                self._dropped += overflow
+            self._spans.extend(kept)
+
+    def record_span(self, span: SpanData) -> None:
+        """Append one trusted span."""
+        self._append_spans((span,))
+
+    def record_spans(self, spans: Iterable[SpanData]) -> None:
+        """Append trusted spans."""
+        self._append_spans(spans)
+
+    def record_untrusted_spans(self, spans: Iterable[SpanData]) -> int:
+        """Append spans from an out-of-process module; returns how many were accepted."""
+        given = list(spans)
+        valid = [
+            attrs.evolve(s, provenance=Provenance.UNTRUSTED)
+            for s in given
+            if _valid_untrusted_name(s.name) and _valid_untrusted_labels(s.attributes)
+        ]
+        with self._lock:
+            self._rejected += len(given) - len(valid)
+        self._append_spans(valid)
+        return len(valid)
+
+    # -- run bookkeeping -----------------------------------------------------
+
+    def record_module_call(self, module_id: str, duration_ms: int, had_error: bool) -> None:
+        """Account one module call: durations accumulate per module, errors are counted."""
+        duration = max(0, int(duration_ms))
+        now = self._clock_ms()
+        labels = {"module": module_id}
+        with self._lock:
+            self._call_durations[module_id] = self._call_durations.get(module_id, 0) + duration
+            errors = self._error_counts.get(module_id, 0) + (1 if had_error else 0)
+            if had_error:
+                self._error_counts[module_id] = errors
+        points = [
+            MetricDataPoint(
+                name=names.MODULE_CALL_DURATION_MS,
+                value=float(duration),
+                labels=labels,
+                timestamp_ms=now,
+            )
+        ]
+        if had_error:
+            points.append(
+                MetricDataPoint(
+                    name=names.MODULE_ERROR_TOTAL,
+                    value=float(errors),
+                    labels=labels,
+                    timestamp_ms=now,
+                )
+            )
+        self._append_points(points)
+
+    def record_module_findings(
+        self, module_id: str, count: int, severity_counts: Mapping[str, int]
+    ) -> None:
+        """Account one batch of a module's findings; counts accumulate per module."""
+        now = self._clock_ms()
+        points = [
+            MetricDataPoint(
+                name=names.ANALYSIS_FINDINGS_TOTAL,
+                value=float(count),
+                labels={"module": module_id},
+                timestamp_ms=now,
+            )
+        ]
+        points.extend(
+            MetricDataPoint(
+                name=names.ANALYSIS_FINDINGS_BY_SEVERITY,
+                value=float(n),
+                labels={"module": module_id, "severity": severity},
+                timestamp_ms=now,
+            )
+            for severity, n in severity_counts.items()
+        )
+        with self._lock:
+            self._finding_counts[module_id] = self._finding_counts.get(module_id, 0) + count
+            for severity, n in severity_counts.items():
+                self._by_severity[severity] = self._by_severity.get(severity, 0) + n
+        self._append_points(points)
+
+    def set_files_total(self, files_total: int) -> None:
+        """Overwrite the number of analysed files."""
+        with self._lock:
+            self._files_total = files_total
+
+    def record_module_summary_metric(self, module_id: str, key: str, value: float) -> None:
+        """Record ``chaffra.module.<module_id>.<key>`` (user-facing) for the module."""
+        self.record(module_summary_name(module_id, key), value, {"module": module_id})
+
+    def record_module_load_error(self, module_id: str, error_type: str) -> None:
+        """One module failed to load."""
+        self.record(
+            names.MODULE_LOAD_ERROR_TOTAL, 1.0, {"module": module_id, "error_type": error_type}
+        )
+
+    def record_config_parse_error(self) -> None:
+        """One configuration file failed to parse."""
+        self.record(names.CONFIG_PARSE_ERROR_TOTAL, 1.0)
+
+    def record_plugin_connect_error(self, module_id: str) -> None:
+        """One out-of-process module could not be reached."""
+        self.record(names.PLUGIN_CONNECT_ERROR_TOTAL, 1.0, {"module": module_id})
+
+    def record_module_startup(self, module_id: str, duration_ms: int) -> None:
+        """How long one module took to initialise."""
+        self.record(names.MODULE_STARTUP_DURATION_MS, float(duration_ms), {"module": module_id})
+
+    def record_startup_total(self, duration_ms: int) -> None:
+        """How long it took until every module was ready."""
+        self.record(names.STARTUP_TOTAL_DURATION_MS, float(duration_ms))
+
+    def record_finding_churn(self, result: ChurnResult) -> None:
+        """The four ``chaffra.findings.*`` points, one shared timestamp."""
+        now = self._clock_ms()
+        self._append_points(
+            MetricDataPoint(name=name, value=float(value), timestamp_ms=now)
+            for name, value in (
+                (names.FINDINGS_NEW, result.new),
+                (names.FINDINGS_RESOLVED, result.resolved),
+                (names.FINDINGS_UNCHANGED, result.unchanged),
+                (names.FINDINGS_CHURN_RATE, result.churn_rate),
+            )
+        )
+
+    def finish_analysis(self) -> None:
+        """Record the run's totals as points: analysis duration and files analysed."""
+        now = self._clock_ms()
+        with self._lock:
+            duration = self._elapsed_ms()
+            files_total = self._files_total
+        self._append_points(
+            (
+                MetricDataPoint(
+                    name=names.ANALYSIS_DURATION_MS, value=float(duration), timestamp_ms=now
+                ),
+                MetricDataPoint(
+                    name=names.ANALYSIS_FILES_TOTAL, value=float(files_total), timestamp_ms=now
+                ),
+            )
+        )
+
+    def set_finding_fingerprints(self, fingerprints: Iterable[FindingFingerprint]) -> None:
+        """Replace the run's finding fingerprints."""
+        frozen = frozenset(fingerprints)
+        with self._lock:
+            self._fingerprints = frozen
+
+    def finding_fingerprints(self) -> frozenset[FindingFingerprint]:
+        """The run's finding fingerprints."""
+        with self._lock:
+            return self._fingerprints
+
+    def reset(self) -> None:
+        """Forget everything and restart the analysis clock."""
+        with self._lock:
+            self._reset_state()
+
+    # -- snapshot ------------------------------------------------------------
+
+    def _elapsed_ms(self) -> int:
+        return max(0, int((self._monotonic_s() - self._started) * 1000))
+
+    def snapshot(self) -> TelemetrySnapshot:
+        """A consistent, immutable copy of everything recorded so far."""
+        now = self._clock_ms()
+        with self._lock:
+            definitions = dict(self._definitions)
+            points = tuple(self._points)
+            spans = tuple(self._spans)
+            call_durations = dict(self._call_durations)
+            error_counts = dict(self._error_counts)
+            finding_counts = dict(self._finding_counts)
+            by_severity = dict(self._by_severity)
+            files_total = self._files_total
+            elapsed = self._elapsed_ms()
+            dropped, rejected = self._dropped, self._rejected
+        bookkeeping = [
+            MetricDataPoint(name=name, value=float(count), timestamp_ms=now)
+            for name, count in (
+                (names.TELEMETRY_DROPPED_ITEMS, dropped),
+                (names.TELEMETRY_REJECTED_ITEMS, rejected),
+            )
+            if count and self._audience.operator_enabled
+        ]
+        return TelemetrySnapshot(
+            timestamp_ms=now,
+            definitions=definitions,
+            data_points=points + tuple(bookkeeping),
+            spans=spans,
+            user_summary=UserSummary(
+                analysis_duration_ms=elapsed,
+                files_total=files_total,
+                findings_by_severity=by_severity,
+                findings_by_module=finding_counts,
+                module_summaries={
+                    module: ModuleSummary(
+                        duration_ms=duration,
+                        finding_count=finding_counts.get(module, 0),
+                        metrics=_module_metrics(module, points),
+                    )
+                    for module, duration in call_durations.items()
+                },
+            ),
+            operator_summary=OperatorSummary(
+                module_call_durations=call_durations, module_error_counts=error_counts
+            ),
+        )
+
+
+def _module_metrics(module_id: str, points: Iterable[MetricDataPoint]) -> dict[str, float]:
+    """``chaffra.module.<id>.<key>`` values from trusted points; later points win."""
+    prefix = module_summary_name(module_id, "")
+    return {
+        p.name[len(prefix) :]: p.value
+        for p in points
+        if p.name.startswith(prefix) and classify(p.name, p.provenance) is Scope.USER
+    }
