@@ -27,12 +27,12 @@ class TelemetryAudience(StrEnum):
     @property
     def user_enabled(self) -> bool:
         """True when user-scoped data may be emitted."""
-        return self in (TelemetryAudience.ON, TelemetryAudience.USER_ONLY)
+        return self in _USER_AUDIENCES
 
     @property
     def operator_enabled(self) -> bool:
         """True when operator-scoped data may be emitted."""
-        return self in (TelemetryAudience.ON, TelemetryAudience.OPERATOR_ONLY)
+        return self in _OPERATOR_AUDIENCES
 
     @classmethod
     def from_scopes(cls, *, user: bool, operator: bool) -> TelemetryAudience:
@@ -70,3 +70,7 @@ class TelemetryAudience(StrEnum):
             return cls(_ALIASES.get(lowered, lowered))
         except ValueError:
             raise InvalidAudience(value, key=key) from None
+
+
+_USER_AUDIENCES = frozenset({TelemetryAudience.ON, TelemetryAudience.USER_ONLY})
+_OPERATOR_AUDIENCES = frozenset({TelemetryAudience.ON, TelemetryAudience.OPERATOR_ONLY})

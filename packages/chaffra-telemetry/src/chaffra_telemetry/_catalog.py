@@ -155,13 +155,17 @@ def classify(name: str, provenance: Provenance) -> Scope:
     Untrusted items are unclassified whatever their name, so a plugin cannot
     make its data cross ``user-only`` by borrowing a trusted name.
     """
-    if provenance is not Provenance.TRUSTED:
-        return Scope.UNCLASSIFIED
+    if provenance is not _TRUSTED:
+        return _UNCLASSIFIED
     if name in OPERATOR:
-        return Scope.OPERATOR
-    if is_known_user(name):
-        return Scope.USER
-    return Scope.UNCLASSIFIED
+        return _OPERATOR
+    if name in KNOWN_USER or is_module_summary_name(name):
+        return _USER
+    return _UNCLASSIFIED
+
+
+_TRUSTED = Provenance.TRUSTED
+_USER, _OPERATOR, _UNCLASSIFIED = Scope.USER, Scope.OPERATOR, Scope.UNCLASSIFIED
 
 
 def _define(name: str, kind: MetricKind, unit: str, description: str) -> MetricDefinition:

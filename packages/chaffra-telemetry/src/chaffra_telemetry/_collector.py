@@ -8,6 +8,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -35,6 +36,15 @@ from chaffra_telemetry.errors import MetricAlreadyRegistered
 __all__ = ["DEFAULT_MAX_ITEMS", "TelemetryCollector"]
 
 DEFAULT_MAX_ITEMS = 100_000
+_ADMISSION_CACHE_SIZE = 4096
+_TRUSTED = Provenance.TRUSTED
+_EMPTY_LABELS: Mapping[str, str] = MappingProxyType({})
+_MODULE_PREFIX = module_summary_name("", "")[:-1]  # "chaffra.module."
+
+# A recorded point is kept as a plain tuple (name, value, labels, timestamp_ms,
+# provenance) and becomes a MetricDataPoint only in snapshot(): recording is on
+# every producer's hot path, snapshots are rare.
+_Record = tuple[str, float, Mapping[str, str], int, Provenance]
 MAX_NAME_LENGTH = 200
 MAX_LABELS = 32
 MAX_LABEL_LENGTH = 200
@@ -91,11 +101,12 @@ class TelemetryCollector:
         self._clock_ms = clock_ms
         self._monotonic_s = monotonic_s
         self._lock = threading.Lock()
+        self._admitted: dict[str, bool] = {}
         self._reset_state()
 
     def _reset_state(self) -> None:
         self._definitions: dict[str, MetricDefinition] = {}
-        self._points: deque[MetricDataPoint] = deque(maxlen=self._max_items)
+        self._points: deque[_Record] = deque(maxlen=self._max_items)
         self._spans: deque[SpanData] = deque(maxlen=self._max_items)
         self._call_durations: dict[str, int] = {}
         self._error_counts: dict[str, int] = {}
@@ -166,9 +177,19 @@ class TelemetryCollector:
 
     # -- points and spans ----------------------------------------------------
 
-    def _append_points(self, points: Iterable[MetricDataPoint]) -> None:
-        audience = self._audience
-        kept = [p for p in points if admits(audience, classify(p.name, p.provenance))]
+    def _admits_name(self, name: str, provenance: Provenance) -> bool:
+        """Whether the audience could ever emit this item (cached per trusted name)."""
+        if provenance is not _TRUSTED:
+            return self._audience is TelemetryAudience.ON
+        admitted = self._admitted.get(name)
+        if admitted is None:
+            admitted = admits(self._audience, classify(name, provenance))
+            if len(self._admitted) < _ADMISSION_CACHE_SIZE:
+                self._admitted[name] = admitted
+        return admitted
+
+    def _append_records(self, records: Iterable[_Record]) -> None:
+        kept = [r for r in records if self._admits_name(r[0], r[4])]
         if not kept:
             return
         with self._lock:
@@ -179,18 +200,27 @@ class TelemetryCollector:
 
     def record(self, name: str, value: float, labels: Mapping[str, str] | None = None) -> None:
         """Record one trusted data point stamped with the current time."""
-        point = MetricDataPoint(
-            name=name, value=float(value), labels=labels or {}, timestamp_ms=self._clock_ms()
+        if not self._admits_name(name, _TRUSTED):
+            return
+        record = (
+            name,
+            float(value),
+            MappingProxyType(dict(labels)) if labels else _EMPTY_LABELS,
+            self._clock_ms(),
+            _TRUSTED,
         )
-        self._append_points((point,))
+        with self._lock:
+            if len(self._points) == self._max_items:
+                self._dropped += 1
+            self._points.append(record)
 
     def record_data_point(self, point: MetricDataPoint) -> None:
         """Append one trusted point."""
-        self._append_points((point,))
+        self._append_records((_as_record(point),))
 
     def record_data_points(self, points: Iterable[MetricDataPoint]) -> None:
         """Append trusted points, order preserved."""
-        self._append_points(points)
+        self._append_records(_as_record(p) for p in points)
 
     def record_untrusted_data_points(self, points: Iterable[MetricDataPoint]) -> int:
         """Append points from an out-of-process module; returns how many were accepted.
@@ -208,7 +238,7 @@ class TelemetryCollector:
         ]
         with self._lock:
             self._rejected += len(given) - len(valid)
-        self._append_points(valid)
+        self._append_records(_as_record(p) for p in valid)
         return len(valid)
 
     def _append_spans(self, spans: Iterable[SpanData]) -> None:
@@ -249,50 +279,38 @@ class TelemetryCollector:
         """Account one module call: durations accumulate per module, errors are counted."""
         duration = max(0, int(duration_ms))
         now = self._clock_ms()
-        labels = {"module": module_id}
+        labels = MappingProxyType({"module": module_id})
         with self._lock:
             self._call_durations[module_id] = self._call_durations.get(module_id, 0) + duration
             errors = self._error_counts.get(module_id, 0) + (1 if had_error else 0)
             if had_error:
                 self._error_counts[module_id] = errors
-        points = [
-            MetricDataPoint(
-                name=names.MODULE_CALL_DURATION_MS,
-                value=float(duration),
-                labels=labels,
-                timestamp_ms=now,
-            )
-        ]
+        records = [(names.MODULE_CALL_DURATION_MS, float(duration), labels, now, _TRUSTED)]
         if had_error:
-            points.append(
-                MetricDataPoint(
-                    name=names.MODULE_ERROR_TOTAL,
-                    value=float(errors),
-                    labels=labels,
-                    timestamp_ms=now,
-                )
-            )
-        self._append_points(points)
+            records.append((names.MODULE_ERROR_TOTAL, float(errors), labels, now, _TRUSTED))
+        self._append_records(records)
 
     def record_module_findings(
         self, module_id: str, count: int, severity_counts: Mapping[str, int]
     ) -> None:
         """Account one batch of a module's findings; counts accumulate per module."""
         now = self._clock_ms()
-        points = [
-            MetricDataPoint(
-                name=names.ANALYSIS_FINDINGS_TOTAL,
-                value=float(count),
-                labels={"module": module_id},
-                timestamp_ms=now,
+        records: list[_Record] = [
+            (
+                names.ANALYSIS_FINDINGS_TOTAL,
+                float(count),
+                MappingProxyType({"module": module_id}),
+                now,
+                _TRUSTED,
             )
         ]
-        points.extend(
-            MetricDataPoint(
-                name=names.ANALYSIS_FINDINGS_BY_SEVERITY,
-                value=float(n),
-                labels={"module": module_id, "severity": severity},
-                timestamp_ms=now,
+        records.extend(
+            (
+                names.ANALYSIS_FINDINGS_BY_SEVERITY,
+                float(n),
+                MappingProxyType({"module": module_id, "severity": severity}),
+                now,
+                _TRUSTED,
             )
             for severity, n in severity_counts.items()
         )
@@ -300,7 +318,7 @@ class TelemetryCollector:
             self._finding_counts[module_id] = self._finding_counts.get(module_id, 0) + count
             for severity, n in severity_counts.items():
                 self._by_severity[severity] = self._by_severity.get(severity, 0) + n
-        self._append_points(points)
+        self._append_records(records)
 
     def set_files_total(self, files_total: int) -> None:
         """Overwrite the number of analysed files."""
@@ -336,8 +354,8 @@ class TelemetryCollector:
     def record_finding_churn(self, result: ChurnResult) -> None:
         """The four ``chaffra.findings.*`` points, one shared timestamp."""
         now = self._clock_ms()
-        self._append_points(
-            MetricDataPoint(name=name, value=float(value), timestamp_ms=now)
+        self._append_records(
+            (name, float(value), _EMPTY_LABELS, now, _TRUSTED)
             for name, value in (
                 (names.FINDINGS_NEW, result.new),
                 (names.FINDINGS_RESOLVED, result.resolved),
@@ -352,14 +370,10 @@ class TelemetryCollector:
         with self._lock:
             duration = self._elapsed_ms()
             files_total = self._files_total
-        self._append_points(
+        self._append_records(
             (
-                MetricDataPoint(
-                    name=names.ANALYSIS_DURATION_MS, value=float(duration), timestamp_ms=now
-                ),
-                MetricDataPoint(
-                    name=names.ANALYSIS_FILES_TOTAL, value=float(files_total), timestamp_ms=now
-                ),
+                (names.ANALYSIS_DURATION_MS, float(duration), _EMPTY_LABELS, now, _TRUSTED),
+                (names.ANALYSIS_FILES_TOTAL, float(files_total), _EMPTY_LABELS, now, _TRUSTED),
             )
         )
 
@@ -389,7 +403,7 @@ class TelemetryCollector:
         now = self._clock_ms()
         with self._lock:
             definitions = dict(self._definitions)
-            points = tuple(self._points)
+            records = tuple(self._points)
             spans = tuple(self._spans)
             call_durations = dict(self._call_durations)
             error_counts = dict(self._error_counts)
@@ -398,6 +412,11 @@ class TelemetryCollector:
             files_total = self._files_total
             elapsed = self._elapsed_ms()
             dropped, rejected = self._dropped, self._rejected
+        points = tuple(
+            MetricDataPoint(name=n, value=v, labels=labels, timestamp_ms=t, provenance=p)
+            for n, v, labels, t, p in records
+        )
+        metrics = _module_metrics(call_durations, records)
         bookkeeping = [
             MetricDataPoint(name=name, value=float(count), timestamp_ms=now)
             for name, count in (
@@ -420,7 +439,7 @@ class TelemetryCollector:
                     module: ModuleSummary(
                         duration_ms=duration,
                         finding_count=finding_counts.get(module, 0),
-                        metrics=_module_metrics(module, points),
+                        metrics=metrics.get(module, {}),
                     )
                     for module, duration in call_durations.items()
                 },
@@ -431,11 +450,23 @@ class TelemetryCollector:
         )
 
 
-def _module_metrics(module_id: str, points: Iterable[MetricDataPoint]) -> dict[str, float]:
-    """``chaffra.module.<id>.<key>`` values from trusted points; later points win."""
-    prefix = module_summary_name(module_id, "")
-    return {
-        p.name[len(prefix) :]: p.value
-        for p in points
-        if p.name.startswith(prefix) and classify(p.name, p.provenance) is Scope.USER
-    }
+def _as_record(point: MetricDataPoint) -> _Record:
+    return (point.name, point.value, point.labels, point.timestamp_ms, point.provenance)
+
+
+def _module_metrics(
+    modules: Iterable[str], records: Iterable[_Record]
+) -> dict[str, dict[str, float]]:
+    """``chaffra.module.<id>.<key>`` values of trusted user points, per module; later wins."""
+    wanted = set(modules)
+    metrics: dict[str, dict[str, float]] = {}
+    for name, value, _, _, provenance in records:
+        if not name.startswith(_MODULE_PREFIX) or classify(name, provenance) is not Scope.USER:
+            continue
+        rest = name[len(_MODULE_PREFIX) :]
+        # Module ids may contain dots: try every split, shortest id first.
+        for cut in (i for i, char in enumerate(rest) if char == "."):
+            if rest[:cut] in wanted:
+                metrics.setdefault(rest[:cut], {})[rest[cut + 1 :]] = value
+                break
+    return metrics

@@ -181,6 +181,8 @@ def project(
         raise TypeError(f"audience must be a TelemetryAudience, got {type(audience).__name__}")
     if isinstance(snapshot, ProjectedSnapshot):
         effective = snapshot.audience.intersect(audience)
+        if effective is snapshot.audience:
+            return snapshot  # projection is idempotent: nothing more to remove
         base = snapshot._snapshot
     elif isinstance(snapshot, TelemetrySnapshot):
         effective, base = audience, snapshot
