@@ -91,6 +91,12 @@ def test_operator_names_are_never_known_user() -> None:
     assert all(is_operator(n) for n in OPERATOR)
 
 
+def test_known_user_names_are_the_user_set_and_the_per_module_shape() -> None:
+    assert all(is_known_user(n) for n in KNOWN_USER)
+    assert is_known_user("chaffra.module.error_total.health_score")
+    assert not is_known_user("plugin.metric")
+
+
 def test_module_summary_shape_needs_two_non_empty_segments() -> None:
     assert is_module_summary_name("chaffra.module.a.b")
     assert is_module_summary_name("chaffra.module.a.b.c")

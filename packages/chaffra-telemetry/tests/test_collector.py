@@ -95,6 +95,15 @@ def test_churn_points_are_the_four_findings_metrics_in_order() -> None:
     assert 1 == len({p.timestamp_ms for p in points})
 
 
+def test_prebuilt_points_are_recorded_in_order() -> None:
+    collector, _ = _collector()
+    first = MetricDataPoint(name="chaffra.health.score", value=80.0, timestamp_ms=5)
+    second = MetricDataPoint(name="plugin.x", value=1.0, labels={"a": "b"}, timestamp_ms=6)
+    collector.record_data_point(first)
+    collector.record_data_points([second])
+    assert (first, second) == collector.snapshot().data_points
+
+
 def test_every_operator_recorder_appends_its_catalog_metric() -> None:
     collector, _ = _collector()
     collector.record_module_load_error("x", "registration_failed")

@@ -188,6 +188,7 @@ CORE_DEFINITIONS: tuple[MetricDefinition, ...] = (
     _define(MODULE_LOAD_ERROR_TOTAL, _C, "count", "Modules that failed to load"),
     _define(CONFIG_PARSE_ERROR_TOTAL, _C, "count", "Configuration files that failed to parse"),
     _define(PLUGIN_CONNECT_ERROR_TOTAL, _C, "count", "Out-of-process modules unreachable"),
+    _define(BACKEND_CONNECT_ERROR_TOTAL, _C, "count", "Telemetry backend connectivity failures"),
     _define(MODULE_STARTUP_DURATION_MS, _H, "ms", "Time to initialise one module"),
     _define(STARTUP_TOTAL_DURATION_MS, _G, "ms", "Time until every module was ready"),
     _define(HEALTH_SCORE, _G, "ratio", "Project health score (0-100)"),
