@@ -16,6 +16,7 @@ import nox
 ROOT = Path(__file__).parent
 PACKAGES = sorted(p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").exists())
 COVERAGE_DIR = ROOT / ".nox-coverage"
+ARTIFACTS = ROOT / ".nox-artifacts"  # screenshots and other test artifacts
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
@@ -50,10 +51,30 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typing(session: nox.Session) -> None:
-    """mypy --strict over every package's src and tests, the integration tests and tools."""
+    """mypy --strict over each package's src and tests, the integration tests and tools.
+
+    One run per package: every package has its own ``tests/`` with modules of the
+    same names, which one mypy run would see as duplicates.
+    """
     _sync(session, "--all-packages", "--group", "typing", "--group", "coverage", "--group", "bench")
-    targets = [str(ROOT / "packages" / p / d) for p in PACKAGES for d in ("src", "tests")]
-    session.run("mypy", *targets, "tests-integration", "tools", "noxfile.py")
+    for package in PACKAGES:
+        session.run("mypy", f"packages/{package}/src", f"packages/{package}/tests")
+    session.run("mypy", "tests-integration", "tools", "noxfile.py")
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """The dashboard's browser test drives Debian's chromium (no browser downloads here)."""
+    if shutil.which("chromium"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.error(
+            "the dashboard browser test needs Debian's chromium: apt-get install chromium"
+        )
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )  # fmt: skip
 
 
 @nox.session
@@ -61,14 +82,12 @@ def typing(session: nox.Session) -> None:
 def tests(session: nox.Session, package: str) -> None:
     """One package's own tests, in an environment holding only it and its declared deps."""
     _sync(session, "--package", package, "--group", "test")
+    env = _coverage_env(package)
+    if package == "chaffra-management":
+        _ensure_chromium(session)
+        env |= {"CHAFFRA_REQUIRE_BROWSER": "1", "CHAFFRA_TEST_ARTIFACTS": str(ARTIFACTS)}
     session.run(
-        "coverage",
-        "run",
-        "-m",
-        "pytest",
-        f"packages/{package}/tests",
-        *session.posargs,
-        env=_coverage_env(package),
+        "coverage", "run", "-m", "pytest", f"packages/{package}/tests", *session.posargs, env=env
     )
 
 

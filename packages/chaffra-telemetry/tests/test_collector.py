@@ -82,6 +82,26 @@ def test_module_summary_metrics_come_from_trusted_points_only() -> None:
     assert {"health_score": 81.5} == dict(metrics)
 
 
+def test_module_ids_with_dots_get_their_own_summary_metrics() -> None:
+    collector, _ = _collector()
+    collector.record_module_call("acme.lint", 5, had_error=False)
+    collector.record_module_summary_metric("acme.lint", "health_score", 64.0)
+    collector.record_module_summary_metric("other", "health_score", 1.0)
+    summaries = collector.snapshot().user_summary.module_summaries
+    assert {"health_score": 64.0} == dict(summaries["acme.lint"].metrics)
+
+
+def test_the_admission_cache_stays_bounded_and_still_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("chaffra_telemetry._collector._ADMISSION_CACHE_SIZE", 1)
+    collector, _ = _collector(TelemetryAudience.USER_ONLY)
+    collector.record("chaffra.health.score", 1.0)
+    collector.record("chaffra.module.call_duration_ms", 1.0)
+    collector.record("chaffra.module.call_duration_ms", 2.0)
+    assert ["chaffra.health.score"] == _names(collector)
+
+
 def test_churn_points_are_the_four_findings_metrics_in_order() -> None:
     collector, _ = _collector()
     collector.record_finding_churn(ChurnResult(new=1, resolved=2, unchanged=3, churn_rate=0.25))
@@ -245,6 +265,16 @@ def test_the_collector_is_bounded_and_counts_what_it_dropped() -> None:
         snapshot.data_points[3].value,
     )
     assert 3 == len(snapshot.spans)
+
+
+def test_a_batch_larger_than_the_bound_keeps_the_newest_points() -> None:
+    collector, _ = _collector(max_items=2)
+    collector.record_data_points(
+        MetricDataPoint(name="chaffra.health.score", value=float(i), timestamp_ms=i)
+        for i in range(5)
+    )
+    values = [p.value for p in collector.snapshot().data_points]
+    assert [3.0, 4.0, 3.0] == values  # the last one is the dropped-items counter
 
 
 def test_a_collector_needs_room_for_at_least_one_item() -> None:

@@ -14,7 +14,7 @@ from chaffra_telemetry._catalog import CACHE_DEFINITIONS, OPERATOR
 from chaffra_telemetry._churn import ChurnResult
 from chaffra_telemetry._collector import TelemetryCollector
 from chaffra_telemetry._config import BackendConfig, BackendKind, TelemetryConfig
-from chaffra_telemetry._module import TelemetryFinding, TelemetryModule, check_backend_configuration
+from chaffra_telemetry._module import TelemetryFinding, TelemetryModule, probe_backend
 from chaffra_telemetry._sampling import SamplingStrategy
 from chaffra_telemetry.errors import ConfigError, UnknownRule
 
@@ -84,20 +84,23 @@ def test_an_unusable_json_file_backend_is_a_warning(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("backend", "message"),
+    ("backend", "connected", "message"),
     [
-        (BackendConfig(kind=BackendKind.JSON_FILE), "will write to chaffra-telemetry.json"),
-        (BackendConfig(kind=BackendKind.STDERR), "stderr is always available"),
+        (BackendConfig(kind=BackendKind.JSON_FILE), True, "will write to chaffra-telemetry.json"),
+        (BackendConfig(kind=BackendKind.STDERR), True, "stderr is always available"),
         (
-            BackendConfig(kind=BackendKind.OTLP, endpoint="http://x:4318"),
-            "configured: http://x:4318",
+            BackendConfig(kind=BackendKind.OTLP, endpoint="http://127.0.0.1:1"),
+            False,
+            "backend error: OTLP collector unreachable at http://127.0.0.1:1/v1/metrics",
         ),
-        (BackendConfig(kind=BackendKind.STATSD), "configured: default endpoint"),
     ],
 )
-def test_backend_configuration_checks_are_local(backend: BackendConfig, message: str) -> None:
-    status = check_backend_configuration(backend)
-    assert (True, message) == (status.connected, status.message)
+def test_backend_status_comes_from_the_backends_own_probe(
+    backend: BackendConfig, connected: bool, message: str
+) -> None:
+    status = probe_backend(backend)
+    assert connected is status.connected
+    assert status.message.startswith(message)
 
 
 def test_every_rule_is_explainable_and_unknown_rules_are_errors() -> None:

@@ -18,13 +18,19 @@ README = Path(__file__).parents[1] / "README.md"
 def test_the_readme_example_runs_and_emits_no_operator_data(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    (example,) = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    example = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)[0]
     exec(compile(example, str(README), "exec"), {})
     payload = json.loads(capsys.readouterr().out)
     assert "user-only" == payload["audience"]
     assert {"chaffra.analysis.findings_total", "chaffra.analysis.findings_by_severity"} == {
         p["name"] for p in payload["data_points"]
     }
+
+
+def test_the_readme_live_state_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    example = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)[1]
+    exec(compile(example, str(README), "exec"), {})
+    assert "live 1\n" == capsys.readouterr().out
 
 
 def test_the_demo_table_shows_the_spoofed_metric_only_under_on(
@@ -35,6 +41,13 @@ def test_the_demo_table_shows_the_spoofed_metric_only_under_on(
     assert "module.error_total" in rows["on"]
     assert "module.error_total" not in rows["user-only"]
     assert "-" == rows["off"].split()[-1]
+
+
+def test_the_demo_prints_one_audiences_payload_in_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert 0 == main(["--audience", "user-only"])
+    assert "user-only" == json.loads(capsys.readouterr().out)["audience"]
 
 
 def test_the_demo_prints_a_full_payload_for_one_audience() -> None:

@@ -41,6 +41,8 @@ def test_the_capture_refuses_raw_snapshots_and_can_be_cleared() -> None:
         capture.flush(snapshot)  # type: ignore[arg-type]
     capture.flush(project(snapshot, TelemetryAudience.OFF))
     assert 1 == len(capture.snapshots)
+    assert "in-memory capture" == capture.test_connection()
+    assert '"audience": "off"' in capture.inspect(capture.last)
     capture.clear()
     with pytest.raises(IndexError):
         _ = capture.last

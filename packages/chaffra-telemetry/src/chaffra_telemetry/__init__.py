@@ -32,21 +32,33 @@ from chaffra_telemetry._config import (
     to_display,
 )
 from chaffra_telemetry._converter import make_converter
+from chaffra_telemetry._grafana import generate_grafana_dashboard
+from chaffra_telemetry._lifecycle import (
+    FinalizeResult,
+    finalize_and_flush,
+    flush_snapshot,
+    flush_to_backends,
+)
+from chaffra_telemetry._live_state import HistoryView, LiveTelemetryState, is_valid_window
+from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, MetricKind, SpanData
 from chaffra_telemetry._module import (
-    BackendStatus,
     RuleExplanation,
     TelemetryFinding,
     TelemetryModule,
 )
 from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
 from chaffra_telemetry._sampling import SamplingDecision, SamplingStrategy, should_sample
+from chaffra_telemetry._seed import seed_live_state, seeded_snapshots
 from chaffra_telemetry._snapshot import (
     ModuleSummary,
     OperatorSummary,
     TelemetrySnapshot,
     UserSummary,
 )
+from chaffra_telemetry._sqlite_store import SqliteStore
+from chaffra_telemetry._store import SnapshotStore, StateSource
+from chaffra_telemetry.backends import BackendStatus
 from chaffra_telemetry.errors import ConfigError
 
 __version__ = version("chaffra-telemetry")
@@ -59,7 +71,11 @@ __all__ = [
     "ChurnResult",
     "ChurnState",
     "ConfigError",
+    "FinalizeResult",
     "FindingFingerprint",
+    "HistoryView",
+    "LiveTelemetryState",
+    "MemoryStore",
     "MetricDataPoint",
     "MetricDefinition",
     "MetricKind",
@@ -71,7 +87,10 @@ __all__ = [
     "SamplingDecision",
     "SamplingStrategy",
     "Scope",
+    "SnapshotStore",
     "SpanData",
+    "SqliteStore",
+    "StateSource",
     "TelemetryAudience",
     "TelemetryCollector",
     "TelemetryConfig",
@@ -83,7 +102,12 @@ __all__ = [
     "__version__",
     "classify",
     "compute_churn",
+    "finalize_and_flush",
+    "flush_snapshot",
+    "flush_to_backends",
+    "generate_grafana_dashboard",
     "hash_fingerprints",
+    "is_valid_window",
     "load_state",
     "make_converter",
     "merge_config",
@@ -93,6 +117,8 @@ __all__ = [
     "require_projected",
     "resolve_audience",
     "save_state",
+    "seed_live_state",
+    "seeded_snapshots",
     "should_sample",
     "to_display",
 ]

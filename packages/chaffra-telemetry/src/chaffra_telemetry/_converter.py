@@ -78,7 +78,7 @@ def _sorted_mapping_factory(
 ) -> Callable[[Any], Callable[[Mapping[Any, Any]], dict[Any, Any]]]:
     def factory(type_: Any) -> Callable[[Mapping[Any, Any]], dict[Any, Any]]:
         args = get_args(type_)
-        value_hook = converter.get_unstructure_hook(args[1]) if len(args) == 2 else _identity
+        value_hook = converter.get_unstructure_hook(args[1]) if args else converter.unstructure
 
         def unstructure(mapping: Mapping[Any, Any]) -> dict[Any, Any]:
             return {k: value_hook(mapping[k]) for k in sorted(mapping)}
@@ -86,10 +86,6 @@ def _sorted_mapping_factory(
         return unstructure
 
     return factory
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 def sanitize_floats(value: Any) -> Any:

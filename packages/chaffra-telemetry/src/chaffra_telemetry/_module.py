@@ -8,39 +8,23 @@ original's module built its own collector and wrote files under ``off``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import attrs
 
 from chaffra_telemetry._churn import ChurnResult
 from chaffra_telemetry._collector import TelemetryCollector
-from chaffra_telemetry._config import BackendConfig, BackendKind, TelemetryConfig, merge_config
+from chaffra_telemetry._config import BackendConfig, TelemetryConfig, merge_config
 from chaffra_telemetry._converter import dumps
 from chaffra_telemetry._projection import project
 from chaffra_telemetry._sampling import SamplingStrategy
 from chaffra_telemetry._snapshot import freeze
+from chaffra_telemetry.backends import BackendStatus, create_backends
 from chaffra_telemetry.errors import UnknownRule
 
-__all__ = [
-    "BackendStatus",
-    "RuleExplanation",
-    "TelemetryFinding",
-    "TelemetryModule",
-    "check_backend_configuration",
-]
+__all__ = ["RuleExplanation", "TelemetryFinding", "TelemetryModule", "probe_backend"]
 
 MODULE_ID = "telemetry"
 _SUPPRESSION = "# chaffra: ignore[telemetry:{rule}]"
-
-
-@attrs.frozen(kw_only=True)
-class BackendStatus:
-    """Whether one backend is configured and locally usable (not whether it is reachable)."""
-
-    name: str
-    kind: str
-    connected: bool
-    message: str
 
 
 @attrs.frozen(kw_only=True)
@@ -119,21 +103,10 @@ RULES: Mapping[str, RuleExplanation] = {
 }
 
 
-def check_backend_configuration(backend: BackendConfig) -> BackendStatus:
-    """A local check of one backend's configuration: no network is touched."""
-    kind = backend.kind.value
-    if backend.kind is BackendKind.JSON_FILE:
-        path = Path(backend.path or "chaffra-telemetry.json")
-        if path.parent != Path() and not path.parent.is_dir():
-            message = f"backend error: directory does not exist: {path.parent}"
-            return BackendStatus(name=kind, kind=kind, connected=False, message=message)
-        return BackendStatus(name=kind, kind=kind, connected=True, message=f"will write to {path}")
-    if backend.kind is BackendKind.STDERR:
-        return BackendStatus(
-            name=kind, kind=kind, connected=True, message="stderr is always available"
-        )
-    target = backend.endpoint or "default endpoint"
-    return BackendStatus(name=kind, kind=kind, connected=True, message=f"configured: {target}")
+def probe_backend(backend: BackendConfig) -> BackendStatus:
+    """The status of one configured backend, from the backend's own connection test."""
+    _, (status,) = create_backends([backend])
+    return status
 
 
 class TelemetryModule:
@@ -149,7 +122,7 @@ class TelemetryModule:
         self,
         collector: TelemetryCollector,
         *,
-        backend_status: Callable[[BackendConfig], BackendStatus] = check_backend_configuration,
+        backend_status: Callable[[BackendConfig], BackendStatus] = probe_backend,
     ) -> None:
         self._collector = collector
         self._backend_status = backend_status

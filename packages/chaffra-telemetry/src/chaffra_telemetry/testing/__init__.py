@@ -18,20 +18,27 @@ __all__ = ["FakeClock", "InMemoryCapture", "capture_run"]
 
 
 class InMemoryCapture:
-    """A sink that keeps every projected snapshot handed to it, in order.
+    """A backend that keeps every projected snapshot handed to it, in order.
 
     Like every output boundary it accepts only a :class:`ProjectedSnapshot`
     and raises ``TypeError`` for a raw snapshot.
     """
 
-    name = "in-memory"
-
-    def __init__(self) -> None:
+    def __init__(self, name: str = "in-memory") -> None:
+        self.name = name
         self.snapshots: list[ProjectedSnapshot] = []
 
     def flush(self, snapshot: ProjectedSnapshot) -> None:
         """Keep ``snapshot``."""
         self.snapshots.append(require_projected(snapshot))
+
+    def test_connection(self) -> str:
+        """Always usable."""
+        return "in-memory capture"
+
+    def inspect(self, snapshot: ProjectedSnapshot) -> str:
+        """The JSON a file backend would write."""
+        return require_projected(snapshot).to_json()
 
     @property
     def payloads(self) -> list[dict[str, Any]]:

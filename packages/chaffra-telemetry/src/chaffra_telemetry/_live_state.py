@@ -1,0 +1,157 @@
+"""``LiveTelemetryState``: the latest snapshot and the history, served per audience.
+
+Every entry is a :class:`ProjectedSnapshot` carrying the audience it was
+captured under; every read names the reader's audience and gets each entry
+projected again for it (an intersection), before any filter looks at it, so a
+filter can never probe data the reader may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from chaffra_telemetry._audience import TelemetryAudience
+from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
+from chaffra_telemetry._store import SnapshotStore, StateSource
+from chaffra_telemetry.errors import describe_allowed
+
+__all__ = ["WINDOWS", "HistoryView", "LiveTelemetryState", "is_valid_window", "window_ms"]
+
+WINDOWS: Mapping[str, int] = {"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}
+
+
+def is_valid_window(window: str) -> bool:
+    """True only for exactly ``1h``, ``24h`` or ``7d``."""
+    return window in WINDOWS
+
+
+def window_ms(window: str) -> int:
+    """The length of ``window`` in milliseconds.
+
+    Raises:
+        ValueError: for any other window, naming the allowed values.
+    """
+    try:
+        return WINDOWS[window]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown history window {window!r} ({describe_allowed(WINDOWS)})"
+        ) from None
+
+
+@attrs.frozen(kw_only=True)
+class HistoryView:
+    """A history query's answer: what the reader may see, with its source label.
+
+    Windows count back from ``anchor_ms``, the newest snapshot's timestamp,
+    not from the wall clock.
+    """
+
+    source: StateSource
+    window: str
+    anchor_ms: int
+    snapshots: tuple[ProjectedSnapshot, ...]
+
+
+def _matches(
+    snapshot: ProjectedSnapshot, module: str | None, severity: str | None, metric: str | None
+) -> bool:
+    if module is not None and not (
+        module in snapshot.user_summary.module_summaries
+        or module in snapshot.operator_summary.module_call_durations
+    ):
+        return False
+    if severity is not None and snapshot.user_summary.findings_by_severity.get(severity, 0) <= 0:
+        return False
+    if metric is not None:
+        prefix = metric + "."
+        return any(p.name == metric or p.name.startswith(prefix) for p in snapshot.data_points)
+    return True
+
+
+class LiveTelemetryState:
+    """The live state of one project's telemetry, over a :class:`SnapshotStore`.
+
+    Safe to share between threads (and, with a ``SqliteStore``, between
+    processes): each operation is one atomic store call.
+    """
+
+    def __init__(self, store: SnapshotStore | None = None) -> None:
+        if store is None:
+            from chaffra_telemetry._memory_store import MemoryStore
+
+            store = MemoryStore()
+        self._store = store
+
+    @property
+    def store(self) -> SnapshotStore:
+        """The store underneath."""
+        return self._store
+
+    def push_snapshot(self, snapshot: ProjectedSnapshot) -> None:
+        """Add a real run's snapshot; the first one replaces any seeded history.
+
+        Raises:
+            TypeError: ``snapshot`` is not a ``ProjectedSnapshot``.
+        """
+        self._store.push_live(require_projected(snapshot))
+
+    def push_seeded(self, snapshot: ProjectedSnapshot) -> None:
+        """Add a demo snapshot (the source label is left as it is).
+
+        Raises:
+            TypeError: ``snapshot`` is not a ``ProjectedSnapshot``.
+        """
+        self._store.push_seeded(require_projected(snapshot))
+
+    def source(self) -> StateSource:
+        """``live``, ``seeded`` or ``empty``."""
+        return self._store.read(0).source
+
+    def set_source(self, source: StateSource) -> None:
+        """Relabel the state (the seeder marks its data ``seeded``)."""
+        self._store.set_source(source)
+
+    def clear(self) -> None:
+        """Forget everything; the source becomes ``empty``."""
+        self._store.clear()
+
+    def snapshot_count(self) -> int:
+        """How many snapshots the history holds."""
+        return self._store.count()
+
+    def change_token(self) -> int:
+        """Changes whenever the state changes, whichever process changed it."""
+        return self._store.change_token()
+
+    def current(self, *, audience: TelemetryAudience) -> ProjectedSnapshot | None:
+        """The newest snapshot as ``audience`` may see it, or ``None``."""
+        newest = self._store.read(0).snapshots
+        if not newest or audience is TelemetryAudience.OFF:
+            return None
+        return project(newest[-1], audience)
+
+    def history(
+        self,
+        window: str = "7d",
+        *,
+        audience: TelemetryAudience,
+        module: str | None = None,
+        severity: str | None = None,
+        metric: str | None = None,
+    ) -> HistoryView:
+        """Snapshots of ``window`` as ``audience`` may see them, filtered (filters AND-combine).
+
+        Raises:
+            ValueError: ``window`` is not ``1h``, ``24h`` or ``7d``.
+        """
+        read = self._store.read(window_ms(window))
+        snapshots: tuple[ProjectedSnapshot, ...] = ()
+        if audience is not TelemetryAudience.OFF:
+            projected = (project(s, audience) for s in read.snapshots)
+            snapshots = tuple(s for s in projected if _matches(s, module, severity, metric))
+        return HistoryView(
+            source=read.source, window=window, anchor_ms=read.anchor_ms, snapshots=snapshots
+        )

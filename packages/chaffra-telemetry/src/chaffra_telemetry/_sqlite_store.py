@@ -1,0 +1,379 @@
+"""The persistent snapshot store: one SQLite file shared by every process of a project.
+
+Each write is one ``BEGIN IMMEDIATE`` transaction, so concurrent producers
+(CLI runs, watch, LSP, MCP) serialize on SQLite's write lock and a reader never
+sees half a push. The database runs in WAL mode: readers do not block the
+writer and see every committed push without reopening. ``synchronous=NORMAL``
+keeps a commit durable when a process is killed (the WAL is in the OS page
+cache); only a power loss may forget the last commits, never corrupt the file.
+
+Rows never change once written and ``seq`` is never reused (``AUTOINCREMENT``),
+so decoded snapshots are cached per ``seq``: a repeated window read decodes only
+the rows pushed since.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from chaffra_telemetry._atomic import ensure_project_dir
+from chaffra_telemetry._projection import ProjectedSnapshot
+from chaffra_telemetry._snapshot_codec import EncodedSnapshot, decode_snapshot, encode_snapshot
+from chaffra_telemetry._store import StateSource, StoreRead
+from chaffra_telemetry.errors import TelemetryIOError, TelemetrySerializationError
+
+__all__ = [
+    "DB_FILE",
+    "DEFAULT_MAX_AGE_MS",
+    "DEFAULT_SQLITE_CAPACITY",
+    "SCHEMA_VERSION",
+    "SqliteStore",
+]
+
+DB_FILE = "telemetry.db"
+"""File name of the project's store under ``<project>/.chaffra/``."""
+
+SCHEMA_VERSION = 1
+DEFAULT_SQLITE_CAPACITY = 10_000
+DEFAULT_MAX_AGE_MS = 90 * 24 * 3_600_000
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS snapshots ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " timestamp_ms INTEGER NOT NULL,"
+    " audience TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " untrusted TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots (timestamp_ms, seq)",
+)
+_CHUNK = 500  # bound on ``?`` parameters per statement (old SQLite builds allow 999)
+
+
+class SqliteStore:
+    """A :class:`SnapshotStore` in a SQLite database file, shared across processes.
+
+    Beyond the protocol it keeps at most ``capacity`` rows and drops rows older
+    than the newest one by more than ``max_age_ms`` (``None``: no age limit).
+
+    One connection serves every thread of the store, guarded by a lock
+    (``check_same_thread=False``): SQLite serializes writers anyway, the decode
+    cache is shared per store, and :meth:`close` can close the one connection
+    from any thread, where per-thread connections would leak those of threads
+    that ended.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        capacity: int = DEFAULT_SQLITE_CAPACITY,
+        max_age_ms: int | None = DEFAULT_MAX_AGE_MS,
+        busy_timeout_s: float = 10.0,
+    ) -> None:
+        """Open (creating if absent) the store at ``path``.
+
+        Raises:
+            ValueError: ``capacity`` or ``max_age_ms`` is less than 1, or ``busy_timeout_s`` < 0.
+            TelemetryIOError: the file cannot be opened as a store (not a database,
+                permission denied, a directory, or a newer schema version); the message
+                names the file.
+        """
+        if capacity < 1:
+            raise ValueError(f"capacity must be at least 1, got {capacity}")
+        if max_age_ms is not None and max_age_ms < 1:
+            raise ValueError(f"max_age_ms must be at least 1 or None, got {max_age_ms}")
+        if busy_timeout_s < 0:
+            raise ValueError(f"busy_timeout_s must be non-negative, got {busy_timeout_s}")
+        self._path = Path(path)
+        self._capacity = capacity
+        self._max_age_ms = max_age_ms
+        self._lock = threading.Lock()
+        self._cache: dict[int, ProjectedSnapshot] = {}
+        self._cache_generation = -1
+        self._connection = self._open(busy_timeout_s)
+
+    @classmethod
+    def for_project(
+        cls,
+        root: Path,
+        *,
+        capacity: int = DEFAULT_SQLITE_CAPACITY,
+        max_age_ms: int | None = DEFAULT_MAX_AGE_MS,
+        busy_timeout_s: float = 10.0,
+    ) -> SqliteStore:
+        """Open the store of the project at ``root``: ``<root>/.chaffra/telemetry.db``.
+
+        Raises:
+            TelemetryIOError: the directory or the database cannot be created or opened.
+        """
+        return cls(
+            ensure_project_dir(root) / DB_FILE,
+            capacity=capacity,
+            max_age_ms=max_age_ms,
+            busy_timeout_s=busy_timeout_s,
+        )
+
+    @property
+    def path(self) -> Path:
+        """The database file."""
+        return self._path
+
+    @property
+    def capacity(self) -> int:
+        """The most snapshots kept."""
+        return self._capacity
+
+    def push_live(self, snapshot: ProjectedSnapshot) -> None:
+        """Store a snapshot of a real run (clears seeded history first; source becomes live).
+
+        Raises:
+            TelemetryIOError: the snapshot could not be stored.
+        """
+        self._push(snapshot, live=True)
+
+    def push_seeded(self, snapshot: ProjectedSnapshot) -> None:
+        """Store a demo snapshot; the source is unchanged.
+
+        Raises:
+            TelemetryIOError: the snapshot could not be stored.
+        """
+        self._push(snapshot, live=False)
+
+    def set_source(self, source: StateSource) -> None:
+        """Set the source label, with no other effect.
+
+        Raises:
+            TelemetryIOError: the database could not be written.
+        """
+        value = StateSource(source).value
+        with self._lock, self._write("set the source of") as cursor:
+            cursor.execute("UPDATE meta SET value = ? WHERE key = 'source'", (value,))
+
+    def clear(self) -> None:
+        """Drop every snapshot; the source becomes ``empty``.
+
+        Raises:
+            TelemetryIOError: the database could not be written.
+        """
+        with self._lock, self._write("clear") as cursor:
+            cursor.execute("DELETE FROM snapshots")
+            cursor.execute("UPDATE meta SET value = 'empty' WHERE key = 'source'")
+
+    def read(self, window_ms: int | None = None) -> StoreRead:
+        """Source and snapshots with ``timestamp_ms >= max(0, anchor - window_ms)``, ascending.
+
+        Raises:
+            ValueError: ``window_ms`` is negative.
+            TelemetryIOError: the database could not be read.
+            TelemetrySerializationError: a stored row is malformed.
+        """
+        if window_ms is not None and window_ms < 0:
+            raise ValueError(f"window_ms must be non-negative, got {window_ms}")
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            source = StateSource(_meta(cursor, "source"))
+            anchor = cursor.execute("SELECT max(timestamp_ms) FROM snapshots").fetchone()[0]
+            if anchor is None:
+                return StoreRead(source=source, anchor_ms=0, snapshots=())
+            cutoff = 0 if window_ms is None else max(0, anchor - window_ms)
+            seqs = [
+                row[0]
+                for row in cursor.execute(
+                    "SELECT seq FROM snapshots WHERE timestamp_ms >= ? ORDER BY timestamp_ms, seq",
+                    (cutoff,),
+                )
+            ]
+            self._prune_cache(cursor)
+            self._fill_cache(cursor, [seq for seq in seqs if seq not in self._cache])
+            cache = self._cache
+            snapshots = tuple(cache[seq] for seq in seqs)
+            if len(cache) > self._capacity:
+                # Another writer cleared the file, or keeps more rows than we do.
+                self._cache = dict(zip(seqs, snapshots, strict=True))
+        return StoreRead(source=source, anchor_ms=anchor, snapshots=snapshots)
+
+    def count(self) -> int:
+        """Number of stored snapshots.
+
+        Raises:
+            TelemetryIOError: the database could not be read.
+        """
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            count: int = cursor.execute("SELECT count(*) FROM snapshots").fetchone()[0]
+            return count
+
+    def change_token(self) -> int:
+        """The generation counter, bumped by every write transaction of any process.
+
+        Raises:
+            TelemetryIOError: the database could not be read.
+        """
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            return int(_meta(cursor, "generation"))
+
+    def close(self) -> None:
+        """Close the connection; the store is unusable afterwards. Idempotent."""
+        with self._lock:
+            self._connection.close()
+            self._cache = {}
+
+    def _push(self, snapshot: ProjectedSnapshot, *, live: bool) -> None:
+        encoded = encode_snapshot(snapshot)
+        with self._lock, self._write("store a snapshot in") as cursor:
+            if live and _meta(cursor, "source") == StateSource.SEEDED.value:
+                cursor.execute("DELETE FROM snapshots")
+            cursor.execute(
+                "INSERT INTO snapshots (timestamp_ms, audience, payload, untrusted)"
+                " VALUES (?, ?, ?, ?)",
+                (encoded.timestamp_ms, encoded.audience, encoded.payload, encoded.untrusted),
+            )
+            # Inserted first, then the oldest rows beyond capacity go: a stale
+            # snapshot older than every retained one is the one removed.
+            excess = cursor.execute("SELECT count(*) FROM snapshots").fetchone()[0] - self._capacity
+            if excess > 0:
+                cursor.execute(
+                    "DELETE FROM snapshots WHERE seq IN"
+                    " (SELECT seq FROM snapshots ORDER BY timestamp_ms, seq LIMIT ?)",
+                    (excess,),
+                )
+            if self._max_age_ms is not None:
+                cursor.execute(
+                    "DELETE FROM snapshots"
+                    " WHERE timestamp_ms < (SELECT max(timestamp_ms) FROM snapshots) - ?",
+                    (self._max_age_ms,),
+                )
+            if live:
+                cursor.execute("UPDATE meta SET value = 'live' WHERE key = 'source'")
+
+    def _prune_cache(self, cursor: sqlite3.Cursor) -> None:
+        # Rows leave only from the old end of (timestamp_ms, seq) order (eviction,
+        # age) or all at once (clear), so entries below the oldest row are gone.
+        generation = int(_meta(cursor, "generation"))
+        if generation == self._cache_generation:
+            return
+        self._cache_generation = generation
+        oldest = cursor.execute(
+            "SELECT timestamp_ms, seq FROM snapshots ORDER BY timestamp_ms, seq LIMIT 1"
+        ).fetchone()
+        assert oldest is not None, "read() returns early on an empty table"
+        self._cache = {
+            seq: snapshot
+            for seq, snapshot in self._cache.items()
+            if (snapshot.timestamp_ms, seq) >= tuple(oldest)
+        }
+
+    def _fill_cache(self, cursor: sqlite3.Cursor, seqs: Sequence[int]) -> None:
+        for start in range(0, len(seqs), _CHUNK):
+            chunk = seqs[start : start + _CHUNK]
+            rows = cursor.execute(
+                "SELECT seq, timestamp_ms, audience, payload, untrusted FROM snapshots"
+                f" WHERE seq IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for seq, timestamp_ms, audience, payload, untrusted in rows:
+                encoded = EncodedSnapshot(
+                    timestamp_ms=timestamp_ms,
+                    audience=audience,
+                    payload=payload,
+                    untrusted=untrusted,
+                )
+                try:
+                    self._cache[seq] = decode_snapshot(encoded)
+                except TelemetrySerializationError as error:
+                    raise TelemetrySerializationError(
+                        f"{self._path}: snapshot {seq}: {error}"
+                    ) from error
+
+    @contextmanager
+    def _write(self, action: str) -> Iterator[sqlite3.Cursor]:
+        """A ``BEGIN IMMEDIATE`` transaction that also bumps the generation."""
+        with self._transaction("BEGIN IMMEDIATE", action) as cursor:
+            yield cursor
+            cursor.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
+            )
+
+    @contextmanager
+    def _transaction(self, begin: str, action: str) -> Iterator[sqlite3.Cursor]:
+        """Run the body in one transaction; any SQLite error becomes a TelemetryIOError."""
+        try:
+            cursor = self._connection.cursor()
+            cursor.execute(begin)
+        except sqlite3.Error as error:
+            raise TelemetryIOError(f"cannot {action} {self._path}: {error}") from error
+        try:
+            yield cursor
+            cursor.execute("COMMIT")
+        except BaseException as error:
+            _rollback(self._connection)
+            if isinstance(error, sqlite3.Error):
+                raise TelemetryIOError(f"cannot {action} {self._path}: {error}") from error
+            raise
+        finally:
+            cursor.close()
+
+    def _open(self, busy_timeout_s: float) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self._path,
+                timeout=busy_timeout_s,
+                isolation_level=None,  # transactions are explicit BEGIN/COMMIT
+                check_same_thread=False,  # one connection shared under self._lock
+            )
+        except sqlite3.Error as error:
+            raise TelemetryIOError(f"cannot open {self._path}: {error}") from error
+        try:
+            self._initialize(connection)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    def _initialize(self, connection: sqlite3.Connection) -> None:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL").close()
+            connection.execute("PRAGMA synchronous = NORMAL").close()
+            connection.execute("BEGIN IMMEDIATE").close()
+            try:
+                for statement in _SCHEMA:
+                    connection.execute(statement).close()
+                connection.executemany(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("schema_version", str(SCHEMA_VERSION)),
+                        ("source", StateSource.EMPTY.value),
+                        ("generation", "0"),
+                    ],
+                ).close()
+                cursor = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+                found = cursor.fetchone()[0]
+                cursor.close()
+                if str(found) != str(SCHEMA_VERSION):
+                    raise TelemetryIOError(
+                        f"{self._path} has telemetry store schema version {found}; this"
+                        f" chaffra-telemetry reads version {SCHEMA_VERSION} only (upgrade it,"
+                        " or move the file away to start a new history)"
+                    )
+                connection.execute("COMMIT").close()
+            except BaseException:
+                _rollback(connection)
+                raise
+        except sqlite3.Error as error:
+            raise TelemetryIOError(f"cannot open {self._path}: {error}") from error
+
+
+def _meta(cursor: sqlite3.Cursor, key: str) -> str:
+    value: str = cursor.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+    return value
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    # After some errors SQLite has already rolled back; a failing ROLLBACK must
+    # not hide the error that caused it.
+    with contextlib.suppress(sqlite3.Error):
+        connection.execute("ROLLBACK").close()

@@ -1,0 +1,68 @@
+"""The ``json-file`` backend: the projected snapshot as pretty JSON, replaced atomically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chaffra_telemetry._atomic import atomic_write_text
+from chaffra_telemetry._config import DEFAULT_JSON_FILE_PATH
+from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
+from chaffra_telemetry.backends._format import check_directory, pretty_json, resolve_path
+from chaffra_telemetry.errors import BackendError, TelemetryError
+
+__all__ = ["JsonFileBackend"]
+
+
+class JsonFileBackend:
+    """Overwrite one file with the latest projected snapshot on every flush.
+
+    A relative ``path`` is resolved against ``project_root`` when given (else
+    against the working directory). The parent directory is never created.
+    """
+
+    name = "json-file"
+
+    def __init__(
+        self, path: str | Path = DEFAULT_JSON_FILE_PATH, *, project_root: Path | None = None
+    ) -> None:
+        self.path = resolve_path(str(path), project_root)
+
+    def render(self, snapshot: ProjectedSnapshot) -> str:
+        """The file content: ``snapshot.to_dict()`` as 2-space JSON, sorted map keys, no NaN.
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`ProjectedSnapshot`.
+            TelemetrySerializationError: the snapshot cannot be encoded.
+        """
+        return pretty_json(require_projected(snapshot).to_dict())
+
+    def flush(self, snapshot: ProjectedSnapshot) -> None:
+        """Replace the file atomically: readers see the old or the new content, never a mix.
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`ProjectedSnapshot`.
+            BackendError: the directory is missing or the file cannot be written.
+        """
+        text = self.render(snapshot)
+        check_directory(self.path.parent)
+        try:
+            atomic_write_text(self.path, text)
+        except TelemetryError as error:
+            raise BackendError(str(error)) from error
+
+    def test_connection(self) -> str:
+        """``will write to <path>`` when the directory exists and is writable.
+
+        Raises:
+            BackendError: the directory is missing or not writable.
+        """
+        check_directory(self.path.parent)
+        return f"will write to {self.path}"
+
+    def inspect(self, snapshot: ProjectedSnapshot) -> str:
+        """Exactly the text :meth:`flush` writes.
+
+        Raises:
+            TypeError: ``snapshot`` is not a :class:`ProjectedSnapshot`.
+        """
+        return self.render(snapshot)
