@@ -39,7 +39,7 @@ from chaffra_telemetry._lifecycle import (
     flush_snapshot,
     flush_to_backends,
 )
-from chaffra_telemetry._live_state import HistoryView, LiveTelemetryState, is_valid_window
+from chaffra_telemetry._live_state import WINDOWS, HistoryView, LiveTelemetryState, is_valid_window
 from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, MetricKind, SpanData
 from chaffra_telemetry._module import (
@@ -65,6 +65,7 @@ __version__ = version("chaffra-telemetry")
 
 __all__ = [
     "STATE_FILE",
+    "WINDOWS",
     "BackendConfig",
     "BackendKind",
     "BackendStatus",

@@ -1,0 +1,28 @@
+"""chaffra-management: the management API and live dashboard as an embeddable ASGI app.
+
+:func:`create_app` builds the Starlette application over a
+``LiveTelemetryState``; :func:`serve` runs any ASGI app under hypercorn on
+loopback; ``python -m chaffra_management`` is the standalone server.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from chaffra_management._app import CONTENT_SECURITY_POLICY, create_app
+from chaffra_management._backend_status import BackendStatusProbe
+from chaffra_management._serve import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV, main, serve
+
+__version__ = version("chaffra-management")
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "TOKEN_ENV",
+    "BackendStatusProbe",
+    "__version__",
+    "create_app",
+    "main",
+    "serve",
+]

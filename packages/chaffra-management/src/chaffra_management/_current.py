@@ -1,0 +1,197 @@
+"""Current-value endpoints: read → project → aggregate → serialize, one snapshot per request.
+
+Each handler reads the live state once (``current(audience=...)`` returns the
+newest snapshot already projected for the app's audience) and derives its
+answer from that projected snapshot only. Handlers are plain functions:
+Starlette runs them in a worker thread, so a blocking store read never
+stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, cast
+
+from starlette.requests import Request
+
+from chaffra_management._context import AppContext, newest
+from chaffra_management._serialize import ApiResponse, data_point_entry, sorted_counts
+from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience, to_display
+
+__all__ = ["CurrentHandlers", "grade"]
+
+_CHURN_NAMES = {
+    "chaffra.findings.new": "new_count",
+    "chaffra.findings.resolved": "resolved_count",
+    "chaffra.findings.unchanged": "unchanged_count",
+}
+_CHURN_RATE = "chaffra.findings.churn_rate"
+_HEALTH_PREFIX, _HEALTH_SUFFIX = "chaffra.module.", ".health_score"
+_CAPABILITIES = ("analyze", "explain")
+_GRADES = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
+NO_GRADE = "\u2014"
+
+
+def grade(score: float | None) -> str:
+    """``A``..``F`` for a score, the em dash for none."""
+    if score is None:
+        return NO_GRADE
+    return next((letter for bound, letter in _GRADES if score >= bound), "F")
+
+
+def _count(value: float) -> int:
+    """A point value as a count: truncated toward zero, at least 0, NaN as 0."""
+    return int(value) if math.isfinite(value) and value > 0 else 0
+
+
+def _timestamp(snapshot: ProjectedSnapshot | None) -> int | None:
+    return None if snapshot is None else snapshot.timestamp_ms
+
+
+class CurrentHandlers:
+    """The handlers of ``/metrics``, ``/modules``, ``/findings/*``, ``/health``, ``/config``."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+
+    def _current(self) -> ProjectedSnapshot | None:
+        context = self._context
+        return context.live_state.current(audience=context.audience)
+
+    def metrics(self, request: Request) -> ApiResponse:
+        """Files, duration and data points of the current snapshot; backends for operators."""
+        snapshot = self._current()
+        body: dict[str, Any] = {
+            "files_total": 0,
+            "analysis_duration_ms": 0,
+            "data_points": [],
+            "backends": [],
+            "snapshot_timestamp_ms": _timestamp(snapshot),
+        }
+        if snapshot is not None:
+            body["files_total"] = snapshot.user_summary.files_total
+            body["analysis_duration_ms"] = snapshot.user_summary.analysis_duration_ms
+            body["data_points"] = [data_point_entry(p) for p in snapshot.data_points]
+        if self._context.audience.operator_enabled:
+            body["backends"] = [
+                {"name": s.name, "kind": s.kind, "connected": s.connected, "message": s.message}
+                for s in self._context.backend_statuses.statuses()
+            ]
+        return ApiResponse(body)
+
+    def modules(self, request: Request) -> ApiResponse:
+        """One row per module the projected snapshot describes, sorted by id."""
+        snapshot = self._current()
+        rows: list[dict[str, Any]] = []
+        if snapshot is not None:
+            rows = _module_rows(snapshot, self._context.audience)
+        return ApiResponse({"modules": rows, "snapshot_timestamp_ms": _timestamp(snapshot)})
+
+    def findings_summary(self, request: Request) -> ApiResponse:
+        """Finding totals by module and severity from the projected user summary."""
+        snapshot = self._current()
+        by_module: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        if snapshot is not None:
+            by_module = sorted_counts(snapshot.user_summary.findings_by_module)
+            by_severity = sorted_counts(snapshot.user_summary.findings_by_severity)
+        return ApiResponse(
+            {
+                "total": sum(by_module.values()),
+                "by_module": by_module,
+                "by_severity": by_severity,
+                "snapshot_timestamp_ms": _timestamp(snapshot),
+            }
+        )
+
+    def findings_churn(self, request: Request) -> ApiResponse:
+        """New, resolved and unchanged finding counts and the churn rate."""
+        snapshot = self._current()
+        body: dict[str, Any] = dict.fromkeys(_CHURN_NAMES.values(), 0)
+        body["churn_rate"] = 0.0
+        seen: set[str] = set()
+        for point in () if snapshot is None else snapshot.data_points:
+            if point.name in seen:
+                continue
+            seen.add(point.name)
+            if point.name in _CHURN_NAMES:
+                body[_CHURN_NAMES[point.name]] = _count(point.value)
+            elif point.name == _CHURN_RATE:
+                body["churn_rate"] = point.value if math.isfinite(point.value) else 0.0
+        body["snapshot_timestamp_ms"] = _timestamp(snapshot)
+        return ApiResponse(body)
+
+    def health(self, request: Request) -> ApiResponse:
+        """The mean of the finite per-module health scores, and its grade."""
+        snapshot = self._current()
+        scores = [
+            p.value
+            for p in (() if snapshot is None else snapshot.data_points)
+            if p.name.startswith(_HEALTH_PREFIX)
+            and p.name.endswith(_HEALTH_SUFFIX)
+            and math.isfinite(p.value)
+        ]
+        score = math.fsum(scores) / len(scores) if scores else None
+        return ApiResponse(
+            {
+                "score": score,
+                "grade": grade(score),
+                "files": [],
+                "snapshot_timestamp_ms": _timestamp(snapshot),
+            }
+        )
+
+    def config(self, request: Request) -> ApiResponse:
+        """Audience, and for operator audiences the sampling policy and backend kinds."""
+        config = self._context.config
+        shown = to_display(config, include_operator=config.audience.operator_enabled)
+        backends = cast("list[Mapping[str, Any]]", shown.get("backends", []))
+        return ApiResponse(
+            {
+                "audience": shown["audience"],
+                "sampling_rate": shown.get("sampling_rate"),
+                "sampling_strategy": shown.get("sampling_strategy"),
+                "backends": [backend["kind"] for backend in backends],
+            }
+        )
+
+    def status(self, request: Request) -> ApiResponse:
+        """Where the data comes from: source, audience, history size, newest timestamp."""
+        context = self._context
+        body = newest(context)
+        off = context.audience is TelemetryAudience.OFF
+        body["audience"] = context.audience.value
+        body["snapshot_count"] = 0 if off else context.live_state.snapshot_count()
+        body["anchor_ms"] = body["newest_timestamp_ms"]
+        return ApiResponse(body)
+
+
+def _module_rows(snapshot: ProjectedSnapshot, audience: TelemetryAudience) -> list[dict[str, Any]]:
+    summaries = snapshot.user_summary.module_summaries
+    durations = snapshot.operator_summary.module_call_durations
+    errors = snapshot.operator_summary.module_error_counts
+    ids = set(summaries)
+    if audience.operator_enabled:
+        # Under operator-only the user summary is empty: list the modules the
+        # operator summary knows (Beyond 9); under ``on`` take the union.
+        ids |= set(durations) | set(errors)
+    rows = []
+    for module in sorted(ids):
+        summary = summaries.get(module)
+        if summary is not None:
+            finding_count: int | None = summary.finding_count
+            duration = summary.duration_ms
+        else:
+            finding_count, duration = None, durations.get(module, 0)
+        failed = audience.operator_enabled and errors.get(module, 0) > 0
+        rows.append(
+            {
+                "id": module,
+                "status": "error" if failed else "healthy",
+                "finding_count": finding_count,
+                "duration_ms": duration,
+                "capabilities": list(_CAPABILITIES),
+            }
+        )
+    return rows

@@ -1,0 +1,234 @@
+"""The standalone runner: ``serve(app)`` under hypercorn, and ``python -m chaffra_management``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from starlette.types import ASGIApp
+
+from chaffra_management._app import create_app
+from chaffra_management._auth import HostAllowlistMiddleware, loopback_hosts
+from chaffra_management._events import EventStreams
+from chaffra_telemetry import (
+    LiveTelemetryState,
+    SqliteStore,
+    TelemetryAudience,
+    TelemetryConfig,
+    seed_live_state,
+)
+from chaffra_telemetry.errors import ConfigError, TelemetryError
+
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "TOKEN_ENV", "main", "serve"]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9100
+TOKEN_ENV = "CHAFFRA_MANAGEMENT_TOKEN"
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback IP addresses (``127.0.0.0/8``, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _close_event_streams(app: object) -> None:
+    streams = getattr(getattr(app, "state", None), "event_streams", None)
+    if isinstance(streams, EventStreams):
+        streams.close()
+
+
+def serve(
+    app: ASGIApp,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    shutdown_trigger: Callable[[], Awaitable[object]] | None = None,
+    allow_remote: bool = False,
+    on_ready: Callable[[str], None] | None = None,
+    graceful_timeout: float = 3.0,
+) -> None:
+    """Serve ``app`` with hypercorn until SIGINT/SIGTERM or ``shutdown_trigger`` returns.
+
+    Binds ``host:port`` first (port 0 picks a free port) and calls ``on_ready``
+    with the bound base URL (e.g. ``http://127.0.0.1:9100/``). Unless
+    ``allow_remote``, requests must name the loopback host and bound port in
+    ``Host`` (DNS-rebinding defence). Signal handlers are installed only when
+    called from the main thread. Returns after a graceful shutdown.
+
+    Raises:
+        ValueError: ``host`` is not a loopback address and ``allow_remote`` is false.
+        OSError: the address cannot be bound.
+        ImportError: hypercorn is not installed.
+    """
+    if not (allow_remote or is_loopback(host)):
+        raise ValueError(f"refusing to bind non-loopback address {host!r} without allow_remote")
+    try:
+        from hypercorn.asyncio import serve as hypercorn_serve
+        from hypercorn.config import Config
+        from hypercorn.typing import Framework
+    except ImportError as error:  # pragma: no cover - the test environment has hypercorn
+        raise ImportError(
+            'serving needs hypercorn: pip install "chaffra-management[serve]"'
+        ) from error
+    sock = _bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
+    url = f"http://{url_host}:{bound_port}/"
+    served = app if allow_remote else HostAllowlistMiddleware(app, loopback_hosts(bound_port))
+    config = Config()
+    config.bind = [f"fd://{sock.detach()}"]  # hypercorn owns the listening socket from here
+    config.graceful_timeout = graceful_timeout
+    config.accesslog = None
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        installed: list[signal.Signals] = []
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+                installed.append(signum)
+
+        async def trigger() -> None:
+            waiters: list[asyncio.Future[Any]] = [asyncio.ensure_future(stop.wait())]
+            if shutdown_trigger is not None:
+                waiters.append(asyncio.ensure_future(shutdown_trigger()))
+            _, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+            _close_event_streams(app)
+
+        try:
+            if on_ready is not None:
+                on_ready(url)
+            await hypercorn_serve(cast("Framework", served), config, shutdown_trigger=trigger)
+        finally:
+            for signum in installed:
+                loop.remove_signal_handler(signum)
+
+    asyncio.run(run())
+
+
+def _port(value: str) -> int:
+    port = int(value) if value.isascii() and value.isdigit() else -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value!r}")
+    return port
+
+
+def _audience(value: str) -> TelemetryAudience:
+    try:
+        return TelemetryAudience.parse(value, key="--audience")
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m chaffra_management",
+        description=(
+            "Serve the chaffra management API and dashboard. Modes: --seeded (demo data), "
+            "--store PATH (a project's telemetry.db, followed live), or neither (empty). "
+            "--audience off always serves the empty state."
+        ),
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
+    )
+    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help="0 picks a free port")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--seeded", action="store_true", help="serve deterministic demo data")
+    source.add_argument("--store", type=Path, metavar="PATH", help="a SqliteStore file to follow")
+    parser.add_argument(
+        "--audience",
+        type=_audience,
+        default=TelemetryAudience.USER_ONLY,
+        help="on, off, user-only (default) or operator-only",
+    )
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (needs a token)"
+    )
+    parser.add_argument("--token", help=f"bearer token required on every request (or ${TOKEN_ENV})")
+    return parser
+
+
+def _live_state(args: argparse.Namespace) -> tuple[LiveTelemetryState, str, SqliteStore | None]:
+    if args.audience is TelemetryAudience.OFF:
+        return LiveTelemetryState(), "empty (audience off)", None
+    if args.seeded:
+        return seed_live_state(), "seeded (demo data)", None
+    if args.store is not None:
+        if not args.store.is_file():
+            raise FileNotFoundError(f"no telemetry store at {args.store}")
+        store = SqliteStore(args.store)
+        return LiveTelemetryState(store), f"store {args.store} (followed live)", store
+    return LiveTelemetryState(), "empty", None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the standalone server; returns the exit status (usage errors exit 2)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    if not is_loopback(args.host):
+        if not args.allow_remote:
+            parser.error(f"--host {args.host} is not a loopback address; add --allow-remote")
+        if token is None:
+            parser.error(f"--allow-remote needs a bearer token: --token or ${TOKEN_ENV}")
+    try:
+        live_state, mode, store = _live_state(args)
+    except (OSError, TelemetryError) as error:
+        print(f"Error: {error}", file=sys.stderr)
+        return 1
+    config = TelemetryConfig(audience=args.audience)
+    app = create_app(telemetry_config=config, live_state=live_state, token=token)
+
+    def announce(url: str) -> None:
+        lines = [f"Dashboard: {url}", f"API: {url}api/v1/", f"Mode: {mode}"]
+        lines.append(f"Audience: {args.audience.value}")
+        if not is_loopback(args.host):
+            lines.append(
+                "Warning: serving on a non-loopback address; every request needs the token."
+            )
+        print("\n".join(lines), file=sys.stderr, flush=True)
+
+    try:
+        serve(
+            app, host=args.host, port=args.port, allow_remote=args.allow_remote, on_ready=announce
+        )
+    except OSError as error:
+        print(f"Error: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        if store is not None:
+            store.close()
+    return 0
