@@ -109,7 +109,7 @@ def test_create_backend_applies_documented_defaults(tmp_path: Path) -> None:
     prometheus = create_backend(BackendConfig(kind=BackendKind.PROMETHEUS))
     cloudwatch = create_backend(BackendConfig(kind=BackendKind.CLOUDWATCH))
     assert isinstance(json_file, JsonFileBackend)
-    assert tmp_path / "chaffra-telemetry.json" == json_file.path
+    assert tmp_path / ".chaffra" / "telemetry.json" == json_file.path
     assert isinstance(otlp, OtlpBackend)
     assert "http://localhost:4318/v1/metrics" == otlp.url
     assert 5.0 == otlp.timeout

@@ -283,3 +283,24 @@ def test_cloudwatch_reports_unusable_destinations(tmp_path: Path) -> None:
     assert f"CloudWatch EMF lines for namespace 'ci' appended to {tmp_path / 'emf.log'}" == (
         ok.test_connection()
     )
+
+
+def test_the_default_json_file_lives_in_the_project_dir_and_creates_it(tmp_path: Path) -> None:
+
+    backend = JsonFileBackend(project_root=tmp_path)
+    assert f"will write to {tmp_path / '.chaffra' / 'telemetry.json'}" == backend.test_connection()
+    backend.flush(project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.ON))
+    assert "*\n" == (tmp_path / ".chaffra" / ".gitignore").read_text(encoding="utf-8")
+    assert (
+        1
+        == json.loads((tmp_path / ".chaffra" / "telemetry.json").read_text("utf-8"))["timestamp_ms"]
+    )
+
+
+def test_a_project_dir_that_cannot_be_created_is_a_backend_error(tmp_path: Path) -> None:
+
+    (tmp_path / ".chaffra").write_text("a file, not a directory", encoding="utf-8")
+    with pytest.raises(BackendError):
+        JsonFileBackend(project_root=tmp_path).flush(
+            project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.ON)
+        )

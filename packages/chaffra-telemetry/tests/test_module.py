@@ -86,7 +86,12 @@ def test_an_unusable_json_file_backend_is_a_warning(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("backend", "connected", "message"),
     [
-        (BackendConfig(kind=BackendKind.JSON_FILE), True, "will write to chaffra-telemetry.json"),
+        (BackendConfig(kind=BackendKind.JSON_FILE), True, "will write to .chaffra/telemetry.json"),
+        (
+            BackendConfig(kind=BackendKind.JSON_FILE, path="no/such/dir/out.json"),
+            False,
+            "backend error: directory does not exist: no/such/dir",
+        ),
         (BackendConfig(kind=BackendKind.STDERR), True, "stderr is always available"),
         (
             BackendConfig(kind=BackendKind.OTLP, endpoint="http://127.0.0.1:1"),

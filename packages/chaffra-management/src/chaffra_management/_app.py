@@ -24,6 +24,7 @@ from chaffra_management._current import CurrentHandlers
 from chaffra_management._events import EventsHandler, EventStreams
 from chaffra_management._history import HistoryHandler
 from chaffra_management._openapi import ENDPOINTS, openapi_document
+from chaffra_management._response_cache import ResponseCache
 from chaffra_management._serialize import ApiResponse, error_response
 from chaffra_telemetry import BackendStatus, LiveTelemetryState, TelemetryConfig
 
@@ -191,6 +192,8 @@ def create_app(
     )
     streams = EventStreams()
     current = CurrentHandlers(context)
+    cache = ResponseCache(context)
+    history = HistoryHandler(context)
     events = EventsHandler(
         context,
         streams,
@@ -201,14 +204,16 @@ def create_app(
         Route("/", _dashboard, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR, check_dir=False)),
         Route("/api/v1/", _index, methods=["GET"]),
-        Route("/api/v1/metrics", current.metrics, methods=["GET"]),
-        Route("/api/v1/metrics/history", HistoryHandler(context).handle, methods=["GET"]),
-        Route("/api/v1/modules", current.modules, methods=["GET"]),
-        Route("/api/v1/findings/summary", current.findings_summary, methods=["GET"]),
-        Route("/api/v1/findings/churn", current.findings_churn, methods=["GET"]),
-        Route("/api/v1/health", current.health, methods=["GET"]),
+        Route("/api/v1/metrics", cache.endpoint(current.metrics), methods=["GET"]),
+        Route("/api/v1/metrics/history", cache.endpoint(history.handle), methods=["GET"]),
+        Route("/api/v1/modules", cache.endpoint(current.modules), methods=["GET"]),
+        Route(
+            "/api/v1/findings/summary", cache.endpoint(current.findings_summary), methods=["GET"]
+        ),
+        Route("/api/v1/findings/churn", cache.endpoint(current.findings_churn), methods=["GET"]),
+        Route("/api/v1/health", cache.endpoint(current.health), methods=["GET"]),
         Route("/api/v1/config", current.config, methods=["GET"]),
-        Route("/api/v1/status", current.status, methods=["GET"]),
+        Route("/api/v1/status", cache.endpoint(current.status), methods=["GET"]),
         Route("/api/v1/events", events.handle, methods=["GET"]),
         Route("/api/v1/openapi.json", _openapi(secured=token is not None), methods=["GET"]),
     ]

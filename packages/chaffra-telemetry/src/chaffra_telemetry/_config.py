@@ -37,7 +37,7 @@ __all__ = [
 
 _T = TypeVar("_T")
 
-DEFAULT_JSON_FILE_PATH = "chaffra-telemetry.json"
+DEFAULT_JSON_FILE_PATH = ".chaffra/telemetry.json"  # beside the history, ignored by git
 
 _RATE_KEYS = ("sampling-rate", "sampling_rate")  # kebab first: it wins when both are valid
 _STRATEGY_KEYS = ("sampling-strategy", "sampling_strategy")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from chaffra_telemetry._atomic import atomic_write_text
+from chaffra_telemetry._atomic import PROJECT_DIR, atomic_write_text, ensure_project_dir
 from chaffra_telemetry._config import DEFAULT_JSON_FILE_PATH
 from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
 from chaffra_telemetry.backends._format import check_directory, pretty_json, resolve_path
@@ -17,7 +18,9 @@ class JsonFileBackend:
     """Overwrite one file with the latest projected snapshot on every flush.
 
     A relative ``path`` is resolved against ``project_root`` when given (else
-    against the working directory). The parent directory is never created.
+    against the working directory). The parent directory is never created,
+    except a project's own ``.chaffra/`` directory (the default location),
+    which is created with its ``.gitignore`` as every project file there is.
     """
 
     name = "json-file"
@@ -44,11 +47,10 @@ class JsonFileBackend:
             BackendError: the directory is missing or the file cannot be written.
         """
         text = self.render(snapshot)
+        if self._in_project_dir:
+            _as_backend_error(ensure_project_dir, self.path.parent.parent)
         check_directory(self.path.parent)
-        try:
-            atomic_write_text(self.path, text)
-        except TelemetryError as error:
-            raise BackendError(str(error)) from error
+        _as_backend_error(atomic_write_text, self.path, text)
 
     def test_connection(self) -> str:
         """``will write to <path>`` when the directory exists and is writable.
@@ -56,8 +58,12 @@ class JsonFileBackend:
         Raises:
             BackendError: the directory is missing or not writable.
         """
-        check_directory(self.path.parent)
+        check_directory(self.path.parent.parent if self._in_project_dir else self.path.parent)
         return f"will write to {self.path}"
+
+    @property
+    def _in_project_dir(self) -> bool:
+        return self.path.parent.name == PROJECT_DIR
 
     def inspect(self, snapshot: ProjectedSnapshot) -> str:
         """Exactly the text :meth:`flush` writes.
@@ -66,3 +72,10 @@ class JsonFileBackend:
             TypeError: ``snapshot`` is not a :class:`ProjectedSnapshot`.
         """
         return self.render(snapshot)
+
+
+def _as_backend_error(operation: Callable[..., object], *args: object) -> None:
+    try:
+        operation(*args)
+    except TelemetryError as error:
+        raise BackendError(str(error)) from error

@@ -1,0 +1,93 @@
+"""Rendered answers are reused until the live state changes, then recomputed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from chaffra_management import create_app
+from chaffra_management._backend_status import BackendStatusCache
+from chaffra_management._context import AppContext
+from chaffra_management._response_cache import ResponseCache
+from chaffra_telemetry import (
+    LiveTelemetryState,
+    MetricDataPoint,
+    SqliteStore,
+    TelemetryAudience,
+    TelemetryConfig,
+    TelemetrySnapshot,
+    UserSummary,
+    project,
+)
+
+
+def _snapshot(ts: int, files: int) -> TelemetrySnapshot:
+    point = MetricDataPoint(name="chaffra.health.score", value=80.0, timestamp_ms=ts)
+    return TelemetrySnapshot(
+        timestamp_ms=ts, data_points=(point,), user_summary=UserSummary(files_total=files)
+    )
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveTelemetryState]:
+    if request.param == "memory":
+        yield LiveTelemetryState()
+        return
+    store = SqliteStore(tmp_path / "t.db")
+    yield LiveTelemetryState(store)
+    store.close()
+
+
+def test_a_new_snapshot_invalidates_every_cached_answer(state: LiveTelemetryState) -> None:
+    app = create_app(telemetry_config=TelemetryConfig(), live_state=state)
+    with TestClient(app) as client:
+        assert 0 == client.get("/api/v1/metrics").json()["files_total"]
+        state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+        first = client.get("/api/v1/metrics")
+        again = client.get("/api/v1/metrics")
+        state.push_snapshot(project(_snapshot(2, 5), TelemetryAudience.ON))
+        after = client.get("/api/v1/metrics")
+    assert (3, 3, 5) == (
+        first.json()["files_total"],
+        again.json()["files_total"],
+        after.json()["files_total"],
+    )
+    assert first.headers["cache-control"] == again.headers["cache-control"] == "no-store"
+
+
+def test_answers_differ_by_query_and_expire_with_age() -> None:
+    now = [0.0]
+    calls: list[str] = []
+    state = LiveTelemetryState()
+    context = AppContext(
+        config=TelemetryConfig(),
+        live_state=state,
+        backend_statuses=BackendStatusCache(TelemetryConfig(), lambda config: []),
+    )
+    cache = ResponseCache(context, max_age_s=1.0, clock=lambda: now[0])
+
+    def handler(request: Request) -> Response:
+        calls.append(request.url.query)
+        return Response(request.url.query)
+
+    app = Starlette(routes=[Route("/x", cache.endpoint(handler))])
+    with TestClient(app) as client:
+        for query, advance in (("a=1", 0.0), ("a=1", 0.5), ("a=2", 0.0), ("a=1", 5.0)):
+            now[0] += advance
+            assert query == client.get(f"/x?{query}").text
+    assert ["a=1", "a=2", "a=1"] == calls
+
+
+def test_the_cache_keeps_a_bounded_number_of_answers() -> None:
+    state = LiveTelemetryState()
+    app = create_app(telemetry_config=TelemetryConfig(), live_state=state)
+    with TestClient(app) as client:
+        for limit in range(1, 300):
+            assert 200 == client.get(f"/api/v1/metrics/history?limit={limit}").status_code

@@ -1,0 +1,532 @@
+"""Benchmark: throughput and latency of the management API under load, against a bare endpoint.
+
+For each audience (``on`` and ``user-only``) one server subprocess runs one
+hypercorn instance on ``127.0.0.1`` (port 0) serving one parent Starlette app:
+
+* ``/api/v1/...``: chaffra's management app (``create_app`` over
+  ``seed_live_state()``), mounted at ``/`` behind the Host allowlist that
+  ``chaffra_management.serve`` adds;
+* ``/bare/metrics`` and ``/bare/history``: plain ``async`` Starlette endpoints
+  returning, as a precomputed ``Response``, the very bytes chaffra answered for
+  ``/api/v1/metrics`` and ``/api/v1/metrics/history?window=7d`` at startup, so
+  both sides send bodies of the same size over the same server, in the same
+  run.
+
+This process is the load generator (``_http_load``: raw asyncio sockets,
+HTTP/1.1 keep-alive, closed loop): at 2 and 16 concurrent connections it
+measures requests per second and exact p50/p99 latency of each endpoint, bare
+and chaffra alternating, each cell a warm-up and then a measured period bounded
+in time and in request count. Before that it measures its own ceiling against a
+canned-response asyncio server, so a reader can tell whether the client or the
+server was the bottleneck. Loopback only; the default run takes about 1.5
+minutes.
+
+It prints a markdown report; ``--write docs/performance.md`` also replaces this
+benchmark's marked section of that file. ``--py-spy FILE`` runs the ``on``
+server under ``py-spy record`` (collapsed stacks) for profiling. This is a
+measurement, not a test: the exit status is 0 whether or not the goals are met.
+
+Usage::
+
+    uv run --group bench python tools/bench/management_load.py [--write docs/performance.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from _http_load import LoadResult, run_load
+from _report import environment_line, markdown_table, paragraph, write_section
+
+SECTION = "management_load"
+COMMAND = "uv run --group bench python tools/bench/management_load.py --write docs/performance.md"
+HOST = "127.0.0.1"
+AUDIENCES = ("on", "user-only")
+CONNECTIONS = (2, 16)
+GOAL_CONNECTIONS = 16
+GOAL_RATIO = 0.80
+GOAL_P99_MS = 50.0
+READY_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One chaffra endpoint and its bare twin."""
+
+    label: str
+    chaffra_path: str
+    bare_path: str
+
+
+ENDPOINTS = (
+    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
+    Endpoint(
+        "`/api/v1/metrics/history?window=7d`",
+        "/api/v1/metrics/history?window=7d",
+        "/bare/history",
+    ),
+)
+
+
+# --- server side (runs in the subprocess) -------------------------------------------------
+
+
+async def _asgi_get(app: Any, path_and_query: str) -> tuple[int, bytes]:
+    """One GET through an ASGI app in process; its status and body."""
+    path, _, query = path_and_query.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode("ascii"),
+        "root_path": "",
+        "query_string": query.encode("ascii"),
+        "headers": [(b"host", HOST.encode("ascii"))],
+        "client": (HOST, 1),
+        "server": (HOST, 80),
+    }
+    status = 0
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(bytes(message.get("body", b"")))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+def _bare_endpoint(body: bytes) -> Any:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    async def endpoint(request: Request) -> Response:
+        return Response(body, media_type="application/json")
+
+    return endpoint
+
+
+def serve_audience(audience_name: str) -> None:
+    """Server subprocess: announce a JSON line (port, body sizes), serve until SIGTERM."""
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+    from hypercorn.typing import Framework
+    from starlette.applications import Starlette
+    from starlette.routing import Mount, Route
+
+    from chaffra_management import create_app
+    from chaffra_management._auth import HostAllowlistMiddleware, loopback_hosts
+    from chaffra_telemetry import TelemetryAudience, TelemetryConfig, seed_live_state
+
+    audience = TelemetryAudience(audience_name)
+    chaffra = create_app(
+        telemetry_config=TelemetryConfig(audience=audience), live_state=seed_live_state()
+    )
+    bodies: dict[str, bytes] = {}
+    for endpoint in ENDPOINTS:
+        status, body = asyncio.run(_asgi_get(chaffra, endpoint.chaffra_path))
+        if status != 200:
+            raise RuntimeError(f"{endpoint.chaffra_path} answered {status}")
+        bodies[endpoint.bare_path] = body
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((HOST, 0))
+    sock.listen(128)
+    port = int(sock.getsockname()[1])
+    # What ``chaffra_management.serve`` serves: the app behind the Host allowlist.
+    guarded = HostAllowlistMiddleware(chaffra, loopback_hosts(port))
+    routes: list[Any] = [Route(path, _bare_endpoint(body)) for path, body in bodies.items()]
+    routes.append(Mount("/", app=guarded))
+    parent = Starlette(routes=routes)
+
+    config = Config()  # the settings ``chaffra_management.serve`` uses
+    config.bind = [f"fd://{sock.detach()}"]
+    config.graceful_timeout = 3.0
+    config.accesslog = None
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+
+        async def trigger() -> None:
+            await stop.wait()
+
+        sizes = {path: len(body) for path, body in bodies.items()}
+        print(json.dumps({"port": port, "sizes": sizes}), flush=True)
+        await serve(cast("Framework", parent), config, shutdown_trigger=trigger)
+
+    asyncio.run(run())
+
+
+def serve_canned(body_size: int) -> None:
+    """Server subprocess: a minimal asyncio HTTP/1.1 server answering every request the same."""
+    body = b"x" * body_size
+    response = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        + f"content-length: {body_size}\r\n\r\n".encode("ascii")
+        + body
+    )
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                writer.write(response)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        server = await asyncio.start_server(handle, HOST, 0)
+        port = server.sockets[0].getsockname()[1]
+        print(json.dumps({"port": port, "sizes": {}}), flush=True)
+        async with server:
+            await stop.wait()
+
+    asyncio.run(run())
+
+
+# --- load generator side --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server subprocess."""
+
+    port: int
+    sizes: dict[str, int]
+
+
+@contextmanager
+def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterator[Server]:
+    """Start ``this script ARGS`` in a subprocess; stop it (SIGTERM, then kill) on exit."""
+    command = [*prefix, sys.executable, str(Path(__file__).resolve()), *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        line = " "
+        while line and not line.startswith("{"):  # a profiler may print its own lines first
+            timeout = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([process.stdout], [], [], timeout)
+            line = process.stdout.readline() if ready else ""
+        if not line:
+            raise RuntimeError(f"server {args} did not start (exit {process.poll()})")
+        announced = json.loads(line)
+        yield Server(port=int(announced["port"]), sizes=dict(announced["sizes"]))
+    finally:
+        process.send_signal(signal.SIGINT if prefix else signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One measured (audience, endpoint, side, connections) combination."""
+
+    audience: str
+    endpoint: Endpoint
+    side: str  # "chaffra" or "bare"
+    result: LoadResult
+
+
+def measure_audience(
+    audience: str, options: argparse.Namespace, *, py_spy: Path | None
+) -> list[Cell]:
+    prefix: list[str] = []
+    if py_spy is not None:
+        prefix = [
+            "py-spy",
+            "record",
+            "--gil",
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "-o",
+            str(py_spy),
+            "--",
+        ]
+    cells: list[Cell] = []
+    with server_process(["--serve", audience], prefix=prefix) as server:
+        for connections in options.connections:
+            for endpoint in ENDPOINTS:
+                size = server.sizes[endpoint.bare_path]
+                for side, path in (
+                    ("bare", endpoint.bare_path),
+                    ("chaffra", endpoint.chaffra_path),
+                ):
+                    result = run_load(
+                        HOST,
+                        server.port,
+                        path,
+                        connections=connections,
+                        warmup_s=options.warmup,
+                        duration_s=options.duration,
+                        max_requests=options.max_requests,
+                        expected_body=size,
+                    )
+                    cells.append(Cell(audience, endpoint, side, result))
+                    print(
+                        f"  {audience:9} {side:7} {path:36} c={connections:<2} "
+                        f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+    return cells
+
+
+def measure_client(options: argparse.Namespace, sizes: Sequence[int]) -> list[LoadResult]:
+    """The load generator's own ceiling: 16 connections against a canned-response server."""
+    results = []
+    for size in sizes:
+        with server_process(["--serve-canned", str(size)]) as server:
+            result = run_load(
+                HOST,
+                server.port,
+                "/",
+                connections=max(options.connections),
+                warmup_s=0.5,
+                duration_s=min(2.0, options.duration),
+                max_requests=options.max_requests,
+                expected_body=size,
+            )
+        results.append(result)
+        print(
+            f"  client ceiling, {size} B body: {result.requests_per_s:8.1f} req/s",
+            file=sys.stderr,
+            flush=True,
+        )
+    return results
+
+
+def _rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argparse.Namespace) -> str:
+    bare = {
+        (c.audience, c.endpoint.bare_path, c.result.connections): c.result
+        for c in cells
+        if c.side == "bare"
+    }
+    rows = []
+    goals = []
+    for cell in cells:
+        result = cell.result
+        baseline = bare[(cell.audience, cell.endpoint.bare_path, result.connections)]
+        ratio = result.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0
+        is_chaffra = cell.side == "chaffra"
+        rows.append(
+            [
+                cell.audience,
+                cell.endpoint.label if is_chaffra else f"bare ({cell.endpoint.bare_path})",
+                str(result.connections),
+                f"{result.body_bytes:,}",
+                f"{result.requests:,}",
+                str(result.errors),
+                _rate(result.requests_per_s),
+                _ms(result.p50_ms),
+                _ms(result.p99_ms),
+                f"{ratio:.2f}x" if is_chaffra else "-",
+            ]
+        )
+        if is_chaffra and result.connections == GOAL_CONNECTIONS:
+            name = f"{cell.endpoint.label}, `{cell.audience}`, {GOAL_CONNECTIONS} connections"
+            goals.append(
+                [
+                    f"{name}: throughput vs bare",
+                    f"{ratio:.2f}x ({_rate(result.requests_per_s)} vs "
+                    f"{_rate(baseline.requests_per_s)} req/s)",
+                    f">= {GOAL_RATIO:.2f}x",
+                    "PASS" if ratio >= GOAL_RATIO else "MISS",
+                ]
+            )
+            goals.append(
+                [
+                    f"{name}: p99 latency",
+                    f"{_ms(result.p99_ms)} ms",
+                    f"< {GOAL_P99_MS:.0f} ms",
+                    "PASS" if result.p99_ms < GOAL_P99_MS else "MISS",
+                ]
+            )
+    table = markdown_table(
+        [
+            "Audience",
+            "Endpoint",
+            "Conns",
+            "Body bytes",
+            "Requests",
+            "Errors",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "req/s vs bare",
+        ],
+        rows,
+        align="llrrrrrrrr",
+    )
+    goal_table = markdown_table(["Goal", "Measured", "Target", "Result"], goals, align="lrrc")
+    client_table = markdown_table(
+        ["Load generator ceiling", "Conns", "Body bytes", "req/s", "p50 ms", "p99 ms"],
+        [
+            [
+                "canned-response asyncio server",
+                str(r.connections),
+                f"{r.body_bytes:,}",
+                _rate(r.requests_per_s),
+                _ms(r.p50_ms),
+                _ms(r.p99_ms),
+            ]
+            for r in client
+        ],
+        align="lrrrrr",
+    )
+    env = environment_line(
+        ["chaffra-management", "chaffra-telemetry", "starlette", "hypercorn", "h11"]
+    )
+    intro = paragraph(
+        "Requests per second and p50/p99 latency of `/api/v1/metrics` and",
+        "`/api/v1/metrics/history?window=7d` on seeded data (`seed_live_state()`), beside a",
+        "bare `async` Starlette endpoint returning a precomputed body of the same bytes, on",
+        "the same hypercorn in the same run, at 2 and 16 concurrent keep-alive connections",
+        "on loopback.",
+    )
+    method = paragraph(
+        "Method: per audience, one server subprocess runs one hypercorn instance",
+        "(`chaffra_management.serve`'s settings, one worker, asyncio) on 127.0.0.1 serving a",
+        "parent Starlette app: chaffra's app mounted at `/` behind the Host allowlist `serve`",
+        "adds, and the bare routes `/bare/metrics` and `/bare/history`, whose bodies are",
+        "chaffra's own answers fetched once at startup. The load generator is this process:",
+        "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
+        "once the previous response is fully read (closed loop); every response's status and",
+        "body size are checked; when hypercorn closes a connection after its",
+        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is a",
+        f"{options.warmup:g} s warm-up and then {options.duration:g} s measured (at most",
+        f"{options.max_requests:,} requests); bare and chaffra alternate per endpoint.",
+        "Latency runs from writing the request to reading the last body byte; p50 and p99",
+        "are exact (nearest rank over every measured request). Server and load generator",
+        "share the machine's CPUs, so absolute numbers are a lower bound; the ratio to the",
+        "bare endpoint is the figure to compare. The load generator ceiling below is the",
+        "same client against a minimal asyncio server answering canned bytes.",
+    )
+    load_before, load_after = options.load
+    if load_before is not None and load_after is not None:
+        env += f" 1-minute load average {load_before:.2f} before the run, {load_after:.2f} after."
+    return "\n\n".join(
+        [
+            "## Management API under load (`chaffra-management`)",
+            intro,
+            paragraph(env),
+            f"Command: `{COMMAND}`",
+            method,
+            table,
+            goal_table,
+            client_table,
+        ]
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--write", type=Path, metavar="PATH", help="also write the report section into this file"
+    )
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per cell")
+    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per cell")
+    parser.add_argument(
+        "--max-requests", type=int, default=200_000, help="measured requests per cell at most"
+    )
+    parser.add_argument(
+        "--connections",
+        type=lambda text: tuple(int(part) for part in text.split(",")),
+        default=CONNECTIONS,
+        help="comma-separated connection counts (default 2,16)",
+    )
+    parser.add_argument(
+        "--audience",
+        action="append",
+        choices=AUDIENCES,
+        help="audiences to measure (repeatable; default both)",
+    )
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="FILE",
+        help="run the first audience's server under py-spy record (raw collapsed stacks)",
+    )
+    parser.set_defaults(load=(None, None))
+    parser.add_argument("--serve", choices=AUDIENCES, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-canned", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parse_args(argv)
+    if options.serve is not None:
+        serve_audience(options.serve)
+        return 0
+    if options.serve_canned is not None:
+        serve_canned(options.serve_canned)
+        return 0
+    started = time.monotonic()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    audiences = options.audience or list(AUDIENCES)
+    cells: list[Cell] = []
+    for index, audience in enumerate(audiences):
+        py_spy = options.py_spy if index == 0 else None
+        cells.extend(measure_audience(audience, options, py_spy=py_spy))
+    sizes = sorted({c.result.body_bytes for c in cells if c.audience == audiences[0]})
+    client = measure_client(options, [sizes[0], sizes[-1]] if sizes else [])
+    print(f"  total {time.monotonic() - started:.0f} s", file=sys.stderr)
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    options.load = (load_before, load_after)
+    report = render(cells, client, options)
+    print(report)
+    if options.write is not None:
+        write_section(options.write, SECTION, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
