@@ -1,0 +1,207 @@
+"""``chaffra telemetry status|test|inspect|dashboard|audit-log``.
+
+Previews never write: no audit event, no churn state, no snapshot in the
+store. Backend names, endpoints, paths and sampling are operator details:
+they are shown, and backends are constructed or contacted, only when the
+resolved audience admits the operator scope (``on``, ``operator-only``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from chaffra_cli._commands_analysis import resolve_config
+from chaffra_cli._errors import ChaffraGroup, CommandFailed
+from chaffra_cli._options import GlobalOptions, pass_globals
+
+if TYPE_CHECKING:
+    from chaffra_telemetry import ProjectedSnapshot, TelemetryConfig
+
+__all__ = ["WITHHELD", "synthetic_payload", "telemetry"]
+
+WITHHELD = "backend details withheld (operator audience only)"
+_OPT_IN = "use --telemetry on or --telemetry operator-only to see them"
+_PATH = click.argument(
+    "path", type=click.Path(exists=True, path_type=Path), default=".", required=False
+)
+
+
+@click.group(cls=ChaffraGroup, short_help="Telemetry status, test, preview, dashboard, audit log.")
+@pass_globals
+def telemetry(options: GlobalOptions) -> None:
+    """Inspect and test the telemetry configuration of a project.
+
+    PATH (default: .) selects the project whose configuration applies
+    (--config, else .chaffra.toml or [tool.chaffra] found from PATH).
+    """
+
+
+@telemetry.command()
+@_PATH
+@pass_globals
+def status(options: GlobalOptions, path: Path) -> None:
+    """The effective audience; backends and sampling for operator audiences only."""
+    from chaffra_telemetry.backends import create_backends, format_number
+
+    config = resolve_config(options, path)
+    tel = config.telemetry
+    lines = [f"Telemetry audience: {tel.audience.value}"]
+    if config.config_path is not None:
+        lines.append(f"Configuration: {config.config_path}")
+    if tel.audience.user_enabled or tel.audience.operator_enabled:
+        lines.append(f"History: {config.project_root / '.chaffra' / 'telemetry.db'}")
+    if not tel.audience.operator_enabled:
+        lines.append(f"Backends: {WITHHELD}; {_OPT_IN}")
+        click.echo("\n".join(lines))
+        return
+    lines += ["", "Backends:"]
+    _, statuses = create_backends(tel.backends, project_root=config.project_root)
+    lines += [
+        f"  [{'OK' if s.connected else 'FAIL'}] {s.name} ({s.kind}) -- {s.message}"
+        for s in statuses
+    ] or ["  (no backends configured)"]
+    rate = format_number(tel.sampling_rate)
+    lines += ["", f"Sampling: rate {rate} (strategy {tel.sampling_strategy.value})"]
+    click.echo("\n".join(lines))
+
+
+@telemetry.command()
+@_PATH
+@pass_globals
+def test(options: GlobalOptions, path: Path) -> None:
+    """Flush one test metric to every backend (operator audiences only; exit 1 on failure)."""
+    from chaffra_telemetry import TelemetryCollector, project
+    from chaffra_telemetry._catalog import TELEMETRY_TEST
+
+    config = resolve_config(options, path)
+    tel = config.telemetry
+    if not tel.audience.operator_enabled:
+        raise CommandFailed(
+            f"telemetry test needs an operator audience (audience is {tel.audience.value}); "
+            "no backend was exercised, contacted or named. "
+            "Use --telemetry on or --telemetry operator-only."
+        )
+    collector = TelemetryCollector(tel)
+    collector.register_core_metrics()
+    collector.record(TELEMETRY_TEST, 1.0)
+    lines = _flush_each(project(collector.snapshot(), tel.audience), tel, config.project_root)
+    click.echo("\n".join(lines) if lines else "No backends configured.")
+    if any(line.startswith("[FAIL]") for line in lines):
+        raise click.exceptions.Exit(1)
+
+
+def _flush_each(payload: ProjectedSnapshot, tel: TelemetryConfig, root: Path) -> list[str]:
+    """Flush ``payload`` to every configured backend; one ``[OK]``/``[FAIL]`` line each."""
+    from chaffra_telemetry.backends import create_backends
+    from chaffra_telemetry.errors import TelemetryError
+
+    backends, statuses = create_backends(tel.backends, project_root=root)
+    created = {backend.name for backend in backends}
+    lines = [f"[FAIL] {s.name} -- {s.message}" for s in statuses if s.name not in created]
+    for backend in backends:
+        try:
+            backend.flush(payload)
+        except (TelemetryError, OSError) as error:
+            lines.append(f"[FAIL] {backend.name} -- {error}")
+        else:
+            lines.append(f"[OK] {backend.name} -- test metric flushed")
+    return lines
+
+
+def synthetic_payload(tel: TelemetryConfig) -> ProjectedSnapshot:
+    """What a run would emit: no files, one 100 ms call of ``example-module``, two warnings."""
+    from chaffra_telemetry import TelemetryCollector, project
+
+    collector = TelemetryCollector(tel)
+    collector.register_core_metrics()
+    collector.set_files_total(0)
+    collector.record_module_call("example-module", 100, False)
+    collector.record_module_findings("example-module", 2, {"warning": 2})
+    collector.finish_analysis()
+    return project(collector.snapshot(), tel.audience)
+
+
+@telemetry.command()
+@_PATH
+@pass_globals
+def inspect(options: GlobalOptions, path: Path) -> None:
+    """Preview exactly what a run would emit, projected for the effective audience."""
+    from chaffra_telemetry.backends import create_backend
+    from chaffra_telemetry.errors import TelemetryError
+
+    config = resolve_config(options, path)
+    tel = config.telemetry
+    audience = tel.audience.value
+    if not (tel.audience.user_enabled or tel.audience.operator_enabled):
+        click.echo(f"Telemetry audience: {audience}: nothing is collected, stored or sent.")
+        return
+    payload = synthetic_payload(tel)
+    if not tel.audience.operator_enabled:
+        click.echo(
+            f"User-scoped preview (audience {audience}): the exact payload a run would "
+            f"emit, from a synthetic run; {WITHHELD}.\n"
+        )
+        click.echo(payload.to_json())
+        return
+    click.echo(f"Preview (audience {audience}): what each backend would receive.\n")
+    for backend_config in tel.backends:
+        try:
+            backend = create_backend(backend_config, project_root=config.project_root)
+            text = backend.inspect(payload)
+        except TelemetryError as error:
+            text = f"Error: {error}"
+        click.echo(f"--- {backend_config.kind.value} ---\n{text.rstrip()}\n")
+
+
+@telemetry.command()
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print the JSON instead of writing it.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: ./chaffra-grafana-dashboard.json).",
+)
+@pass_globals
+def dashboard(options: GlobalOptions, to_stdout: bool, output: Path | None) -> None:
+    """Write the Grafana dashboard (Prometheus data source) for chaffra's metrics."""
+    from chaffra_telemetry._grafana import DASHBOARD_FILE, dashboard_json
+
+    text = dashboard_json()
+    if to_stdout:
+        click.echo(text, nl=False)
+        return
+    target = output if output is not None else Path(DASHBOARD_FILE)
+    target.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"Dashboard written to {target}")
+
+
+@telemetry.command("audit-log")
+@_PATH
+@click.option("--export", "export", is_flag=True, help="Print the events as a JSON array.")
+@pass_globals
+def audit_log(options: GlobalOptions, path: Path, export: bool) -> None:
+    """Show the telemetry audit log of the project (<project>/.chaffra/telemetry-audit.log)."""
+    from chaffra_telemetry.audit import export_log, format_log, read_log
+
+    read = read_log(_project_root(options, path))
+    if export:
+        click.echo(export_log(read.events))
+    else:
+        click.echo(format_log(read.events, skipped=read.skipped), nl=False)
+
+
+def _project_root(options: GlobalOptions, path: Path) -> Path:
+    """The project root a run on ``path`` would use, without validating the configuration."""
+    from chaffra_core._config import discover_config
+
+    if options.config is not None:
+        return options.config.absolute().parent
+    source = discover_config(path)
+    if source is not None:
+        return source.root
+    target = path.absolute()
+    return target if target.is_dir() else target.parent

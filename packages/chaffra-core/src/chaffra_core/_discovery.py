@@ -1,0 +1,223 @@
+"""Source discovery: which ``.py`` files under a target belong to the analysis.
+
+Honours ``.gitignore`` (and ``.chaffraignore``) at every level with git's
+wildmatch semantics, negation included; the ``[project] ignore`` globs of the
+config; and a fixed set of directories that never hold project source.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pathspec
+
+__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILES", "discover"]
+
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".chaffra",
+        ".git",
+        ".mypy_cache",
+        ".nox",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".tox",
+        ".venv",
+        "__pycache__",
+        "build",
+        "dist",
+        "node_modules",
+        "venv",
+    }
+)
+"""Directory names skipped at any depth (a directory holding ``pyvenv.cfg`` is skipped too)."""
+
+IGNORE_FILES = (".gitignore", ".chaffraignore")
+"""Per-directory ignore files, read in this order (later lines win, as in one file)."""
+
+_VENV_MARKER = "pyvenv.cfg"
+
+# An ignore file's directory (root-relative, "" for the root) and its compiled patterns.
+_Level = tuple[str, pathspec.GitIgnoreSpec]
+# A directory to walk: path, root-relative path, real path, reached via a symlink, ignore levels.
+_Dir = tuple[str, str, str, bool, tuple[_Level, ...]]
+
+
+def discover(target: Path, *, ignore: Sequence[str] = (), root: Path | None = None) -> list[Path]:
+    """The ``.py`` files of ``target``, sorted by their root-relative POSIX path.
+
+    ``target`` is a file (returned as is when it ends in ``.py``: naming a file
+    overrides every ignore rule) or a directory, walked recursively. ``root``
+    (default: ``target`` itself, or its parent for a file) is what ``ignore``
+    patterns and the returned order are relative to; ``.gitignore`` files
+    between ``root`` and ``target`` apply too. Directory symlinks are followed
+    unless they lead back into the walked tree, each real directory at most
+    once, so loops terminate; a file reachable through several paths is
+    returned once, preferring a path without symlinks. Unreadable directories
+    are skipped.
+
+    Raises:
+        FileNotFoundError: ``target`` does not exist.
+        ValueError: ``target`` is not inside ``root``.
+    """
+    target_abs = Path(os.path.abspath(target))
+    if not target_abs.exists():
+        raise FileNotFoundError(f"no such file or directory: {target}")
+    is_dir = target_abs.is_dir()
+    if root is None:
+        root_abs = target_abs if is_dir else target_abs.parent
+    else:
+        root_abs = Path(os.path.abspath(root))
+    try:
+        rel_target = target_abs.relative_to(root_abs).as_posix()
+    except ValueError:
+        raise ValueError(f"{target} is not inside the root {root_abs}") from None
+    if not is_dir:
+        return [target_abs] if target_abs.suffix == ".py" else []
+    walker = _Walker(root_abs, config=_compile(ignore), real_target=os.path.realpath(target_abs))
+    rel_target = "" if rel_target == "." else rel_target
+    walker.walk(str(target_abs), rel_target, _ancestor_levels(root_abs, rel_target))
+    return walker.result()
+
+
+class _Walker:
+    """One walk's state: the real directories already covered and the files found."""
+
+    def __init__(
+        self, root: Path, *, config: pathspec.GitIgnoreSpec | None, real_target: str
+    ) -> None:
+        self._root = root
+        self._config = config
+        self._covered = [real_target]
+        # real path -> (reached through a symlink, root-relative path)
+        self._files: dict[str, tuple[bool, str]] = {}
+
+    def walk(self, directory: str, rel: str, levels: tuple[_Level, ...]) -> None:
+        # Explicit stack: depth is bounded by the tree, not by the recursion limit.
+        stack: list[_Dir] = [(directory, rel, os.path.realpath(directory), False, levels)]
+        while stack:
+            path, rel, real, via_link, levels = stack.pop()
+            try:
+                with os.scandir(path) as scan:
+                    entries = sorted(scan, key=lambda entry: entry.name)
+            except OSError:
+                continue  # unreadable (or vanished) directory: skipped
+            names = {entry.name for entry in entries}
+            if _VENV_MARKER in names and path != directory:
+                continue  # a virtual environment, whatever its name (unless it is the target)
+            spec = _read_ignore_files(path, names)
+            if spec is not None:
+                levels = (*levels, (rel, spec))
+            children: list[_Dir] = []
+            for entry in entries:
+                child_rel = f"{rel}/{entry.name}" if rel else entry.name
+                child = self._visit(entry, child_rel, real, via_link, levels)
+                if child is not None:
+                    children.append(child)
+            stack.extend(reversed(children))  # pop in name order
+
+    def _visit(
+        self,
+        entry: os.DirEntry[str],
+        rel: str,
+        parent_real: str,
+        via_link: bool,
+        levels: tuple[_Level, ...],
+    ) -> _Dir | None:
+        """The directory to descend into, if ``entry`` is one; records a ``.py`` file."""
+        kind = _kind(entry)
+        if kind == "dir":
+            if entry.name in DEFAULT_EXCLUDES or self._ignored(f"{rel}/", levels):
+                return None
+            if not entry.is_symlink():
+                return entry.path, rel, os.path.join(parent_real, entry.name), via_link, levels
+            real = os.path.realpath(entry.path)
+            if any(_inside(real, covered) for covered in self._covered):
+                return None  # walked (or to be walked) in its real place: no loops
+            self._covered.append(real)
+            return entry.path, rel, real, True, levels
+        if kind == "file" and entry.name.endswith(".py") and not self._ignored(rel, levels):
+            is_link = entry.is_symlink()
+            real = (
+                os.path.realpath(entry.path) if is_link else os.path.join(parent_real, entry.name)
+            )
+            candidate = (via_link or is_link, rel)
+            known = self._files.get(real)
+            if known is None or candidate < known:
+                self._files[real] = candidate
+        return None
+
+    def _ignored(self, probe: str, levels: tuple[_Level, ...]) -> bool:
+        """Config patterns win; then the deepest ignore file with a matching pattern."""
+        if self._config is not None:
+            verdict = self._config.check_file(probe).include
+            if verdict is not None:
+                return verdict
+        for base, spec in reversed(levels):
+            verdict = spec.check_file(probe[len(base) + 1 :] if base else probe).include
+            if verdict is not None:
+                return verdict
+        return False
+
+    def result(self) -> list[Path]:
+        return [self._root / rel for rel in sorted(rel for _, rel in self._files.values())]
+
+
+def _kind(entry: os.DirEntry[str]) -> str | None:
+    """``"dir"``, ``"file"`` or ``None`` (anything else, a broken link, or a failing stat)."""
+    try:
+        if entry.is_dir():
+            return "dir"
+        return "file" if entry.is_file() else None
+    except OSError:
+        return None
+
+
+def _inside(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _ancestor_levels(root: Path, rel_target: str) -> tuple[_Level, ...]:
+    """The ignore files of ``root`` and every directory above ``target`` below it."""
+    levels: list[_Level] = []
+    parts = rel_target.split("/") if rel_target else []
+    for depth in range(len(parts)):
+        rel = "/".join(parts[:depth])
+        directory = root.joinpath(*parts[:depth])
+        level = _read_ignore_files(str(directory), set(IGNORE_FILES))
+        if level is not None:
+            levels.append((rel, level))
+    return tuple(levels)
+
+
+def _read_ignore_files(directory: str, names: set[str]) -> pathspec.GitIgnoreSpec | None:
+    lines: list[str] = []
+    for name in IGNORE_FILES:
+        if name in names:
+            try:
+                with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as f:
+                    lines.extend(f.read().splitlines())
+            except OSError:
+                continue  # missing, unreadable or a directory: no patterns
+    return _compile(lines)
+
+
+def _compile(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | None:
+    """The patterns of ``lines``; invalid patterns are dropped (git ignores them too)."""
+    patterns = [line for line in lines if line.strip() and not line.startswith("#")]
+    if not patterns:
+        return None
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except ValueError:
+        return pathspec.GitIgnoreSpec.from_lines([line for line in patterns if _valid(line)])
+
+
+def _valid(line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except ValueError:
+        return False
+    return True

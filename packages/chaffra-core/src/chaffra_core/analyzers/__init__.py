@@ -1,0 +1,13 @@
+"""The built-in analysis modules (external ones register under ``chaffra.modules``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chaffra_core._module import AnalysisModule
+from chaffra_core.analyzers.complexity import ComplexityModule
+
+__all__ = ["BUILTIN_MODULES"]
+
+BUILTIN_MODULES: tuple[Callable[[], AnalysisModule], ...] = (ComplexityModule,)
+"""Factories of the built-in modules, in the order their results are reported."""

@@ -1,0 +1,23 @@
+"""The complexity module: radon-exact cyclomatic and complexipy-exact cognitive
+complexity of every function and method, findings above the thresholds and the
+0-100 health score with an A-F grade."""
+
+from __future__ import annotations
+
+from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
+from chaffra_core.analyzers.complexity._module import (
+    ComplexityModule,
+    FunctionComplexity,
+    measure,
+    project_health,
+)
+
+__all__ = [
+    "ComplexityModule",
+    "FunctionComplexity",
+    "Thresholds",
+    "file_health",
+    "measure",
+    "project_health",
+    "project_score",
+]

@@ -1,0 +1,105 @@
+"""Output formats: render a :class:`~chaffra_core.RunResult` as text for a person or a tool.
+
+Every format returns one string ending in a newline; only ``terminal`` can
+carry ANSI colours, and only when asked (see :func:`should_color`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Protocol
+
+from chaffra_core._result import RunResult
+from chaffra_core.output._codeclimate import render_codeclimate
+from chaffra_core.output._github import render_github
+from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, render_json, to_document
+from chaffra_core.output._markdown import render_markdown
+from chaffra_core.output._sarif import render_sarif
+from chaffra_core.output._terminal import render_terminal
+from chaffra_telemetry._compat import StrEnum
+
+__all__ = [
+    "JSON_SCHEMA_VERSION",
+    "OutputFormat",
+    "SupportsIsatty",
+    "json_schema",
+    "render",
+    "should_color",
+    "to_document",
+]
+
+
+class OutputFormat(StrEnum):
+    """The ``--format`` values; the values are the spellings on the command line."""
+
+    TERMINAL = "terminal"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
+    CODECLIMATE = "codeclimate"
+    GITHUB = "github"
+
+    @classmethod
+    def parse(cls, value: str) -> OutputFormat:
+        """The format named ``value`` (case-insensitive).
+
+        Raises:
+            ValueError: for an unknown name, listing the known ones.
+        """
+        try:
+            return cls(value.lower())
+        except ValueError:
+            known = ", ".join(member.value for member in cls)
+            raise ValueError(
+                f"unknown output format {value!r} (expected one of: {known})"
+            ) from None
+
+
+class SupportsIsatty(Protocol):
+    """Anything with ``isatty()``: ``sys.stdout``, a click stream, a test double."""
+
+    def isatty(self) -> bool: ...
+
+
+def render(
+    result: RunResult, fmt: OutputFormat | str, *, color: bool = False, tool_version: str
+) -> str:
+    """``result`` in format ``fmt``; ``color`` affects only ``terminal``.
+
+    Raises:
+        ValueError: if ``fmt`` names no format.
+    """
+    fmt = fmt if isinstance(fmt, OutputFormat) else OutputFormat.parse(fmt)
+    if fmt is OutputFormat.TERMINAL:
+        return render_terminal(result, color=color)
+    if fmt is OutputFormat.JSON:
+        return render_json(result, tool_version=tool_version)
+    if fmt is OutputFormat.MARKDOWN:
+        return render_markdown(result)
+    if fmt is OutputFormat.SARIF:
+        return render_sarif(result, tool_version=tool_version)
+    if fmt is OutputFormat.CODECLIMATE:
+        return render_codeclimate(result)
+    return render_github(result)
+
+
+def should_color(stream: SupportsIsatty, environ: Mapping[str, str] | None = None) -> bool:
+    """Whether terminal output to ``stream`` should carry ANSI colours.
+
+    ``NO_COLOR`` set to anything but the empty string (no-color.org) always
+    wins; otherwise ``FORCE_COLOR`` (non-empty and not ``0``) forces colours;
+    otherwise only a TTY whose ``TERM`` is not ``dumb`` gets them.
+    ``environ`` defaults to ``os.environ``.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR", ""):
+        return False
+    if env.get("FORCE_COLOR", "") not in ("", "0"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (ValueError, OSError):  # a closed or detached stream is not a terminal
+        return False

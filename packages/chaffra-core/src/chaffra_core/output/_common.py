@@ -1,0 +1,58 @@
+"""Helpers every formatter shares: grouping, ordering and number spelling."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+from chaffra_core._findings import FileHealthScore, Finding, ProjectHealth, Severity
+from chaffra_core._result import RunResult
+
+__all__ = [
+    "HEALTH_FILE_LIMIT",
+    "LETTERS",
+    "by_file",
+    "format_score",
+    "summary_counts",
+    "worst_files",
+]
+
+HEALTH_FILE_LIMIT = 10
+"""How many files the human-readable health blocks list before "… and N more"."""
+
+LETTERS: Mapping[Severity, str] = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
+
+
+def by_file(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings grouped by file, files sorted, input order kept within a file."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.location.file, []).append(finding)
+    return sorted(groups.items(), key=lambda item: item[0])
+
+
+def worst_files(
+    health: ProjectHealth, limit: int = HEALTH_FILE_LIMIT
+) -> tuple[list[FileHealthScore], int]:
+    """The ``limit`` lowest-scoring files (ties by path) and how many were left out."""
+    ordered = sorted(health.files, key=lambda f: (_sortable(f.score), f.file))
+    return ordered[:limit], max(0, len(ordered) - limit)
+
+
+def _sortable(score: float) -> float:
+    # NaN compares false with everything, which would make the order depend on input order.
+    return float("-inf") if math.isnan(score) else score
+
+
+def format_score(score: float) -> str:
+    """One decimal place: ``82.5``."""
+    return f"{score:.1f}"
+
+
+def summary_counts(result: RunResult) -> tuple[int, int, int]:
+    """``(errors, warnings, infos)``."""
+    return (
+        result.count(Severity.ERROR),
+        result.count(Severity.WARNING),
+        result.count(Severity.INFO),
+    )

@@ -1,0 +1,112 @@
+"""The markdown report (spec cli-and-core §9.3, result form).
+
+Text from analysed code is escaped: ``& < >`` become entities (no raw HTML),
+line breaks become spaces (no fake headings), ``|`` is escaped in table cells
+(GFM honours the escape even inside code spans) and paths are code spans
+(``__init__.py`` must not turn bold).
+"""
+
+from __future__ import annotations
+
+import re
+
+from chaffra_core._findings import Finding, ProjectHealth
+from chaffra_core._result import RunResult
+from chaffra_core.output._common import LETTERS, by_file, format_score, summary_counts, worst_files
+
+__all__ = ["render_markdown"]
+
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+_INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|~])")
+_BACKTICK_RUNS = re.compile(r"`+")
+
+
+def render_markdown(result: RunResult) -> str:
+    """The markdown report."""
+    errors, warnings, infos = summary_counts(result)
+    lines = [
+        "# Chaffra Analysis Report",
+        "",
+        "## Summary",
+        "",
+        f"- **Errors:** {errors}",
+        f"- **Warnings:** {warnings}",
+        f"- **Info:** {infos}",
+        f"- **Files analyzed:** {result.files_analyzed}",
+        f"- **Duration:** {result.duration_ms} ms",
+        "",
+    ]
+    if result.health is not None:
+        lines += _health_lines(result.health)
+    if result.module_errors:
+        lines += ["## Module Errors", ""]
+        lines += [f"- **{_inline(m)}**: {_text(msg)}" for m, msg in result.module_errors]
+        lines.append("")
+    lines += _finding_lines(result.findings)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _health_lines(health: ProjectHealth) -> list[str]:
+    lines = [
+        "## Health Report",
+        "",
+        f"**Project Score:** {format_score(health.score)} ({health.grade})",
+        "",
+        f"**Files Analyzed:** {health.total_files}",
+        "",
+    ]
+    shown, hidden = worst_files(health)
+    if shown:
+        lines += ["| File | Score | Grade |", "| --- | ---: | :---: |"]
+        lines += [
+            f"| {_cell(_code(f.file))} | {format_score(f.score)} | {f.grade} |" for f in shown
+        ]
+        lines.append("")
+    if hidden:
+        lines += [f"… and {hidden} more", ""]
+    return lines
+
+
+def _finding_lines(findings: tuple[Finding, ...]) -> list[str]:
+    lines = ["## Findings", ""]
+    if not findings:
+        return [*lines, "No issues found.", ""]
+    for file, group in by_file(findings):
+        lines += [f"### {_code(file)}", ""]
+        lines += [
+            f"- [{LETTERS[f.severity]}] **{_inline(f.rule_id)}** "
+            f"(line {f.location.start_line}): {_text(f.message)}"
+            for f in group
+        ]
+        lines.append("")
+    return lines
+
+
+def _one_line(text: str) -> str:
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def _text(text: str) -> str:
+    """Running text: markdown kept (backticks in messages render as code), HTML escaped."""
+    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inline(text: str) -> str:
+    """Literal text: every markdown special escaped as well."""
+    return _INLINE_SPECIALS.sub(r"\\\1", _text(text))
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    """A code span that holds ``text`` literally, whatever backticks it contains."""
+    text = _one_line(text)
+    longest = max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    # CommonMark strips one space from each end of a span that has one on both
+    # sides and is not all spaces; a span next to its fence needs a space too.
+    stripped = text.startswith(" ") and text.endswith(" ") and text.strip()
+    pad = " " if not text or text.startswith("`") or text.endswith("`") or stripped else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
