@@ -12,6 +12,7 @@ effort (it never raises); reading skips and counts lines it cannot use.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -207,9 +208,10 @@ def _make_audit_converter() -> cattrs.Converter:
     return converter
 
 
-_CONVERTER = _make_audit_converter()
-_STRUCTURE_EVENT = _CONVERTER.get_structure_hook(AuditEvent)
-_UNSTRUCTURE_EVENT = _CONVERTER.get_unstructure_hook(AuditEvent)
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """Built on first use: generating the hooks at import would slow every command."""
+    return _make_audit_converter()
 
 
 def event_name(event: AuditEvent) -> str:
@@ -222,7 +224,7 @@ def event_to_dict(event: AuditEvent) -> dict[str, Any]:
 
     Non-finite floats become ``None``.
     """
-    data: dict[str, Any] = _UNSTRUCTURE_EVENT(event)
+    data: dict[str, Any] = _converter().unstructure(event, AuditEvent)
     tag = data.pop(TAG_KEY)
     return {TAG_KEY: tag, **data}
 
@@ -239,7 +241,8 @@ def event_from_dict(data: object) -> AuditEvent:
     if data[TAG_KEY] not in _EVENT_NAMES.values():
         raise ValueError(f"unknown audit event type {data[TAG_KEY]!r}")
     try:
-        event: AuditEvent = _STRUCTURE_EVENT(data, AuditEvent)
+        structure = _converter().get_structure_hook(AuditEvent)
+        event: AuditEvent = structure(data, AuditEvent)
     except cattrs.BaseValidationError as error:
         detail = "; ".join(cattrs.transform_error(error, path="event"))
         raise ValueError(f"malformed {data[TAG_KEY]} audit event: {detail}") from error

@@ -128,7 +128,7 @@ def hash_fingerprints(fingerprints: Iterable[FindingFingerprint]) -> int:
     ``[rule_id, file, start_line, anchor]`` rows. Never the built-in ``hash()``,
     which is randomized per process.
     """
-    rows = [[fp.rule_id, fp.file, fp.start_line, fp.anchor] for fp in sorted(set(fingerprints))]
+    rows = sorted({(fp.rule_id, fp.file, fp.start_line, fp.anchor) for fp in fingerprints})
     canonical = json.dumps(rows, separators=(",", ":"), ensure_ascii=True)
     digest = hashlib.sha256(canonical.encode("ascii")).digest()
     return int.from_bytes(digest[:8], "big")
@@ -154,7 +154,7 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
         return frozenset(converter.structure(value, list[FindingFingerprint]))
 
     def unstructure_fingerprints(value: frozenset[FindingFingerprint]) -> list[Any]:
-        return [converter.unstructure(fp, FindingFingerprint) for fp in sorted(value)]
+        return [converter.unstructure(fp, FindingFingerprint) for fp in sorted(value, key=_order)]
 
     converter.register_structure_hook(
         FindingFingerprint,
@@ -188,3 +188,8 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
         ),
     )
     return converter
+
+
+def _order(fingerprint: FindingFingerprint) -> tuple[str, str, int, str]:
+    """The documented order, as a plain tuple (much cheaper than attrs' generated ``<``)."""
+    return (fingerprint.rule_id, fingerprint.file, fingerprint.start_line, fingerprint.anchor)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import math
 import os
@@ -84,7 +85,10 @@ def _make_state_converter() -> cattrs.Converter:
     return converter
 
 
-_CONVERTER = _make_state_converter()
+@functools.cache
+def _converter() -> cattrs.Converter:
+    """Built on first use: generating the hooks at import would slow every command."""
+    return _make_state_converter()
 
 
 def state_path(root: Path) -> Path:
@@ -125,7 +129,7 @@ def save_state(root: Path, scope: str, state: ChurnState) -> None:
     scopes[scope] = state
     updated = _StateDocument(version=STATE_VERSION, scopes=dict(sorted(scopes.items())))
     ensure_project_dir(root)
-    atomic_write_text(path, dumps(_CONVERTER.unstructure(updated), indent=2) + "\n")
+    atomic_write_text(path, dumps(_converter().unstructure(updated), indent=2) + "\n")
 
 
 def _check_scope(scope: str) -> None:
@@ -152,8 +156,8 @@ def _read_document(path: Path) -> _StateDocument | None:
         raise ChurnStateParseError(path, f"expected a JSON object, got {type(raw).__name__}")
     try:
         if "version" in raw:
-            return _CONVERTER.structure(raw, _StateDocument)
-        legacy = _CONVERTER.structure(raw, ChurnState)
+            return _converter().structure(raw, _StateDocument)
+        legacy = _converter().structure(raw, ChurnState)
     except (cattrs.BaseValidationError, ValueError, TypeError) as error:
         raise ChurnStateParseError(path, _describe(error)) from error
     return _StateDocument(version=STATE_VERSION, scopes={LEGACY_SCOPE: legacy})
