@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import queue
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import IO
 
 import httpx
+
+from _servers import running_server
 
 TIMEOUT = 60.0
 MODULE = "def f(a):\n" + "".join(f"    if a == {i}:\n        a += 1\n" for i in range(25))
@@ -29,37 +26,9 @@ def chaffra_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "chaffra_cli"]
 
 
-@contextmanager
-def management(*args: str) -> Iterator[tuple[str, list[str], subprocess.Popen[str]]]:
+def management(*args: str) -> AbstractContextManager[tuple[str, list[str], subprocess.Popen[str]]]:
     """``chaffra management --port 0 ARGS``; yields the dashboard URL and the stderr lines."""
-    process = subprocess.Popen(
-        [*chaffra_command(), "management", "--port", "0", *args],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump(stream: IO[str]) -> None:
-        for line in stream:
-            lines.put(line.rstrip("\n"))
-
-    assert process.stderr is not None
-    pumper = threading.Thread(target=pump, args=(process.stderr,), daemon=True)
-    pumper.start()
-    try:
-        seen = [lines.get(timeout=TIMEOUT)]
-        while not seen[-1].startswith("Audience:"):
-            seen.append(lines.get(timeout=TIMEOUT))
-        match = re.search(r"Dashboard: (http://127\.0\.0\.1:\d+/)", "\n".join(seen))
-        assert match is not None, seen
-        yield match.group(1), seen, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-        pumper.join(timeout=TIMEOUT)
-        process.stderr.close()
+    return running_server([*chaffra_command(), "management", "--port", "0", *args])
 
 
 def test_management_analyses_the_project_serves_its_store_and_exits_0_on_sigterm(

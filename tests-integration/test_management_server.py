@@ -8,16 +8,15 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
-import re
 import signal
 import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
@@ -29,6 +28,7 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 
+from _servers import running_server
 from chaffra_management import create_app
 from chaffra_telemetry import SqliteStore, TelemetryAudience, TelemetryConfig, seed_live_state
 
@@ -138,37 +138,9 @@ def test_the_live_api_conforms_to_its_openapi_document(mounted: str) -> None:
         check()
 
 
-@contextmanager
-def standalone(*args: str) -> Iterator[tuple[str, list[str], subprocess.Popen[str]]]:
+def standalone(*args: str) -> AbstractContextManager[tuple[str, list[str], subprocess.Popen[str]]]:
     """``python -m chaffra_management --port 0 ARGS``; yields the printed URL and lines."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "chaffra_management", "--port", "0", *args],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump(stream: IO[str]) -> None:
-        for line in stream:
-            lines.put(line.rstrip("\n"))
-
-    assert process.stderr is not None
-    pumper = threading.Thread(target=pump, args=(process.stderr,), daemon=True)
-    pumper.start()
-    try:
-        seen = [lines.get(timeout=TIMEOUT)]
-        while not seen[-1].startswith("Audience:"):
-            seen.append(lines.get(timeout=TIMEOUT))
-        match = re.search(r"Dashboard: (http://127\.0\.0\.1:\d+/)", "\n".join(seen))
-        assert match is not None, seen
-        yield match.group(1), seen, process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=TIMEOUT)
-        pumper.join(timeout=TIMEOUT)
-        process.stderr.close()
+    return running_server([sys.executable, "-m", "chaffra_management", "--port", "0", *args])
 
 
 def test_the_standalone_server_prints_its_url_serves_and_exits_0_on_sigterm() -> None:

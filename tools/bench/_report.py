@@ -9,6 +9,7 @@ one file without overwriting each other.
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import os
 import platform
@@ -32,6 +33,7 @@ __all__ = [
     "replace_section",
     "section_markers",
     "time_stmt",
+    "timing_arguments",
     "write_section",
 ]
 
@@ -187,3 +189,27 @@ def write_section(path: Path, name: str, body: str, *, intro: str = DEFAULT_INTR
     updated = replace_section(document, name, body)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(updated, encoding="utf-8")
+
+
+def timing_arguments(doc: str | None) -> argparse.ArgumentParser:
+    """An argument parser with the options every ``timeit`` benchmark here takes.
+
+    ``--write PATH`` replaces the benchmark's marked section of ``PATH``;
+    ``--repeat`` and ``--min-time`` tune :func:`time_stmt`.
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument(
+        "--write",
+        type=Path,
+        metavar="PATH",
+        help="also replace this benchmark's marked section of PATH (e.g. docs/performance.md)",
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="timeit repeats (default 7)")
+    parser.add_argument(
+        "--min-time",
+        type=float,
+        default=0.1,
+        metavar="SECONDS",
+        help="minimum duration of one repeat (default 0.1)",
+    )
+    return parser

@@ -43,6 +43,7 @@ from _report import (
     markdown_table,
     paragraph,
     time_stmt,
+    timing_arguments,
     write_section,
 )
 
@@ -345,22 +346,8 @@ def render(rows: Sequence[Row], *, repeat: int, min_time_s: float) -> str:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--write",
-        type=Path,
-        metavar="PATH",
-        help="also replace this benchmark's marked section of PATH (e.g. docs/performance.md)",
-    )
-    parser.add_argument("--repeat", type=int, default=7, help="timeit repeats (default 7)")
-    parser.add_argument(
-        "--min-time",
-        type=float,
-        default=0.1,
-        metavar="SECONDS",
-        help="minimum duration of one repeat (default 0.1)",
-    )
-    return parser.parse_args(argv)
+    """Command-line options."""
+    return timing_arguments(__doc__).parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
