@@ -9,8 +9,8 @@ import cattrs
 import pytest
 
 from chaffra_core import Finding, Location, RunResult, Severity
+from chaffra_core._converter import make_converter
 from chaffra_core.output import JSON_SCHEMA_VERSION, json_schema, render, to_document
-from chaffra_core.output._converter import make_converter
 
 FINDING = Finding(
     rule_id="m:r",

@@ -22,8 +22,8 @@ from chaffra_core import (
     Severity,
     TextEdit,
 )
+from chaffra_core._converter import make_converter
 from chaffra_core.output import OutputFormat, json_schema, render, to_document
-from chaffra_core.output._converter import make_converter
 
 HOSTILE = st.sampled_from(
     [

@@ -1,4 +1,4 @@
-"""Telemetry configuration: parsing, CLI flags, precedence and JSON shape (spec §7)."""
+"""Telemetry configuration: value parsing, section structure, value types and JSON shape (§7)."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ finding read back from the result cache keeps its fingerprint.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import cattrs
@@ -16,7 +17,13 @@ from cattrs.preconf.json import make_converter as make_json_converter
 from chaffra_core._findings import Finding, Severity
 from chaffra_telemetry._converter import register_hooks as register_telemetry_hooks
 
-__all__ = ["make_cache_converter", "make_converter", "register_cache_hooks", "register_hooks"]
+__all__ = [
+    "converter",
+    "make_cache_converter",
+    "make_converter",
+    "register_cache_hooks",
+    "register_hooks",
+]
 
 
 def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
@@ -57,6 +64,12 @@ def make_converter() -> cattrs.Converter:
 def make_cache_converter() -> cattrs.Converter:
     """A fresh JSON converter for the result cache (findings keep their ``anchor``)."""
     return register_cache_hooks(_base())
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The shared wire converter, built on first use (its hooks are generated lazily)."""
+    return make_converter()
 
 
 def _base() -> cattrs.Converter:

@@ -13,9 +13,9 @@ from typing import Any
 import attrs
 import cattrs
 
+from chaffra_core._converter import converter as shared_converter
 from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._result import RunResult
-from chaffra_core.output._converter import CONVERTER
 
 __all__ = ["JSON_SCHEMA_VERSION", "dumps", "json_schema", "render_json", "to_document"]
 
@@ -66,13 +66,14 @@ class _Document:
 
 
 def to_document(
-    result: RunResult, *, tool_version: str, converter: cattrs.Converter = CONVERTER
+    result: RunResult, *, tool_version: str, converter: cattrs.Converter | None = None
 ) -> dict[str, Any]:
     """The JSON document of ``result`` as plain dicts and lists.
 
     ``root`` is always ``"."``: locations are root-relative and the absolute
     path of the user's checkout is not the reader's business.
     """
+    conv = converter if converter is not None else shared_converter()
     counts = _FindingCounts(
         error=result.count(Severity.ERROR),
         warning=result.count(Severity.WARNING),
@@ -92,7 +93,7 @@ def to_document(
         health=result.health,
         module_errors=tuple(_ModuleError(module=m, message=msg) for m, msg in result.module_errors),
     )
-    unstructured: dict[str, Any] = converter.unstructure(document)
+    unstructured: dict[str, Any] = conv.unstructure(document)
     return unstructured
 
 

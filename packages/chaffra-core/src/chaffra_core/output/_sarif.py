@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from chaffra_core._converter import converter
 from chaffra_core._findings import Finding, Location, Severity, split_rule_id
 from chaffra_core._result import RunResult
-from chaffra_core.output._converter import CONVERTER
 from chaffra_core.output._json import TOOL_NAME, dumps
 
 __all__ = ["FINGERPRINT_KEY", "SARIF_SCHEMA", "partial_fingerprint", "render_sarif"]
@@ -82,7 +82,7 @@ def _rules(findings: tuple[Finding, ...]) -> tuple[list[dict[str, Any]], dict[st
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    properties: dict[str, Any] = {"confidence": CONVERTER.unstructure(finding.confidence, float)}
+    properties: dict[str, Any] = {"confidence": converter().unstructure(finding.confidence, float)}
     if finding.metadata:
         properties["metadata"] = {key: finding.metadata[key] for key in sorted(finding.metadata)}
     physical = {
