@@ -117,5 +117,21 @@ def test_ensure_project_dir_is_idempotent(tmp_path: Path) -> None:
 
 def test_ensure_project_dir_fails_when_a_file_is_in_the_way(tmp_path: Path) -> None:
     (tmp_path / ".chaffra").write_text("x", encoding="utf-8")
-    with pytest.raises(TelemetryIOError, match="cannot create"):
+    with pytest.raises(TelemetryIOError, match="it is not a directory"):
         ensure_project_dir(tmp_path)
+
+
+def test_ensure_project_dir_fails_when_the_root_is_missing(tmp_path: Path) -> None:
+    with pytest.raises(TelemetryIOError, match="cannot create"):
+        ensure_project_dir(tmp_path / "absent")
+
+
+def test_atomic_write_refuses_to_replace_a_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    link = tmp_path / "state.json"
+    link.symlink_to(victim)
+    with pytest.raises(TelemetryIOError, match="symbolic link"):
+        atomic_write_text(link, "new")
+    assert ("precious", True) == (victim.read_text(encoding="utf-8"), link.is_symlink())
+    assert ["state.json", "victim"] == entries(tmp_path)

@@ -11,11 +11,13 @@ from chaffra_telemetry import (
     BackendConfig,
     BackendKind,
     BackendStatus,
+    MetricDataPoint,
     TelemetryAudience,
     TelemetrySnapshot,
     project,
 )
 from chaffra_telemetry.backends import (
+    SCRAPE_HINT,
     Backend,
     CloudWatchBackend,
     JsonFileBackend,
@@ -51,6 +53,11 @@ from chaffra_telemetry.errors import InvalidBackendConfig, TelemetrySerializatio
 )
 def test_format_number_uses_positional_shortest_digits(value: float, text: str) -> None:
     assert text == format_number(value)
+
+
+def _health_snapshot() -> TelemetrySnapshot:
+    point = MetricDataPoint(name="chaffra.health.score", value=90.0, labels={}, timestamp_ms=1)
+    return TelemetrySnapshot(timestamp_ms=1, data_points=(point,))
 
 
 def _every_backend(tmp_path: Path) -> list[Backend]:
@@ -116,9 +123,11 @@ def test_create_backend_applies_documented_defaults(tmp_path: Path) -> None:
     assert isinstance(statsd, StatsdBackend)
     assert ("127.0.0.1", 8125) == (statsd.host, statsd.port)
     assert isinstance(prometheus, PrometheusBackend)
-    assert 9090 == prometheus.port
     assert isinstance(cloudwatch, CloudWatchBackend)
-    assert ("chaffra", None) == (cloudwatch.namespace, cloudwatch.path)
+    assert ("chaffra", Path(".chaffra/cloudwatch-emf.jsonl")) == (
+        cloudwatch.namespace,
+        cloudwatch.path,
+    )
 
 
 def test_create_backend_reads_endpoint_path_and_options(tmp_path: Path) -> None:
@@ -127,26 +136,42 @@ def test_create_backend_reads_endpoint_path_and_options(tmp_path: Path) -> None:
             kind=BackendKind.OTLP, endpoint="http://collector:4318/", options={"timeout": "0.5"}
         )
     )
-    prometheus = create_backend(
-        BackendConfig(kind=BackendKind.PROMETHEUS, options={"port": "9191"})
-    )
     cloudwatch = create_backend(
         BackendConfig(kind=BackendKind.CLOUDWATCH, path="emf.log", options={"namespace": "ci"}),
         project_root=tmp_path,
     )
     assert isinstance(otlp, OtlpBackend)
     assert ("http://collector:4318/v1/metrics", 0.5) == (otlp.url, otlp.timeout)
-    assert isinstance(prometheus, PrometheusBackend)
-    assert 9191 == prometheus.port
     assert isinstance(cloudwatch, CloudWatchBackend)
     assert ("ci", tmp_path / "emf.log") == (cloudwatch.namespace, cloudwatch.path)
 
 
-@pytest.mark.parametrize("port", ["abc", "0", "70000", "-1", "٣"])
-def test_create_backend_rejects_an_invalid_prometheus_port(port: str) -> None:
-    config = BackendConfig(kind=BackendKind.PROMETHEUS, options={"port": port})
-    with pytest.raises(InvalidBackendConfig, match=r'invalid backend config: port = "'):
-        create_backend(config)
+def test_create_backend_sends_cloudwatch_to_stderr_only_when_asked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    backend = create_backend(BackendConfig(kind=BackendKind.CLOUDWATCH, endpoint="stderr"))
+    assert isinstance(backend, CloudWatchBackend)
+    assert None is backend.path
+    backend.flush(project(_health_snapshot(), TelemetryAudience.ON))
+    out, err = capsys.readouterr()
+    assert ("", 1) == (out, len(err.splitlines()))
+
+
+@pytest.mark.parametrize(
+    ("kind", "endpoint"),
+    [
+        (BackendKind.STATSD, "localhost:99999"),
+        (BackendKind.OTLP, "ftp://x"),
+        (BackendKind.JSON_FILE, "/tmp/x.json"),
+        (BackendKind.CLOUDWATCH, "udp://127.0.0.1:25888"),
+    ],
+)
+def test_create_backend_rejects_an_endpoint_its_kind_cannot_use(
+    kind: BackendKind, endpoint: str
+) -> None:
+    """A library caller building a BackendConfig by hand gets the config parser's checks."""
+    with pytest.raises(InvalidBackendConfig, match=f'endpoint = "{endpoint}"'):
+        create_backend(BackendConfig(kind=kind, endpoint=endpoint))
 
 
 @pytest.mark.parametrize("timeout", ["x", "0", "-1", "nan", "inf"])
@@ -180,13 +205,13 @@ def test_create_backends_reports_one_status_per_config_in_order(tmp_path: Path) 
             kind="statsd",
             connected=False,
             message='invalid backend config: endpoint = "no-port" '
-            "(expected host:port with a port from 1 to 65535)",
+            "(expected host:port with a port from 1 to 65535, e.g. 127.0.0.1:8125)",
         ),
         BackendStatus(
             name="prometheus",
             kind="prometheus",
             connected=True,
-            message="prometheus exposition kept in memory for a scrape endpoint on port 9090",
+            message=SCRAPE_HINT,
         ),
     ] == statuses
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chaffra_telemetry import (
     MetricDataPoint,
@@ -22,6 +24,7 @@ from chaffra_telemetry import (
 )
 from chaffra_telemetry._projection import ProjectedSnapshot
 from chaffra_telemetry.backends import CloudWatchBackend, JsonFileBackend, StderrBackend
+from chaffra_telemetry.backends._cloudwatch import emf_records, is_valid_dimension
 from chaffra_telemetry.errors import BackendError
 
 DURATION = "chaffra.analysis.duration_ms"
@@ -231,7 +234,9 @@ def test_cloudwatch_appends_whole_lines_on_every_flush(tmp_path: Path) -> None:
 
 
 def test_cloudwatch_leaves_out_what_emf_cannot_carry() -> None:
+    rejected = {"é": "v", "accent": "café", "blank": "  ", "tab": "a\tb", "nul": "a\x00", ":x": "v"}
     labels = {f"k{i:02}": "v" for i in range(35)} | {"": "v", "empty": "", "_aws": "x", "m": "y"}
+    labels |= rejected
     raw = TelemetrySnapshot(
         timestamp_ms=1,
         data_points=(
@@ -252,11 +257,44 @@ def test_cloudwatch_leaves_out_what_emf_cannot_carry() -> None:
     assert 1.0 == record["m"]
 
 
-def test_cloudwatch_defaults_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
-    backend = CloudWatchBackend()
+def test_cloudwatch_defaults_to_a_file_in_the_project_dir_never_stdout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """stdout carries the command's report (``--format json`` must stay parseable)."""
+    backend = CloudWatchBackend(project_root=tmp_path)
+    expected = tmp_path / ".chaffra" / "cloudwatch-emf.jsonl"
+    assert f"CloudWatch EMF lines for namespace 'chaffra' appended to {expected}" == (
+        backend.test_connection()
+    )
     backend.flush(_snapshot())
-    assert backend.inspect(_snapshot()) + "\n" == capsys.readouterr().out
-    assert "CloudWatch EMF lines for namespace 'chaffra' to stdout" == backend.test_connection()
+    assert ("", "") == tuple(capsys.readouterr())
+    assert backend.inspect(_snapshot()) + "\n" == expected.read_text(encoding="utf-8")
+    assert 0o600 == expected.stat().st_mode & 0o777
+
+
+def test_cloudwatch_never_appends_through_a_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n", encoding="utf-8")
+    (tmp_path / ".chaffra").mkdir()
+    (tmp_path / ".chaffra" / "cloudwatch-emf.jsonl").symlink_to(victim)
+    with pytest.raises(BackendError, match="symbolic link"):
+        CloudWatchBackend(project_root=tmp_path).flush(_snapshot())
+    assert "precious\n" == victim.read_text(encoding="utf-8")
+
+
+@given(st.dictionaries(st.text(max_size=8), st.text(max_size=8), max_size=6))
+def test_every_emf_dimension_is_one_cloudwatch_accepts(labels: dict[str, str]) -> None:
+    point = MetricDataPoint(name="m", value=1.0, labels=labels, timestamp_ms=1)
+    snapshot = project(
+        TelemetrySnapshot(timestamp_ms=1, data_points=(point,)), TelemetryAudience.ON
+    )
+    for record in emf_records(snapshot, "ns"):
+        for name in record["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]:
+            value = record[name]
+            assert is_valid_dimension(name, value)
+            assert value.isascii()
+            assert value.isprintable()
+            assert value.strip()
 
 
 def test_cloudwatch_writes_nothing_for_an_empty_snapshot(tmp_path: Path) -> None:

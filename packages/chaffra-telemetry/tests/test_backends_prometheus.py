@@ -22,6 +22,7 @@ from chaffra_telemetry import (
 )
 from chaffra_telemetry._projection import ProjectedSnapshot
 from chaffra_telemetry.backends import (
+    SCRAPE_HINT,
     PrometheusBackend,
     exposed_metric_names,
     prometheus_asgi_app,
@@ -75,28 +76,48 @@ def test_render_prometheus_exposes_sorted_merged_families() -> None:
         ),
     )
     assert (
-        "# HELP chaffra_analysis_duration_ms Wall\\ntime\n"
-        "# TYPE chaffra_analysis_duration_ms gauge\n"
-        "chaffra_analysis_duration_ms 1012\n"
+        "# HELP chaffra_analysis_duration_seconds Wall\\ntime\n"
+        "# TYPE chaffra_analysis_duration_seconds gauge\n"
+        "chaffra_analysis_duration_seconds 1.012\n"
         "# HELP chaffra_analysis_findings_total Findings\\\\total\n"
         "# TYPE chaffra_analysis_findings_total counter\n"
         'chaffra_analysis_findings_total{module="security"} 4\n'
+        "# HELP chaffra_module_health_score Per-module summary value health_score,"
+        " one series per module\n"
         "# TYPE chaffra_module_health_score gauge\n"
         'chaffra_module_health_score{module="dead-code"} 92\n'
         'chaffra_module_health_score{module="security"} 71.5\n'
+        "# HELP no_definition chaffra metric no.definition\n"
         "# TYPE no_definition gauge\n"
         "no_definition -0\n"
     ) == render_prometheus(projected)
 
 
-def test_a_definition_without_description_gets_a_type_but_no_help_line() -> None:
+def test_a_counter_ends_in_total_and_gets_help_text_without_a_description() -> None:
     projected = _projected(
         _point("chaffra.findings.new", 2.0),
         definitions=(_define("chaffra.findings.new", MetricKind.COUNTER, ""),),
     )
-    assert "# TYPE chaffra_findings_new counter\nchaffra_findings_new 2\n" == render_prometheus(
-        projected
+    assert (
+        "# HELP chaffra_findings_new_total chaffra metric chaffra.findings.new\n"
+        "# TYPE chaffra_findings_new_total counter\n"
+        "chaffra_findings_new_total 2\n"
+    ) == render_prometheus(projected)
+
+
+def test_milliseconds_are_exposed_in_seconds_whatever_the_metric() -> None:
+    """Prometheus wants base units: ``_ms`` becomes ``_seconds`` and the value is divided."""
+    projected = _projected(
+        _point("chaffra.module.call_duration_ms", 850.0, module="security"),
+        _point("chaffra.module.complexity.scan_ms", 20.0),
+        _point("plugin.wait_ms", 1.0),
     )
+    families = {f.name: f for f in text_string_to_metric_families(render_prometheus(projected))}
+    assert {
+        "chaffra_module_call_duration_seconds": [({"module": "security"}, 0.85)],
+        "chaffra_module_scan_seconds": [({"module": "complexity"}, 0.02)],
+        "plugin_wait_seconds": [({}, 0.001)],
+    } == {name: [(s.labels, s.value) for s in f.samples] for name, f in families.items()}
 
 
 def test_module_summary_keys_that_shadow_catalog_names_get_a_summary_family() -> None:
@@ -153,7 +174,7 @@ def test_every_snapshot_renders_parseable_exposition(
 def test_prometheus_backend_keeps_the_latest_exposition_and_prints_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    backend = PrometheusBackend(port=9191)
+    backend = PrometheusBackend()
     assert (None, None) == (backend.latest_exposition(), backend.latest_snapshot())
     projected = _projected(_point("chaffra.health.score", 80.0))
     backend.flush(projected)
@@ -161,7 +182,8 @@ def test_prometheus_backend_keeps_the_latest_exposition_and_prints_nothing(
     assert projected is backend.latest_snapshot()
     assert backend.inspect(projected) == backend.latest_exposition()
     assert ("", "") == tuple(capsys.readouterr())
-    assert "port 9191" in backend.test_connection()
+    assert SCRAPE_HINT == backend.test_connection()
+    assert "9090" not in SCRAPE_HINT
 
 
 def _drive(

@@ -412,11 +412,31 @@ def test_an_invalid_timeout_is_a_usage_error(tmp_path: Path, timeout_s: float) -
 
 def test_an_unopenable_lock_file_is_an_io_error(tmp_path: Path) -> None:
     (tmp_path / ".chaffra" / LOCK_FILE).mkdir(parents=True)
-    with pytest.raises(TelemetryIOError, match="cannot open lock file"), project_lock(tmp_path):
+    with pytest.raises(TelemetryIOError, match=r"cannot open .*lock"), project_lock(tmp_path):
         pass
     (tmp_path / ".chaffra" / LOCK_FILE).rmdir()
     with project_lock(tmp_path, timeout_s=0):  # the failed attempt released the thread lock
         pass
+
+
+def test_a_symlinked_state_file_is_neither_read_nor_replaced(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.json"
+    secret.write_text(json.dumps({"version": 2, "scopes": {}}), encoding="utf-8")
+    (tmp_path / ".chaffra").mkdir()
+    state_path(tmp_path).symlink_to(secret)
+    with pytest.raises(ChurnStateReadError, match="symbolic link"):
+        load_state(tmp_path, "health")
+    with pytest.raises(ChurnStateReadError, match="symbolic link"):
+        save_state(tmp_path, "health", make_state())
+    assert state_path(tmp_path).is_symlink()
+
+
+def test_a_symlinked_lock_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / ".chaffra").mkdir()
+    (tmp_path / ".chaffra" / LOCK_FILE).symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(TelemetryIOError, match="symbolic link"), project_lock(tmp_path):
+        pass
+    assert not (tmp_path / "elsewhere").exists()
 
 
 def test_a_failing_flock_is_an_io_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

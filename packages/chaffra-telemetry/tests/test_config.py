@@ -257,16 +257,13 @@ def test_a_full_section_sets_every_field() -> None:
             "audience": "operator-only",
             "backend": "statsd",
             "endpoint": "127.0.0.1:8125",
-            "path": "unused.json",
             "sampling-rate": "0.25",
             "sampling-strategy": "change",
         }
     )
     expected = TelemetryConfig(
         audience=OPERATOR_ONLY,
-        backends=(
-            BackendConfig(kind=BackendKind.STATSD, endpoint="127.0.0.1:8125", path="unused.json"),
-        ),
+        backends=(BackendConfig(kind=BackendKind.STATSD, endpoint="127.0.0.1:8125"),),
         sampling_rate=0.25,
         sampling_strategy=SamplingStrategy.ON_CHANGE,
     )
@@ -374,7 +371,7 @@ def test_a_config_rejects_an_out_of_range_sampling_rate_on_construction() -> Non
 
 
 def test_display_without_operator_scope_shows_only_the_audience() -> None:
-    config = TelemetryConfig.from_cli(telemetry="user-only", backend="cw", endpoint="eu-west-1")
+    config = TelemetryConfig.from_cli(telemetry="user-only", backend="cw", endpoint="stderr")
     assert {"audience": "user-only"} == to_display(config)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cattrs
 import pytest
 from hypothesis import given
@@ -15,7 +13,6 @@ from chaffra_telemetry._config import (
     BackendConfig,
     BackendKind,
     TelemetryConfig,
-    TelemetryFileSection,
     merge_config,
     register_config_hooks,
     resolve_audience,
@@ -167,7 +164,9 @@ def test_the_file_backend_applies_when_no_cli_selector_was_given() -> None:
 def test_a_cli_backend_selector_beats_the_file_backend(
     flags: dict[str, str], expected: BackendConfig
 ) -> None:
-    merged = merge_config(TelemetryConfig.from_cli(**flags), {"backend": "prom", "path": "f.json"})
+    merged = merge_config(
+        TelemetryConfig.from_cli(**flags), {"backend": "file", "path": ".chaffra/f.json"}
+    )
     assert (expected,) == merged.backends
 
 
@@ -220,32 +219,3 @@ def test_merge_keeps_the_cli_precedence_hints() -> None:
         merged.cli_backend_override,
         merged.cli_config_path,
     )
-
-
-def test_a_relative_file_path_is_resolved_against_the_project_root(tmp_path: Path) -> None:
-    merged = merge_config(TelemetryConfig(), {"path": "out/t.json"}, project_root=tmp_path)
-    assert str(tmp_path / "out" / "t.json") == merged.backends[0].path
-
-
-@pytest.mark.parametrize(
-    "section",
-    [
-        {"backend": "json-file"},
-        {"backend": "otlp", "path": "relative.json"},
-    ],
-)
-def test_path_resolution_leaves_pathless_and_non_file_backends_alone(
-    tmp_path: Path, section: dict[str, object]
-) -> None:
-    merged = merge_config(TelemetryConfig(), section, project_root=tmp_path)
-    assert TelemetryFileSection.parse(section).backends == merged.backends
-
-
-def test_an_absolute_file_path_is_kept(tmp_path: Path) -> None:
-    absolute = str(tmp_path / "abs.json")
-    merged = merge_config(TelemetryConfig(), {"path": absolute}, project_root=Path("/elsewhere"))
-    assert absolute == merged.backends[0].path
-
-
-def test_without_a_project_root_a_relative_path_is_kept() -> None:
-    assert "rel.json" == TelemetryConfig.from_module_config({"path": "rel.json"}).backends[0].path

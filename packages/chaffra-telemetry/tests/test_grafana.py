@@ -180,7 +180,9 @@ def test_dashboard_has_the_three_template_variables() -> None:
             "hide": 0,
         },
         query_variable("module", "label_values(chaffra_analysis_findings_total, module)"),
-        query_variable("severity", "label_values(chaffra_analysis_findings_by_severity, severity)"),
+        query_variable(
+            "severity", "label_values(chaffra_analysis_findings_by_severity_total, severity)"
+        ),
     ] == variables
 
 
@@ -225,10 +227,10 @@ def test_module_row_holds_six_panels_matching_one_module_exactly() -> None:
     assert [
         'chaffra_module_health_score{module="$module"}',
         'chaffra_analysis_findings_total{module="$module"}',
-        'chaffra_module_call_duration_ms{module="$module"}',
+        'chaffra_module_call_duration_seconds{module="$module"}',
         'chaffra_module_error_total{module="$module"}',
-        'sum by (severity) (chaffra_analysis_findings_by_severity{module="$module"})',
-        'chaffra_module_call_duration_ms{module="$module"}',
+        'sum by (severity) (chaffra_analysis_findings_by_severity_total{module="$module"})',
+        'chaffra_module_call_duration_seconds{module="$module"}',
     ] == exprs
 
 
@@ -251,25 +253,28 @@ def test_top_level_targets_query_the_documented_expressions_and_legends() -> Non
         1: [('chaffra_module_health_score{module=~"$module"}', "{{module}}")],
         2: [('chaffra_analysis_findings_total{module=~"$module"}', "{{module}}")],
         3: [
-            ("chaffra_findings_new", "New"),
-            ("chaffra_findings_resolved", "Resolved"),
-            ("chaffra_findings_unchanged", "Unchanged"),
+            ("chaffra_findings_new_total", "New"),
+            ("chaffra_findings_resolved_total", "Resolved"),
+            ("chaffra_findings_unchanged_total", "Unchanged"),
         ],
-        5: [('chaffra_module_call_duration_ms{module=~"$module"}', "{{module}}")],
+        5: [('chaffra_module_call_duration_seconds{module=~"$module"}', "{{module}}")],
         6: [
             (
-                "sum by (severity) (chaffra_analysis_findings_by_severity"
+                "sum by (severity) (chaffra_analysis_findings_by_severity_total"
                 '{module=~"$module",severity=~"$severity"})',
                 "{{severity}}",
             )
         ],
         9: [('chaffra_module_error_total{module=~"$module"}', "{{module}}")],
         10: [
-            ("chaffra_startup_total_duration_ms", "Total"),
-            ('chaffra_module_startup_duration_ms{module=~"$module"}', "{{module}}"),
+            ("chaffra_startup_total_duration_seconds", "Total"),
+            ('chaffra_module_startup_duration_seconds{module=~"$module"}', "{{module}}"),
         ],
         11: [("chaffra_parse_cache_hit_rate", "Hit rate")],
-        12: [("chaffra_parse_cache_hits", "Hits"), ("chaffra_parse_cache_misses", "Misses")],
+        12: [
+            ("chaffra_parse_cache_hits_total", "Hits"),
+            ("chaffra_parse_cache_misses_total", "Misses"),
+        ],
     } == {
         p["id"]: [(t["expr"], t["legendFormat"]) for t in p["targets"]]
         for p in panels
@@ -309,7 +314,7 @@ def test_field_defaults_carry_units_ranges_thresholds_and_drill_links() -> None:
             {"title": "Filter to ${__field.labels.module}", "url": DRILL_URL, "targetBlank": False}
         ],
     } == defaults[2]
-    assert {"unit": "ms", "links": [drill]} == defaults[5]
+    assert {"unit": "s", "links": [drill]} == defaults[5]
     assert {
         "unit": "short",
         "links": [
@@ -331,7 +336,7 @@ def test_field_defaults_carry_units_ranges_thresholds_and_drill_links() -> None:
             }
         ],
     } == defaults[9]
-    assert {"unit": "ms"} == defaults[10]
+    assert {"unit": "s"} == defaults[10]
     assert {"unit": "percentunit", "min": 0, "max": 1} == defaults[11]
     assert {
         "unit": "percent",
@@ -340,7 +345,7 @@ def test_field_defaults_carry_units_ranges_thresholds_and_drill_links() -> None:
         "thresholds": steps(("red", None), ("yellow", 60), ("green", 80)),
     } == defaults[107]
     assert {"unit": "short", "thresholds": steps(("green", None), ("red", 1))} == defaults[110]
-    assert ["short", "ms", "short", "ms"] == [defaults[i]["unit"] for i in (108, 109, 111, 112)]
+    assert ["short", "s", "short", "s"] == [defaults[i]["unit"] for i in (108, 109, 111, 112)]
 
 
 def test_colour_overrides_pin_churn_and_severity_series() -> None:

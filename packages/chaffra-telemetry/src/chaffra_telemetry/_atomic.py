@@ -1,7 +1,8 @@
-"""Crash-safe file writes and the project-local ``.chaffra/`` directory.
+"""Crash-safe file writes, never through a symlink.
 
 Shared by everything that persists project-local files (churn state, json-file
-backend, SQLite store, audit log).
+backend, SQLite store, audit log). The ``.chaffra/`` directory itself is
+:mod:`chaffra_telemetry._project_dir`'s.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from chaffra_telemetry._project_dir import (
+    GITIGNORE_TEXT,
+    PROJECT_DIR,
+    refuse_symlink,
+    safe_project_dir,
+)
 from chaffra_telemetry.errors import TelemetryIOError, TelemetrySerializationError
 
 __all__ = ["GITIGNORE_TEXT", "PROJECT_DIR", "atomic_write_text", "ensure_project_dir"]
 
-PROJECT_DIR = ".chaffra"
-"""Directory under the project root that holds chaffra's local files."""
-
-GITIGNORE_TEXT = "*\n"
-"""Content of ``.chaffra/.gitignore``: nothing in the directory is versioned."""
+# The name chaffra-core's result cache imports; the one check every writer shares.
+ensure_project_dir = safe_project_dir
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -29,15 +33,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     :func:`tempfile.mkstemp`, hence owner-only permissions), is flushed and
     fsynced, then renamed over ``path``; the directory is fsynced afterwards
     where the platform allows it. The temporary file is removed on any failure.
+    A ``path`` that is a symlink is refused, not replaced.
 
     Raises:
-        TelemetryIOError: the file could not be written or renamed (chained from the ``OSError``).
+        TelemetryIOError: ``path`` is a symlink, or the file could not be written
+            or renamed (chained from the ``OSError``).
         TelemetrySerializationError: ``text`` cannot be encoded as UTF-8 (e.g. lone surrogates).
     """
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as error:
         raise TelemetrySerializationError(f"cannot encode {path} as UTF-8: {error}") from error
+    refuse_symlink(path)
     try:
         fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -68,22 +75,3 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-def ensure_project_dir(root: Path) -> Path:
-    """Create ``<root>/.chaffra/`` and its ``.gitignore`` (``*``) if absent; return the directory.
-
-    ``root`` must exist; it is not created.
-
-    Raises:
-        TelemetryIOError: the directory or its ``.gitignore`` could not be created.
-    """
-    directory = root / PROJECT_DIR
-    try:
-        directory.mkdir(exist_ok=True)
-    except OSError as error:
-        raise TelemetryIOError(f"cannot create {directory}: {error}") from error
-    gitignore = directory / ".gitignore"
-    if not gitignore.exists():
-        atomic_write_text(gitignore, GITIGNORE_TEXT)
-    return directory

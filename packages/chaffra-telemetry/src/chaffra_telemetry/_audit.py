@@ -23,11 +23,12 @@ import attrs
 import cattrs
 from cattrs.strategies import configure_tagged_union
 
-from chaffra_telemetry._atomic import PROJECT_DIR, ensure_project_dir
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._collector import wall_clock_ms
 from chaffra_telemetry._converter import make_converter, sanitize_floats
+from chaffra_telemetry._project_dir import PROJECT_DIR, open_nofollow, safe_project_dir
 from chaffra_telemetry.backends import format_number
+from chaffra_telemetry.errors import TelemetryIOError
 
 __all__ = [
     "AUDIT_LOG_FILE",
@@ -274,8 +275,8 @@ def append_event(event: AuditEvent, root: Path) -> bool:
         line = json.dumps(
             sanitize_floats(event_to_dict(event)), separators=(",", ":"), allow_nan=False
         )
-        directory = ensure_project_dir(root)
-        fd = os.open(directory / AUDIT_LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
+        directory = safe_project_dir(root)
+        fd = open_nofollow(directory / AUDIT_LOG_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         with open(fd, "ab") as stream:
             if os.stat(stream.fileno()).st_mode & 0o777 != _FILE_MODE:
                 os.fchmod(stream.fileno(), _FILE_MODE)
@@ -386,13 +387,14 @@ class AuditReadResult:
 
 
 def read_log(root: Path) -> AuditReadResult:
-    """Read the audit log of ``root``; a missing or unreadable file reads as empty.
+    """Read the audit log of ``root``; a missing or unreadable file (or a symlink) reads as empty.
 
     Reading continues after a bad line, so one corrupt line never hides later events.
     """
     try:
-        data = audit_log_path(root).read_bytes()
-    except OSError:
+        with open(open_nofollow(audit_log_path(root), os.O_RDONLY), "rb") as stream:
+            data = stream.read()
+    except (OSError, TelemetryIOError):
         return AuditReadResult(events=(), skipped=0)
     events: list[AuditEvent] = []
     skipped = 0

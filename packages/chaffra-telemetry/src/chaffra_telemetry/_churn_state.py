@@ -30,9 +30,10 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
-from chaffra_telemetry._atomic import PROJECT_DIR, atomic_write_text, ensure_project_dir
+from chaffra_telemetry._atomic import atomic_write_text
 from chaffra_telemetry._churn import ChurnState, register_churn_hooks
 from chaffra_telemetry._converter import dumps, make_converter
+from chaffra_telemetry._project_dir import PROJECT_DIR, open_nofollow, safe_project_dir
 from chaffra_telemetry.errors import (
     ChurnLockTimeout,
     ChurnStateParseError,
@@ -128,7 +129,7 @@ def save_state(root: Path, scope: str, state: ChurnState) -> None:
     scopes = {} if document is None else dict(document.scopes)
     scopes[scope] = state
     updated = _StateDocument(version=STATE_VERSION, scopes=dict(sorted(scopes.items())))
-    ensure_project_dir(root)
+    safe_project_dir(root)
     atomic_write_text(path, dumps(_converter().unstructure(updated), indent=2) + "\n")
 
 
@@ -139,9 +140,12 @@ def _check_scope(scope: str) -> None:
 
 def _read_document(path: Path) -> _StateDocument | None:
     try:
-        data = path.read_bytes()
+        with open(open_nofollow(path, os.O_RDONLY), "rb") as stream:
+            data = stream.read()
     except FileNotFoundError:
         return None
+    except TelemetryIOError as error:  # a symlink is never read: it may point anywhere
+        raise ChurnStateReadError(path, str(error)) from error
     except OSError as error:
         raise ChurnStateReadError(path, error.strerror or str(error)) from error
     try:
@@ -199,7 +203,7 @@ def project_lock(root: Path, *, timeout_s: float = 10.0) -> Iterator[None]:
     if not (math.isfinite(timeout_s) and timeout_s >= 0):
         raise ValueError(f"timeout_s must be a finite number >= 0, got {timeout_s!r}")
     deadline = time.monotonic() + timeout_s
-    lock_path = ensure_project_dir(root) / LOCK_FILE
+    lock_path = safe_project_dir(root) / LOCK_FILE
     thread_lock = _thread_lock(root)
     if not thread_lock.acquire(timeout=min(timeout_s, threading.TIMEOUT_MAX)):
         raise ChurnLockTimeout(lock_path, timeout_s)
@@ -215,11 +219,7 @@ def project_lock(root: Path, *, timeout_s: float = 10.0) -> Iterator[None]:
 
 
 def _open_lock_file(lock_path: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        return os.open(lock_path, flags, 0o600)
-    except OSError as error:
-        raise TelemetryIOError(f"cannot open lock file {lock_path}: {error}") from error
+    return open_nofollow(lock_path, os.O_RDWR | os.O_CREAT)
 
 
 def _flock_until(fd: int, lock_path: Path, deadline: float, timeout_s: float) -> None:

@@ -19,10 +19,13 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._compat import StrEnum
+from chaffra_telemetry._endpoints import parse_host_port, parse_http_url
+from chaffra_telemetry._project_dir import confine_config_path
 from chaffra_telemetry._sampling import SamplingStrategy, check_sampling_rate, parse_sampling_rate
 from chaffra_telemetry.errors import ConfigError, InvalidBackendConfig, describe_allowed
 
 __all__ = [
+    "DEFAULT_EMF_PATH",
     "DEFAULT_JSON_FILE_PATH",
     "VALID_KEYS",
     "BackendConfig",
@@ -33,11 +36,13 @@ __all__ = [
     "register_config_hooks",
     "resolve_audience",
     "to_display",
+    "validate_backend",
 ]
 
 _T = TypeVar("_T")
 
 DEFAULT_JSON_FILE_PATH = ".chaffra/telemetry.json"  # beside the history, ignored by git
+DEFAULT_EMF_PATH = ".chaffra/cloudwatch-emf.jsonl"  # never stdout: that is the report's
 
 _RATE_KEYS = ("sampling-rate", "sampling_rate")  # kebab first: it wins when both are valid
 _STRATEGY_KEYS = ("sampling-strategy", "sampling_strategy")
@@ -81,6 +86,53 @@ _BACKEND_ALIASES = {
     "opentelemetry": BackendKind.OTLP,
     "cw": BackendKind.CLOUDWATCH,
 }
+
+
+def _no_endpoint(instead: str) -> Callable[[str, str], object]:
+    def reject(endpoint: str, key: str) -> object:
+        raise InvalidBackendConfig(key, endpoint, f"no endpoint ({instead})")
+
+    return reject
+
+
+def _stderr_only(endpoint: str, key: str) -> object:
+    if endpoint != "stderr":
+        raise InvalidBackendConfig(key, endpoint, '"stderr", or none for the EMF file at path')
+    return endpoint
+
+
+_ENDPOINT_CHECKS: Mapping[BackendKind, Callable[[str, str], object]] = {
+    BackendKind.JSON_FILE: _no_endpoint("json-file writes the file at path"),
+    BackendKind.STDERR: _no_endpoint("stderr writes to the standard error stream"),
+    BackendKind.PROMETHEUS: _no_endpoint("Prometheus scrapes /metrics of chaffra management"),
+    BackendKind.OTLP: lambda endpoint, key: parse_http_url(endpoint, key=key),
+    BackendKind.STATSD: lambda endpoint, key: parse_host_port(endpoint, key=key),
+    BackendKind.CLOUDWATCH: _stderr_only,
+}
+"""How each kind's endpoint is checked when the configuration is read; all raise naming the key."""
+
+FILE_BACKENDS = frozenset({BackendKind.JSON_FILE, BackendKind.CLOUDWATCH})
+"""The kinds that write a file at ``path``."""
+
+
+def _check_backend(
+    kind: BackendKind, endpoint: str | None, path: str | None, *, endpoint_key: str
+) -> None:
+    if endpoint is not None:
+        _ENDPOINT_CHECKS[kind](endpoint, endpoint_key)
+    if path is not None and kind not in FILE_BACKENDS:
+        raise InvalidBackendConfig(
+            "path", path, f"no path (the {kind.value} backend writes no file)"
+        )
+
+
+def validate_backend(config: BackendConfig) -> None:
+    """Check ``config``'s endpoint and path against its kind (keys ``endpoint``, ``path``).
+
+    Raises:
+        InvalidBackendConfig: the endpoint or the path is not one the kind can use.
+    """
+    _check_backend(config.kind, config.endpoint, config.path, endpoint_key="endpoint")
 
 
 def _freeze_options(options: Mapping[str, str]) -> Mapping[str, str]:
@@ -150,9 +202,15 @@ class TelemetryConfig:
         ``--telemetry-backend`` gives one backend of that kind at ``endpoint``;
         ``--telemetry-endpoint`` alone gives one ``otlp`` backend.
 
+        Flags are the user's own choice, so nothing here is confined to the
+        project's ``.chaffra/``.
+
         Raises:
             InvalidAudience: ``telemetry`` is not an audience (key ``--telemetry``).
-            InvalidBackendConfig: ``backend`` names no backend (key ``--telemetry-backend``).
+            InvalidBackendConfig: ``backend`` names no backend (key ``--telemetry-backend``),
+                or ``endpoint`` is not a valid endpoint of that backend (key
+                ``--telemetry-endpoint``; e.g. a port out of range, a non-HTTP
+                OTLP URL, or any endpoint for ``json-file``).
             ConfigError: ``endpoint`` is empty (key ``--telemetry-endpoint``).
         """
         override = (
@@ -161,11 +219,14 @@ class TelemetryConfig:
         if endpoint is not None:
             _require_text("--telemetry-endpoint", endpoint)
         backends = DEFAULT_BACKENDS
-        if backend is not None:
-            kind = BackendKind.parse(backend, key="--telemetry-backend")
+        if backend is not None or endpoint is not None:
+            kind = (
+                BackendKind.OTLP
+                if backend is None
+                else BackendKind.parse(backend, key="--telemetry-backend")
+            )
+            _check_backend(kind, endpoint, None, endpoint_key="--telemetry-endpoint")
             backends = (BackendConfig(kind=kind, endpoint=endpoint),)
-        elif endpoint is not None:
-            backends = (BackendConfig(kind=BackendKind.OTLP, endpoint=endpoint),)
         return cls(
             audience=override if override is not None else TelemetryAudience.USER_ONLY,
             backends=backends,
@@ -201,7 +262,8 @@ class TelemetryFileSection:
                 a non-string or empty ``endpoint``/``path``, or ``endpoint``
                 without ``backend``.
             InvalidAudience: a bad ``audience``.
-            InvalidBackendConfig: a bad ``backend``.
+            InvalidBackendConfig: a bad ``backend``, an endpoint that backend
+                cannot use, or a ``path`` for a backend that writes no file.
             InvalidSamplingConfig: a bad sampling rate or strategy.
         """
         for key in section:
@@ -237,6 +299,7 @@ def _parse_backend(section: Mapping[str, object]) -> tuple[BackendConfig] | None
     path = _require_text("path", section["path"]) if "path" in section else None
     if "backend" in section:
         kind = BackendKind.parse(section["backend"], key="backend")
+        _check_backend(kind, endpoint, path, endpoint_key="endpoint")
         return (BackendConfig(kind=kind, endpoint=endpoint, path=path),)
     if endpoint is not None:
         raise ConfigError(
@@ -271,19 +334,31 @@ def merge_config(
 
     The whole table is validated even where the CLI overrides it. Audience:
     ``--telemetry`` > file > base. Backends: CLI selector > file > base.
-    Sampling: the file's when present, else the base's. A relative json-file
-    ``path`` from the file is resolved against ``project_root`` when given.
-    ``section=None`` (no table) returns ``cli`` unchanged; hints are kept.
+    Sampling: the file's when present, else the base's. ``section=None`` (no
+    table) returns ``cli`` unchanged; hints are kept.
+
+    A ``path`` from the table is the project's word, not the user's: it must
+    name a file directly inside ``<project_root>/.chaffra/`` (relative to
+    ``project_root``, or absolute), and is returned absolute when
+    ``project_root`` is given. Only the CLI config (the user's flags) may name
+    files elsewhere.
 
     Raises:
-        ConfigError: the table is invalid (see :meth:`TelemetryFileSection.parse`).
+        ConfigError: the table is invalid (see :meth:`TelemetryFileSection.parse`),
+            or its ``path`` escapes ``.chaffra/`` (``..``, another directory, a
+            symlink, or a file chaffra keeps for itself), naming key and value.
     """
     if section is None:
         return cli
     file = TelemetryFileSection.parse(section)
+    confined = (
+        None
+        if file.backends is None
+        else tuple(_confine_path(backend, project_root) for backend in file.backends)
+    )
     backends = cli.backends
-    if file.backends is not None and not cli.cli_backend_override:
-        backends = tuple(_resolve_path(backend, project_root) for backend in file.backends)
+    if confined is not None and not cli.cli_backend_override:
+        backends = confined
     return attrs.evolve(
         cli,
         audience=resolve_audience(cli.cli_audience_override, file.audience, cli.audience),
@@ -297,12 +372,12 @@ def _present_or(value: _T | None, base: _T) -> _T:
     return value if value is not None else base
 
 
-def _resolve_path(backend: BackendConfig, project_root: Path | None) -> BackendConfig:
-    if project_root is None or backend.kind is not BackendKind.JSON_FILE or backend.path is None:
+def _confine_path(backend: BackendConfig, project_root: Path | None) -> BackendConfig:
+    # Checked even when a CLI flag replaces the file's backend: the table is
+    # validated whole, so a hostile path fails the run the same either way.
+    if backend.path is None:
         return backend
-    if Path(backend.path).is_absolute():
-        return backend
-    return attrs.evolve(backend, path=str(project_root / backend.path))
+    return attrs.evolve(backend, path=confine_config_path("path", backend.path, project_root))
 
 
 def to_display(config: TelemetryConfig, *, include_operator: bool = False) -> dict[str, object]:

@@ -2,8 +2,9 @@
 
 Generation is pure and deterministic: every call builds the same fresh document.
 Queries use exactly the names the Prometheus backend exposes (``.`` and ``-``
-become ``_``); per-module summary metrics are one family per key with a
-``module`` label, so the health panels query ``chaffra_module_health_score``.
+become ``_``, durations in seconds, counters end in ``_total``); per-module
+summary metrics are one family per key with a ``module`` label, so the health
+panels query ``chaffra_module_health_score``.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _variables() -> list[dict[str, Any]]:
         },
         _query_variable("module", "label_values(chaffra_analysis_findings_total, module)"),
         _query_variable(
-            "severity", "label_values(chaffra_analysis_findings_by_severity, severity)"
+            "severity", "label_values(chaffra_analysis_findings_by_severity_total, severity)"
         ),
     ]
 
@@ -135,9 +136,9 @@ def _panels() -> list[dict[str, Any]]:
             grid=(8, 24, 0, 13),
             defaults=_defaults("short"),
             targets=[
-                ("chaffra_findings_new", "New"),
-                ("chaffra_findings_resolved", "Resolved"),
-                ("chaffra_findings_unchanged", "Unchanged"),
+                ("chaffra_findings_new_total", "New"),
+                ("chaffra_findings_resolved_total", "Resolved"),
+                ("chaffra_findings_unchanged_total", "Unchanged"),
             ],
             overrides=_colours({"New": "red", "Resolved": "green", "Unchanged": "blue"}),
         ),
@@ -147,8 +148,8 @@ def _panels() -> list[dict[str, Any]]:
             "timeseries",
             "Module Call Duration",
             grid=(8, 12, 0, 22),
-            defaults=_defaults("ms", links=[drill]),
-            targets=[('chaffra_module_call_duration_ms{module=~"$module"}', "{{module}}")],
+            defaults=_defaults("s", links=[drill]),
+            targets=[('chaffra_module_call_duration_seconds{module=~"$module"}', "{{module}}")],
         ),
         _panel(
             6,
@@ -166,7 +167,7 @@ def _panels() -> list[dict[str, Any]]:
             ),
             targets=[
                 (
-                    "sum by (severity) (chaffra_analysis_findings_by_severity"
+                    "sum by (severity) (chaffra_analysis_findings_by_severity_total"
                     '{module=~"$module",severity=~"$severity"})',
                     "{{severity}}",
                 )
@@ -197,10 +198,10 @@ def _panels() -> list[dict[str, Any]]:
             "timeseries",
             "Startup Time",
             grid=(8, 12, 12, 60),
-            defaults=_defaults("ms"),
+            defaults=_defaults("s"),
             targets=[
-                ("chaffra_startup_total_duration_ms", "Total"),
-                ('chaffra_module_startup_duration_ms{module=~"$module"}', "{{module}}"),
+                ("chaffra_startup_total_duration_seconds", "Total"),
+                ('chaffra_module_startup_duration_seconds{module=~"$module"}', "{{module}}"),
             ],
         ),
         _panel(
@@ -218,8 +219,8 @@ def _panels() -> list[dict[str, Any]]:
             grid=(8, 12, 12, 68),
             defaults=_defaults("short"),
             targets=[
-                ("chaffra_parse_cache_hits", "Hits"),
-                ("chaffra_parse_cache_misses", "Misses"),
+                ("chaffra_parse_cache_hits_total", "Hits"),
+                ("chaffra_parse_cache_misses_total", "Misses"),
             ],
             overrides=_colours({"Hits": "green", "Misses": "orange"}),
         ),
@@ -255,8 +256,8 @@ def _module_row_panels() -> list[dict[str, Any]]:
             "stat",
             "Call Duration",
             grid=(4, 6, 12, 39),
-            defaults=_defaults("ms"),
-            targets=[('chaffra_module_call_duration_ms{module="$module"}', None)],
+            defaults=_defaults("s"),
+            targets=[('chaffra_module_call_duration_seconds{module="$module"}', None)],
         ),
         _panel(
             110,
@@ -274,7 +275,8 @@ def _module_row_panels() -> list[dict[str, Any]]:
             defaults=_defaults("short"),
             targets=[
                 (
-                    'sum by (severity) (chaffra_analysis_findings_by_severity{module="$module"})',
+                    "sum by (severity)"
+                    ' (chaffra_analysis_findings_by_severity_total{module="$module"})',
                     "{{severity}}",
                 )
             ],
@@ -285,8 +287,8 @@ def _module_row_panels() -> list[dict[str, Any]]:
             "timeseries",
             "Call Duration Over Time",
             grid=(8, 12, 12, 43),
-            defaults=_defaults("ms"),
-            targets=[('chaffra_module_call_duration_ms{module="$module"}', "duration")],
+            defaults=_defaults("s"),
+            targets=[('chaffra_module_call_duration_seconds{module="$module"}', "duration")],
         ),
     ]
 

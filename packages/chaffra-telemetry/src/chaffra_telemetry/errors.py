@@ -26,6 +26,7 @@ __all__ = [
     "TelemetryIOError",
     "TelemetrySerializationError",
     "UnknownRule",
+    "UnsafeProjectDirectory",
 ]
 
 AUDIENCE_VALUES = ("on", "off", "user-only", "operator-only")
@@ -100,6 +101,18 @@ class TelemetryIOError(TelemetryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"io error: {message}")
+
+
+class UnsafeProjectDirectory(TelemetryIOError):
+    """``<project>/.chaffra`` cannot be trusted (a symlink, not a directory, someone else's).
+
+    Nothing is written there; telemetry for the project is skipped.
+    """
+
+    def __init__(self, directory: Path, problem: str) -> None:
+        self.directory = directory
+        self.problem = problem
+        super().__init__(f"refusing to use {directory}: {problem}")
 
 
 class TelemetrySerializationError(TelemetryError):

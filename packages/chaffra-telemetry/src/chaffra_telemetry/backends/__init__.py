@@ -15,6 +15,7 @@ from chaffra_telemetry.backends._format import format_number
 from chaffra_telemetry.backends._json_file import JsonFileBackend
 from chaffra_telemetry.backends._otlp import OtlpBackend
 from chaffra_telemetry.backends._prometheus import (
+    SCRAPE_HINT,
     PrometheusBackend,
     exposed_metric_names,
     render_prometheus,
@@ -23,6 +24,7 @@ from chaffra_telemetry.backends._statsd import StatsdBackend
 from chaffra_telemetry.backends._stderr import StderrBackend
 
 __all__ = [
+    "SCRAPE_HINT",
     "Backend",
     "BackendStatus",
     "CloudWatchBackend",

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from chaffra_telemetry._config import DEFAULT_JSON_FILE_PATH, BackendConfig, BackendKind
+from chaffra_telemetry._config import (
+    DEFAULT_EMF_PATH,
+    DEFAULT_JSON_FILE_PATH,
+    BackendConfig,
+    BackendKind,
+    validate_backend,
+)
 from chaffra_telemetry.backends._base import Backend, BackendStatus
 from chaffra_telemetry.backends._cloudwatch import DEFAULT_NAMESPACE, CloudWatchBackend
 from chaffra_telemetry.backends._format import parse_timeout
@@ -14,31 +21,31 @@ from chaffra_telemetry.backends._otlp import DEFAULT_OTLP_ENDPOINT, OtlpBackend
 from chaffra_telemetry.backends._prometheus import PrometheusBackend
 from chaffra_telemetry.backends._statsd import DEFAULT_STATSD_ENDPOINT, StatsdBackend
 from chaffra_telemetry.backends._stderr import StderrBackend
-from chaffra_telemetry.errors import InvalidBackendConfig, TelemetryError
+from chaffra_telemetry.errors import TelemetryError
 
 __all__ = ["create_backend", "create_backends"]
-
-_DEFAULT_PROMETHEUS_PORT = 9090
 
 
 def create_backend(config: BackendConfig, *, project_root: Path | None = None) -> Backend:
     """The backend ``config`` describes, with the documented defaults for missing fields.
 
     ``project_root`` anchors relative file paths (``json-file``, ``cloudwatch``).
-    Options: ``prometheus`` reads ``port``; ``otlp`` reads ``timeout`` (seconds,
-    default 5); ``cloudwatch`` reads ``namespace`` (default ``chaffra``) and writes
-    to ``path`` or, without one, to stdout.
+    Options: ``otlp`` reads ``timeout`` (seconds, default 5); ``cloudwatch``
+    reads ``namespace`` (default ``chaffra``) and appends to ``path`` (default
+    ``.chaffra/cloudwatch-emf.jsonl``), or writes to stderr for the endpoint
+    ``stderr``. Nothing is ever written to stdout.
 
     Raises:
         InvalidBackendConfig: an endpoint or option is malformed.
     """
+    validate_backend(config)
     kind = config.kind
     if kind is BackendKind.JSON_FILE:
         return JsonFileBackend(config.path or DEFAULT_JSON_FILE_PATH, project_root=project_root)
     if kind is BackendKind.STDERR:
         return StderrBackend()
     if kind is BackendKind.PROMETHEUS:
-        return PrometheusBackend(port=_port(config.options.get("port")))
+        return PrometheusBackend()
     if kind is BackendKind.OTLP:
         timeout = parse_timeout(config.options, default=5.0)
         return OtlpBackend(config.endpoint or DEFAULT_OTLP_ENDPOINT, timeout=timeout)
@@ -46,18 +53,10 @@ def create_backend(config: BackendConfig, *, project_root: Path | None = None) -
         return StatsdBackend(config.endpoint or DEFAULT_STATSD_ENDPOINT)
     return CloudWatchBackend(
         namespace=config.options.get("namespace") or DEFAULT_NAMESPACE,
-        path=config.path,
+        path=config.path or DEFAULT_EMF_PATH,
         project_root=project_root,
+        stream=sys.stderr if config.endpoint == "stderr" else None,
     )
-
-
-def _port(raw: str | None) -> int:
-    if raw is None:
-        return _DEFAULT_PROMETHEUS_PORT
-    port = int(raw) if raw.isascii() and raw.isdigit() else 0
-    if not 0 < port < 65536:
-        raise InvalidBackendConfig("port", raw, "a port from 1 to 65535")
-    return port
 
 
 def create_backends(

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from chaffra_telemetry._atomic import PROJECT_DIR, atomic_write_text, ensure_project_dir
+from chaffra_telemetry._atomic import atomic_write_text
 from chaffra_telemetry._config import DEFAULT_JSON_FILE_PATH
+from chaffra_telemetry._project_dir import PROJECT_DIR, safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
 from chaffra_telemetry.backends._format import check_directory, pretty_json, resolve_path
 from chaffra_telemetry.errors import BackendError, TelemetryError
@@ -20,7 +21,9 @@ class JsonFileBackend:
     A relative ``path`` is resolved against ``project_root`` when given (else
     against the working directory). The parent directory is never created,
     except a project's own ``.chaffra/`` directory (the default location),
-    which is created with its ``.gitignore`` as every project file there is.
+    which is created with its ``.gitignore`` as every project file there is,
+    and refused when it is a symlink or someone else's. The file itself is
+    never replaced through a symlink.
     """
 
     name = "json-file"
@@ -44,11 +47,12 @@ class JsonFileBackend:
 
         Raises:
             TypeError: ``snapshot`` is not a :class:`ProjectedSnapshot`.
-            BackendError: the directory is missing or the file cannot be written.
+            BackendError: the directory is missing or unsafe, the file is a symlink,
+                or it cannot be written.
         """
         text = self.render(snapshot)
         if self._in_project_dir:
-            _as_backend_error(ensure_project_dir, self.path.parent.parent)
+            _as_backend_error(safe_project_dir, self.path.parent.parent)
         check_directory(self.path.parent)
         _as_backend_error(atomic_write_text, self.path, text)
 

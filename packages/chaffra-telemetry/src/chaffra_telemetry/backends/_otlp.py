@@ -9,8 +9,8 @@ import urllib.error
 import urllib.request
 from importlib.metadata import version
 from typing import Any
-from urllib.parse import urlsplit
 
+from chaffra_telemetry._endpoints import parse_http_url
 from chaffra_telemetry._metrics import MetricDataPoint, MetricKind
 from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
 from chaffra_telemetry.backends._format import compact_json, pretty_json
@@ -62,24 +62,6 @@ def otlp_payload(snapshot: ProjectedSnapshot) -> dict[str, Any]:
     }
 
 
-def _parse_endpoint(endpoint: str) -> tuple[str, tuple[str, int]]:
-    """The metrics URL and the ``(host, port)`` to probe.
-
-    Raises:
-        InvalidBackendConfig: not an ``http``/``https`` URL with a host and a valid port.
-    """
-    parts = urlsplit(endpoint)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
-    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
-        raise InvalidBackendConfig("endpoint", endpoint, "an http:// or https:// URL")
-    base = endpoint.rstrip("/")
-    url = base if base.endswith("/v1/metrics") else base + "/v1/metrics"
-    return url, (parts.hostname, port or (443 if parts.scheme == "https" else 80))
-
-
 def _point(point: MetricDataPoint) -> dict[str, Any]:
     return {
         "attributes": [_attribute(k, point.labels[k]) for k in sorted(point.labels)],
@@ -114,7 +96,7 @@ class OtlpBackend:
     def __init__(self, endpoint: str = DEFAULT_OTLP_ENDPOINT, *, timeout: float = 5.0) -> None:
         if not (math.isfinite(timeout) and timeout > 0):
             raise InvalidBackendConfig("timeout", timeout, "a positive number of seconds")
-        self.url, self.address = _parse_endpoint(endpoint)
+        self.url, self.address = parse_http_url(endpoint)
         """The metrics URL and the ``(host, port)`` :meth:`test_connection` probes."""
         self.timeout = timeout
 

@@ -6,10 +6,11 @@ import math
 import re
 import socket
 
+from chaffra_telemetry._endpoints import parse_host_port
 from chaffra_telemetry._metrics import MetricDataPoint, MetricKind
 from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
 from chaffra_telemetry.backends._format import format_number
-from chaffra_telemetry.errors import BackendError, InvalidBackendConfig
+from chaffra_telemetry.errors import BackendError
 
 __all__ = [
     "DEFAULT_STATSD_ENDPOINT",
@@ -82,16 +83,6 @@ def pack_datagrams(lines: list[str], limit: int = MAX_DATAGRAM_BYTES) -> list[by
     return datagrams
 
 
-def _parse_endpoint(endpoint: str) -> tuple[str, int]:
-    host, sep, port_text = endpoint.rpartition(":")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]  # [::1]:8125
-    port = int(port_text) if port_text.isascii() and port_text.isdigit() else -1
-    if not sep or not host or not 0 < port < 65536:
-        raise InvalidBackendConfig("endpoint", endpoint, "host:port with a port from 1 to 65535")
-    return host, port
-
-
 class StatsdBackend:
     """Send the snapshot to a StatsD/DogStatsD agent over UDP.
 
@@ -103,7 +94,7 @@ class StatsdBackend:
 
     def __init__(self, endpoint: str = DEFAULT_STATSD_ENDPOINT) -> None:
         self.endpoint = endpoint
-        self.host, self.port = _parse_endpoint(endpoint)
+        self.host, self.port = parse_host_port(endpoint)
 
     def _resolve(self) -> tuple[socket.AddressFamily, tuple[str, int]]:
         try:
