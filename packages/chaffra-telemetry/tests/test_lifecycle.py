@@ -336,3 +336,63 @@ def test_each_emitting_run_writes_one_audit_event_and_off_none(tmp_path: Path) -
     off_root.mkdir()
     _run(off_root, OFF)
     assert not (off_root / PROJECT_DIR).exists()
+
+
+class ExplodingBackend(FailingBackend):
+    """A backend with a bug: it raises something no backend is documented to raise."""
+
+    def flush(self, snapshot: ProjectedSnapshot) -> None:
+        raise KeyError("bug")
+
+
+@pytest.mark.parametrize("entry", ["finalize", "flush"])
+def test_an_unsafe_project_dir_skips_telemetry_with_one_warning_and_writes_nothing(
+    tmp_path: Path, entry: str
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / PROJECT_DIR).symlink_to(elsewhere)
+    if entry == "finalize":
+        capture, live, err, result = _run(root, ON)
+    else:
+        capture, live, out = InMemoryCapture(), LiveTelemetryState(), io.StringIO()
+        collector = TelemetryCollector(TelemetryConfig(audience=ON))
+        result = flush_snapshot(collector, live, root, backends=[capture], stderr=out)
+        err = out.getvalue()
+    assert [
+        f"Warning: telemetry skipped, nothing written: refusing to use {root / PROJECT_DIR}:"
+        " it is a symbolic link (chaffra never writes through one)"
+    ] == err.splitlines()
+    assert (None, [], 0) == (result.snapshot, capture.snapshots, live.snapshot_count())
+    assert [] == list(elsewhere.iterdir())
+
+
+@pytest.mark.parametrize("entry", ["finalize", "flush"])
+def test_an_unexpected_error_in_telemetry_is_a_warning_never_an_exception(
+    tmp_path: Path, entry: str
+) -> None:
+    if entry == "finalize":
+        _, _, err, result = _run(tmp_path, ON, backends=[ExplodingBackend()])
+    else:
+        out = io.StringIO()
+        collector = TelemetryCollector(TelemetryConfig(audience=ON))
+        result = flush_snapshot(
+            collector, LiveTelemetryState(), tmp_path, backends=[ExplodingBackend()], stderr=out
+        )
+        err = out.getvalue()
+    assert None is result.snapshot
+    assert ["Warning: telemetry failed (KeyError: 'bug'); the run is unaffected"] == (
+        err.splitlines()
+    )
+
+
+def test_a_lock_file_that_cannot_be_made_skips_churn_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / PROJECT_DIR).mkdir()
+    (tmp_path / PROJECT_DIR / "telemetry-state.lock").symlink_to(tmp_path / "elsewhere")
+    capture, _, err, result = _run(tmp_path)
+    assert "symbolic link" in err
+    assert "skipping churn" in err
+    assert (1, None) == (len(capture.snapshots), result.churn)
+    assert not (tmp_path / "elsewhere").exists()

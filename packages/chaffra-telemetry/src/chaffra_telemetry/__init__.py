@@ -47,6 +47,7 @@ from chaffra_telemetry._module import (
     TelemetryFinding,
     TelemetryModule,
 )
+from chaffra_telemetry._project_dir import project_dir_problem, safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
 from chaffra_telemetry._sampling import SamplingDecision, SamplingStrategy, should_sample
 from chaffra_telemetry._seed import seed_live_state, seeded_snapshots
@@ -113,10 +114,12 @@ __all__ = [
     "make_converter",
     "merge_config",
     "project",
+    "project_dir_problem",
     "project_lock",
     "register_cache_metrics",
     "require_projected",
     "resolve_audience",
+    "safe_project_dir",
     "save_state",
     "seed_live_state",
     "seeded_snapshots",

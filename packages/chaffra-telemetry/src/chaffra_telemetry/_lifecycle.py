@@ -9,9 +9,11 @@ Order (spec telemetry-live-and-backends §4.2): churn is recorded before the
 snapshot; the snapshot is pushed; the sampling decision is taken; the churn
 state is saved atomically; all of that under the project lock; backends are
 flushed after the lock is released. Telemetry never changes a command's exit
-status: every failure here is a warning on stderr, worded so that nothing
-operator-shaped (backend names, endpoints, paths) is printed unless the
-audience admits operator data.
+status or hides its report: every failure here, even an unexpected one, is a
+warning on stderr, worded so that nothing operator-shaped (backend names,
+endpoints, paths) is printed unless the audience admits operator data. A
+project whose ``.chaffra`` cannot be trusted (a symlink, not a directory,
+someone else's) gets one warning and no telemetry at all.
 """
 
 from __future__ import annotations
@@ -37,10 +39,16 @@ from chaffra_telemetry._churn_state import load_state, project_lock, save_state,
 from chaffra_telemetry._collector import TelemetryCollector
 from chaffra_telemetry._config import TelemetryConfig
 from chaffra_telemetry._live_state import LiveTelemetryState
+from chaffra_telemetry._project_dir import PROJECT_DIR, project_dir_problem
 from chaffra_telemetry._projection import ProjectedSnapshot, project
 from chaffra_telemetry._sampling import SamplingDecision, should_sample
 from chaffra_telemetry.backends import Backend, create_backends
-from chaffra_telemetry.errors import ChurnLoadError, ChurnLockTimeout, TelemetryError
+from chaffra_telemetry.errors import (
+    ChurnLoadError,
+    ChurnLockTimeout,
+    TelemetryError,
+    UnsafeProjectDirectory,
+)
 
 __all__ = ["FinalizeResult", "finalize_and_flush", "flush_snapshot", "flush_to_backends"]
 
@@ -84,12 +92,45 @@ def finalize_and_flush(
     command's findings never look resolved to another. Under ``off`` nothing
     is read, written, pushed or flushed. When another process holds the
     project lock past ``lock_timeout_s``, churn is skipped with a warning.
-    ``backends`` overrides the configured ones (tests, embedders).
+    ``backends`` overrides the configured ones (tests, embedders). Never
+    raises: when ``<project_root>/.chaffra`` is unsafe, one warning says so
+    and nothing is done; any other failure is a warning too.
     """
     config = collector.config
     if config.audience is TelemetryAudience.OFF:
         return FinalizeResult(snapshot=None)
     warn = _Warnings(stderr if stderr is not None else sys.stderr)
+    try:
+        _refuse_unsafe_project_dir(project_root)
+        return _finalize(
+            collector,
+            live_state,
+            project_root,
+            scope=scope,
+            sampled=sampled,
+            backends=backends,
+            rng=rng,
+            lock_timeout_s=lock_timeout_s,
+            warn=warn,
+        )
+    except Exception as error:  # the contract: telemetry never fails the run it measures
+        _skipped(warn, error)
+        return FinalizeResult(snapshot=None, warnings=tuple(warn.lines))
+
+
+def _finalize(
+    collector: TelemetryCollector,
+    live_state: LiveTelemetryState | None,
+    project_root: Path,
+    *,
+    scope: str,
+    sampled: bool,
+    backends: Sequence[Backend] | None,
+    rng: random.Random | None,
+    lock_timeout_s: float,
+    warn: _Warnings,
+) -> FinalizeResult:
+    config = collector.config
     fingerprints = collector.finding_fingerprints()
     current_hash = hash_fingerprints(fingerprints)
     collector.finish_analysis()
@@ -118,7 +159,8 @@ def finalize_and_flush(
                     projected=projected,
                     warn=warn,
                 )
-    except ChurnLockTimeout as error:
+    except (ChurnLockTimeout, TelemetryError) as error:
+        # A timeout, or a lock file that cannot be made: no churn, the rest goes on.
         warn(f"Warning: {error}; skipping churn")
         projected = _snapshot_and_push(collector, live_state, config, warn)
         decision = _decide(config, sampled, current_hash, None, rng)
@@ -150,22 +192,44 @@ def flush_snapshot(
     """Finish a failed run, or one without findings: snapshot, push and flush, unsampled.
 
     No churn is computed and the churn state is neither read nor written.
+    Never raises, like :func:`finalize_and_flush`.
     """
     config = collector.config
     if config.audience is TelemetryAudience.OFF:
         return FinalizeResult(snapshot=None)
     warn = _Warnings(stderr if stderr is not None else sys.stderr)
-    collector.finish_analysis()
-    projected = _snapshot_and_push(collector, live_state, config, warn)
-    _flush(
-        projected,
-        config,
-        decision=SamplingDecision.EMIT,
-        project_root=project_root,
-        backends=backends,
-        warn=warn,
-    )
+    try:
+        _refuse_unsafe_project_dir(project_root)
+        collector.finish_analysis()
+        projected = _snapshot_and_push(collector, live_state, config, warn)
+        _flush(
+            projected,
+            config,
+            decision=SamplingDecision.EMIT,
+            project_root=project_root,
+            backends=backends,
+            warn=warn,
+        )
+    except Exception as error:  # the contract: telemetry never fails the run it measures
+        _skipped(warn, error)
+        return FinalizeResult(snapshot=None, warnings=tuple(warn.lines))
     return FinalizeResult(snapshot=projected, warnings=tuple(warn.lines))
+
+
+def _refuse_unsafe_project_dir(project_root: Path) -> None:
+    problem = project_dir_problem(project_root)
+    if problem is not None:
+        raise UnsafeProjectDirectory(project_root / PROJECT_DIR, problem)
+
+
+def _skipped(warn: _Warnings, error: Exception) -> None:
+    if isinstance(error, UnsafeProjectDirectory):
+        warn(
+            "Warning: telemetry skipped, nothing written:"
+            f" refusing to use {error.directory}: {error.problem}"
+        )
+    else:
+        warn(f"Warning: telemetry failed ({type(error).__name__}: {error}); the run is unaffected")
 
 
 def flush_to_backends(

@@ -9,23 +9,33 @@ cache); only a power loss may forget the last commits, never corrupt the file.
 
 Rows never change once written and ``seq`` is never reused (``AUTOINCREMENT``),
 so decoded snapshots are cached per ``seq``: a repeated window read decodes only
-the rows pushed since.
+the rows pushed since. A row that cannot be decoded (bad JSON, wrong types, an
+unknown audience, a timestamp that disagrees with its payload) is skipped and
+counted, never fatal: one bad row must not take a dashboard down.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
-from chaffra_telemetry._atomic import ensure_project_dir
+from chaffra_telemetry._project_dir import safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot
 from chaffra_telemetry._snapshot_codec import EncodedSnapshot, decode_snapshot, encode_snapshot
 from chaffra_telemetry._store import StateSource, StoreRead
-from chaffra_telemetry.errors import TelemetryIOError, TelemetrySerializationError
+from chaffra_telemetry._store_recovery import check_store_files, is_corrupt, move_aside
+from chaffra_telemetry.errors import (
+    TelemetryIOError,
+    TelemetrySerializationError,
+    TelemetryStoreCorrupt,
+    UnsafeProjectDirectory,
+)
 
 __all__ = [
     "DB_FILE",
@@ -52,6 +62,11 @@ _SCHEMA = (
     " untrusted TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots (timestamp_ms, seq)",
 )
+# Fails on a file whose tables lack the columns this version reads.
+_SHAPE = "SELECT seq, timestamp_ms, audience, payload, untrusted FROM snapshots LIMIT 0"
+_IN_MEMORY = Path(":memory:")
+# SQLite types values per row: only rows whose timestamp is an integer can be ordered.
+_TIMED = "typeof(timestamp_ms) = 'integer'"
 _CHUNK = 500  # bound on ``?`` parameters per statement (old SQLite builds allow 999)
 
 
@@ -80,9 +95,10 @@ class SqliteStore:
 
         Raises:
             ValueError: ``capacity`` or ``max_age_ms`` is less than 1, or ``busy_timeout_s`` < 0.
-            TelemetryIOError: the file cannot be opened as a store (not a database,
-                permission denied, a directory, or a newer schema version); the message
-                names the file.
+            TelemetryStoreCorrupt: the file is not a usable store (not a database,
+                corrupt or truncated, another schema, or a newer schema version).
+            TelemetryIOError: the file cannot be opened (permission denied, a
+                directory, a missing parent). Both messages name the file.
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
@@ -95,6 +111,7 @@ class SqliteStore:
         self._max_age_ms = max_age_ms
         self._lock = threading.Lock()
         self._cache: dict[int, ProjectedSnapshot] = {}
+        self._unreadable: set[int] = set()  # seqs whose row failed to decode
         self._cache_generation = -1
         self._connection = self._open(busy_timeout_s)
 
@@ -106,18 +123,53 @@ class SqliteStore:
         capacity: int = DEFAULT_SQLITE_CAPACITY,
         max_age_ms: int | None = DEFAULT_MAX_AGE_MS,
         busy_timeout_s: float = 10.0,
+        stderr: TextIO | None = None,
     ) -> SqliteStore:
         """Open the store of the project at ``root``: ``<root>/.chaffra/telemetry.db``.
 
-        Raises:
-            TelemetryIOError: the directory or the database cannot be created or opened.
+        Never fails because of what the project holds, so telemetry cannot change
+        the outcome of a run:
+
+        - a store file that is corrupt, truncated, not SQLite, of a newer schema,
+          or a symlink (the database or its ``-wal``/``-shm``/``-journal``) is
+          moved aside to ``telemetry.db.corrupt-<timestamp>`` (companions too),
+          one warning on ``stderr`` (default ``sys.stderr``) says so, and a fresh
+          store starts;
+        - when ``.chaffra`` is unsafe (a symlink, not a directory, someone
+          else's), nothing is written under the project and an in-memory store
+          stands in, silently: the telemetry lifecycle reports the problem once;
+        - any other failure (permissions, a read-only disk): a warning, and an
+          in-memory store stands in. :attr:`persistent` tells the cases apart.
         """
-        return cls(
-            ensure_project_dir(root) / DB_FILE,
-            capacity=capacity,
-            max_age_ms=max_age_ms,
-            busy_timeout_s=busy_timeout_s,
-        )
+        out = stderr if stderr is not None else sys.stderr
+
+        def open_at(path: Path) -> SqliteStore:
+            return cls(
+                path, capacity=capacity, max_age_ms=max_age_ms, busy_timeout_s=busy_timeout_s
+            )
+
+        try:
+            path = safe_project_dir(root) / DB_FILE
+            try:
+                check_store_files(path)
+                return open_at(path)
+            except TelemetryStoreCorrupt as error:
+                moved = move_aside(path)
+                out.write(
+                    f"Warning: {error}; moved it aside to {moved.name} and started a new"
+                    " telemetry history\n"
+                )
+                return open_at(path)
+        except UnsafeProjectDirectory:
+            return open_at(_IN_MEMORY)
+        except TelemetryIOError as error:
+            out.write(f"Warning: telemetry history unavailable, this run is not stored: {error}\n")
+            return open_at(_IN_MEMORY)
+
+    @property
+    def persistent(self) -> bool:
+        """False for the in-memory stand-in :meth:`for_project` opens when the file is unusable."""
+        return self._path != _IN_MEMORY
 
     @property
     def path(self) -> Path:
@@ -168,34 +220,66 @@ class SqliteStore:
     def read(self, window_ms: int | None = None) -> StoreRead:
         """Source and snapshots with ``timestamp_ms >= max(0, anchor - window_ms)``, ascending.
 
+        The anchor is the newest readable snapshot's timestamp. Rows that cannot
+        be decoded are left out and counted in ``unreadable`` (those in the
+        window, and those newer than the anchor).
+
         Raises:
             ValueError: ``window_ms`` is negative.
             TelemetryIOError: the database could not be read.
-            TelemetrySerializationError: a stored row is malformed.
         """
         if window_ms is not None and window_ms < 0:
             raise ValueError(f"window_ms must be non-negative, got {window_ms}")
         with self._lock, self._transaction("BEGIN", "read") as cursor:
-            source = StateSource(_meta(cursor, "source"))
-            anchor = cursor.execute("SELECT max(timestamp_ms) FROM snapshots").fetchone()[0]
+            source = _source(cursor)
+            self._prune_cache(cursor)
+            untimed = cursor.execute(f"SELECT count(*) FROM snapshots WHERE NOT {_TIMED}")
+            unreadable = int(untimed.fetchone()[0])
+            anchor, skipped = self._anchor(cursor)
             if anchor is None:
-                return StoreRead(source=source, anchor_ms=0, snapshots=())
+                return StoreRead(
+                    source=source, anchor_ms=0, snapshots=(), unreadable=unreadable + skipped
+                )
             cutoff = 0 if window_ms is None else max(0, anchor - window_ms)
             seqs = [
                 row[0]
                 for row in cursor.execute(
-                    "SELECT seq FROM snapshots WHERE timestamp_ms >= ? ORDER BY timestamp_ms, seq",
-                    (cutoff,),
+                    f"SELECT seq FROM snapshots WHERE {_TIMED} AND timestamp_ms >= ?"
+                    " AND timestamp_ms <= ? ORDER BY timestamp_ms, seq",
+                    (cutoff, anchor),
                 )
             ]
-            self._prune_cache(cursor)
-            self._fill_cache(cursor, [seq for seq in seqs if seq not in self._cache])
+            self._fill_cache(cursor, [seq for seq in seqs if self._unknown(seq)])
             cache = self._cache
-            snapshots = tuple(cache[seq] for seq in seqs)
+            readable = [seq for seq in seqs if seq in cache]
+            snapshots = tuple(cache[seq] for seq in readable)
             if len(cache) > self._capacity:
                 # Another writer cleared the file, or keeps more rows than we do.
-                self._cache = dict(zip(seqs, snapshots, strict=True))
-        return StoreRead(source=source, anchor_ms=anchor, snapshots=snapshots)
+                self._cache = dict(zip(readable, snapshots, strict=True))
+        unreadable += skipped + len(seqs) - len(readable)
+        return StoreRead(
+            source=source, anchor_ms=anchor, snapshots=snapshots, unreadable=unreadable
+        )
+
+    def _unknown(self, seq: int) -> bool:
+        return seq not in self._cache and seq not in self._unreadable
+
+    def _anchor(self, cursor: sqlite3.Cursor) -> tuple[int | None, int]:
+        """The newest readable timestamp and how many unreadable rows are newer."""
+        skipped = 0
+        # Its own cursor: filling the cache runs queries while this one is read lazily.
+        with contextlib.closing(self._connection.cursor()) as newest_first:
+            newest_first.execute(
+                f"SELECT seq, timestamp_ms FROM snapshots WHERE {_TIMED}"
+                " ORDER BY timestamp_ms DESC, seq DESC"
+            )
+            for seq, timestamp_ms in newest_first:
+                if self._unknown(seq):
+                    self._fill_cache(cursor, [seq])
+                if seq in self._cache:
+                    return int(timestamp_ms), skipped
+                skipped += 1
+        return None, skipped
 
     def count(self) -> int:
         """Number of stored snapshots.
@@ -214,7 +298,7 @@ class SqliteStore:
             TelemetryIOError: the database could not be read.
         """
         with self._lock, self._transaction("BEGIN", "read") as cursor:
-            return int(_meta(cursor, "generation"))
+            return _generation(cursor)
 
     def close(self) -> None:
         """Close the connection; the store is unusable afterwards. Idempotent."""
@@ -225,7 +309,7 @@ class SqliteStore:
     def _push(self, snapshot: ProjectedSnapshot, *, live: bool) -> None:
         encoded = encode_snapshot(snapshot)
         with self._lock, self._write("store a snapshot in") as cursor:
-            if live and _meta(cursor, "source") == StateSource.SEEDED.value:
+            if live and _source(cursor) is StateSource.SEEDED:
                 cursor.execute("DELETE FROM snapshots")
             cursor.execute(
                 "INSERT INTO snapshots (timestamp_ms, audience, payload, untrusted)"
@@ -253,19 +337,23 @@ class SqliteStore:
     def _prune_cache(self, cursor: sqlite3.Cursor) -> None:
         # Rows leave only from the old end of (timestamp_ms, seq) order (eviction,
         # age) or all at once (clear), so entries below the oldest row are gone.
-        generation = int(_meta(cursor, "generation"))
+        generation = _generation(cursor)
         if generation == self._cache_generation:
             return
         self._cache_generation = generation
         oldest = cursor.execute(
-            "SELECT timestamp_ms, seq FROM snapshots ORDER BY timestamp_ms, seq LIMIT 1"
+            f"SELECT timestamp_ms, seq FROM snapshots WHERE {_TIMED}"
+            " ORDER BY timestamp_ms, seq LIMIT 1"
         ).fetchone()
-        assert oldest is not None, "read() returns early on an empty table"
+        floor = (0, 0) if oldest is None else tuple(oldest)
         self._cache = {
             seq: snapshot
             for seq, snapshot in self._cache.items()
-            if (snapshot.timestamp_ms, seq) >= tuple(oldest)
+            if (snapshot.timestamp_ms, seq) >= floor
         }
+        if self._unreadable:
+            present = {row[0] for row in cursor.execute("SELECT seq FROM snapshots")}
+            self._unreadable &= present
 
     def _fill_cache(self, cursor: sqlite3.Cursor, seqs: Sequence[int]) -> None:
         for start in range(0, len(seqs), _CHUNK):
@@ -283,11 +371,14 @@ class SqliteStore:
                     untrusted=untrusted,
                 )
                 try:
-                    self._cache[seq] = decode_snapshot(encoded)
-                except TelemetrySerializationError as error:
-                    raise TelemetrySerializationError(
-                        f"{self._path}: snapshot {seq}: {error}"
-                    ) from error
+                    snapshot = decode_snapshot(encoded)
+                except TelemetrySerializationError:
+                    self._unreadable.add(seq)
+                    continue
+                if snapshot.timestamp_ms != timestamp_ms:
+                    self._unreadable.add(seq)  # its order and window would be a lie
+                    continue
+                self._cache[seq] = snapshot
 
     @contextmanager
     def _write(self, action: str) -> Iterator[sqlite3.Cursor]:
@@ -305,14 +396,14 @@ class SqliteStore:
             cursor = self._connection.cursor()
             cursor.execute(begin)
         except sqlite3.Error as error:
-            raise TelemetryIOError(f"cannot {action} {self._path}: {error}") from error
+            raise _io_error(f"cannot {action} {self._path}", error) from error
         try:
             yield cursor
             cursor.execute("COMMIT")
         except BaseException as error:
             _rollback(self._connection)
             if isinstance(error, sqlite3.Error):
-                raise TelemetryIOError(f"cannot {action} {self._path}: {error}") from error
+                raise _io_error(f"cannot {action} {self._path}", error) from error
             raise
         finally:
             cursor.close()
@@ -326,7 +417,7 @@ class SqliteStore:
                 check_same_thread=False,  # one connection shared under self._lock
             )
         except sqlite3.Error as error:
-            raise TelemetryIOError(f"cannot open {self._path}: {error}") from error
+            raise _io_error(f"cannot open {self._path}", error) from error
         try:
             self._initialize(connection)
         except BaseException:
@@ -336,12 +427,13 @@ class SqliteStore:
 
     def _initialize(self, connection: sqlite3.Connection) -> None:
         try:
-            connection.execute("PRAGMA journal_mode = WAL").close()
-            connection.execute("PRAGMA synchronous = NORMAL").close()
+            # The schema is checked before WAL mode is set: a file that turns out
+            # not to be our store is left byte for byte as it was.
             connection.execute("BEGIN IMMEDIATE").close()
             try:
                 for statement in _SCHEMA:
                     connection.execute(statement).close()
+                connection.execute(_SHAPE).close()
                 connection.executemany(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                     [
@@ -354,7 +446,7 @@ class SqliteStore:
                 found = cursor.fetchone()[0]
                 cursor.close()
                 if str(found) != str(SCHEMA_VERSION):
-                    raise TelemetryIOError(
+                    raise TelemetryStoreCorrupt(
                         f"{self._path} has telemetry store schema version {found}; this"
                         f" chaffra-telemetry reads version {SCHEMA_VERSION} only (upgrade it,"
                         " or move the file away to start a new history)"
@@ -363,13 +455,31 @@ class SqliteStore:
             except BaseException:
                 _rollback(connection)
                 raise
+            connection.execute("PRAGMA journal_mode = WAL").close()
+            connection.execute("PRAGMA synchronous = NORMAL").close()
         except sqlite3.Error as error:
-            raise TelemetryIOError(f"cannot open {self._path}: {error}") from error
+            raise _io_error(f"cannot open {self._path}", error) from error
 
 
-def _meta(cursor: sqlite3.Cursor, key: str) -> str:
-    value: str = cursor.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
-    return value
+def _io_error(context: str, error: sqlite3.Error) -> TelemetryIOError:
+    kind = TelemetryStoreCorrupt if is_corrupt(error) else TelemetryIOError
+    return kind(f"{context}: {error}")
+
+
+def _source(cursor: sqlite3.Cursor) -> StateSource:
+    # A label another program mangled reads as live: the rows are real runs' or none.
+    row = cursor.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
+    try:
+        return StateSource(row[0])
+    except (TypeError, ValueError):
+        return StateSource.LIVE
+
+
+def _generation(cursor: sqlite3.Cursor) -> int:
+    row = cursor.execute(
+        "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
+    ).fetchone()
+    return 0 if row is None or row[0] is None else int(row[0])
 
 
 def _rollback(connection: sqlite3.Connection) -> None:

@@ -34,11 +34,14 @@ class StoreRead:
     """One consistent read: the source and the snapshots, taken under one lock or transaction.
 
     ``anchor_ms`` is the newest snapshot's timestamp (0 when empty); windows count back from it.
+    ``unreadable`` counts stored rows left out because they could not be decoded
+    (only a persistent store has any).
     """
 
     source: StateSource
     anchor_ms: int
     snapshots: tuple[ProjectedSnapshot, ...]
+    unreadable: int = 0
 
 
 class SnapshotStore(Protocol):

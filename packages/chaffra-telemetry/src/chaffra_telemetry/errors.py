@@ -25,6 +25,7 @@ __all__ = [
     "TelemetryError",
     "TelemetryIOError",
     "TelemetrySerializationError",
+    "TelemetryStoreCorrupt",
     "UnknownRule",
     "UnsafeProjectDirectory",
 ]
@@ -101,6 +102,10 @@ class TelemetryIOError(TelemetryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"io error: {message}")
+
+
+class TelemetryStoreCorrupt(TelemetryIOError):
+    """A store file is not a usable store: corrupt, truncated, not SQLite, or a newer schema."""
 
 
 class UnsafeProjectDirectory(TelemetryIOError):

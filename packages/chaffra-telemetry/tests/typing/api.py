@@ -61,3 +61,20 @@ def record_a_run(root: Path) -> ProjectedSnapshot:
         capture.flush(projected)
     again: ProjectedSnapshot = project(projected, TelemetryAudience.OPERATOR_ONLY)
     return again
+
+
+def write_a_project_file(root: Path, text: str) -> Path | None:
+    """A tool writing its own file beside chaffra's goes through the same safety check."""
+    from chaffra_telemetry import project_dir_problem, safe_project_dir
+    from chaffra_telemetry.errors import UnsafeProjectDirectory
+
+    problem: str | None = project_dir_problem(root)
+    if problem is not None:
+        return None
+    try:
+        directory: Path = safe_project_dir(root)
+    except UnsafeProjectDirectory:
+        return None
+    target = directory / "my-tool.txt"
+    target.write_text(text, encoding="utf-8")
+    return target
