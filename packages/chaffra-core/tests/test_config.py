@@ -470,12 +470,24 @@ def test_backend_flags_beat_the_file_backend(tmp_path: Path) -> None:
 
 
 def test_a_relative_telemetry_path_is_resolved_against_the_project_root(tmp_path: Path) -> None:
-    write(tmp_path / ".chaffra.toml", '[modules.telemetry]\npath = "out/t.json"\n')
+    write(tmp_path / ".chaffra.toml", '[modules.telemetry]\npath = ".chaffra/t.json"\n')
     target = tmp_path / "src"
     target.mkdir()
     effective = resolve_effective_config(target, None, NO_FLAGS)
-    expected = (BackendConfig(kind=BackendKind.JSON_FILE, path=str(tmp_path / "out/t.json")),)
+    expected = (BackendConfig(kind=BackendKind.JSON_FILE, path=str(tmp_path / ".chaffra/t.json")),)
     assert expected == effective.telemetry.backends
+
+
+@pytest.mark.parametrize("value", ["/tmp/victim", "../x.json", "out/t.json"])
+def test_a_telemetry_path_escaping_the_project_dir_is_a_config_error_naming_the_file(
+    tmp_path: Path, value: str
+) -> None:
+    write(tmp_path / ".chaffra.toml", f'[modules.telemetry]\npath = "{value}"\n')
+    with pytest.raises(ConfigError) as caught:
+        resolve_effective_config(tmp_path, None, NO_FLAGS)
+    message = str(caught.value)
+    assert f'path = "{value}"' in message
+    assert str(tmp_path / ".chaffra.toml") in message
 
 
 def test_an_invalid_telemetry_flag_is_a_telemetry_error_before_any_file_is_read(

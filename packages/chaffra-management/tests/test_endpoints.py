@@ -33,6 +33,7 @@ Client = Callable[..., "TestClient"]
 ON, OFF = TelemetryAudience.ON, TelemetryAudience.OFF
 USER, OPERATOR = TelemetryAudience.USER_ONLY, TelemetryAudience.OPERATOR_ONLY
 NEWEST_SEED_TS = 1_718_000_000_000 + 11 * 54_000_000
+UNREADABLE_NONE = {"name": "chaffra.store.unreadable_snapshots", "value": 0, "labels": {}}
 CURRENT_ROUTES = (
     "/api/v1/metrics",
     "/api/v1/modules",
@@ -199,7 +200,11 @@ def test_off_metrics_are_zeros_and_empty_lists(make_client: Client) -> None:
 
 def test_an_empty_state_still_reports_backends_to_operators(make_client: Client) -> None:
     body = make_client(ON).get("/api/v1/metrics").json()
-    assert (0, 0, []) == (body["files_total"], body["analysis_duration_ms"], body["data_points"])
+    assert (0, 0, [UNREADABLE_NONE]) == (
+        body["files_total"],
+        body["analysis_duration_ms"],
+        body["data_points"],
+    )
     assert 1 == len(body["backends"])
     assert {"modules": [], "snapshot_timestamp_ms": None} == (
         make_client(ON).get("/api/v1/modules").json()
@@ -250,6 +255,7 @@ def test_status_reports_source_audience_count_and_newest_timestamp(make_client: 
         "source": "seeded",
         "audience": "user-only",
         "snapshot_count": 12,
+        "unreadable_snapshots": 0,
         "newest_timestamp_ms": NEWEST_SEED_TS,
         "anchor_ms": NEWEST_SEED_TS,
     } == body
@@ -261,6 +267,7 @@ def test_status_under_off_reveals_nothing_about_the_state(make_client: Client) -
         "source": "empty",
         "audience": "off",
         "snapshot_count": 0,
+        "unreadable_snapshots": 0,
         "newest_timestamp_ms": None,
         "anchor_ms": None,
     } == body
@@ -336,7 +343,7 @@ def test_non_finite_point_values_are_served_as_null(make_client: Client) -> None
     )
     response = make_client(ON, _state(snapshot)).get("/api/v1/metrics")
     assert 200 == response.status_code
-    assert [None, None] == [p["value"] for p in response.json()["data_points"]]
+    assert [None, None, 0] == [p["value"] for p in response.json()["data_points"]]
     assert b"NaN" not in response.content
     assert b"Infinity" not in response.content
 

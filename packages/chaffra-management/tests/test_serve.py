@@ -11,10 +11,19 @@ from typing import Any
 import hypercorn.asyncio
 import pytest
 
-from chaffra_management import _serve, create_app, main, serve
+from chaffra_management import (
+    ListenError,
+    Served,
+    _serve,
+    bind_listener,
+    create_app,
+    main,
+    run_server,
+    serve,
+)
 from chaffra_management._auth import HostAllowlistMiddleware
 from chaffra_management._serve import is_loopback
-from chaffra_telemetry import SqliteStore, TelemetryAudience, TelemetryConfig
+from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience, TelemetryConfig
 
 
 class FakeHypercorn:
@@ -92,13 +101,22 @@ def test_serve_refuses_a_non_loopback_host_without_allow_remote() -> None:
         serve(create_app(telemetry_config=TelemetryConfig()), host="0.0.0.0")
 
 
-def test_binding_a_port_in_use_raises_os_error() -> None:
-    first = _serve._bind("127.0.0.1", 0)
+def test_binding_a_port_in_use_names_it_and_suggests_port_0() -> None:
+    first = bind_listener("127.0.0.1", 0)
+    port = first.getsockname()[1]
     try:
-        with pytest.raises(OSError, match="in use"):
-            _serve._bind("127.0.0.1", first.getsockname()[1])
+        with pytest.raises(ListenError) as caught:
+            bind_listener("127.0.0.1", port)
     finally:
         first.close()
+    message = str(caught.value)
+    assert f"cannot listen on 127.0.0.1:{port}: address already in use" in message
+    assert "--port 0 picks a free one" in message
+
+
+def test_an_unresolvable_host_is_a_listen_error() -> None:
+    with pytest.raises(ListenError, match=r"cannot listen on no such host\.invalid:0"):
+        bind_listener("no such host.invalid", 0)
 
 
 @pytest.mark.parametrize(
@@ -111,6 +129,9 @@ def test_binding_a_port_in_use_raises_os_error() -> None:
         ["--seeded", "--store", "x.db"],
         ["--host", "0.0.0.0"],
         ["--host", "0.0.0.0", "--allow-remote"],
+        ["--allow-remote"],
+        ["--host", "127.0.0.1", "--allow-remote"],
+        ["--host", "::1", "--allow-remote"],
     ],
 )
 def test_usage_errors_exit_2(
@@ -129,6 +150,7 @@ def _run(
     seen: dict[str, Any] = {}
 
     def fake_serve(app: Any, **kwargs: Any) -> None:
+        kwargs.pop("listener").close()
         seen.update(kwargs, app=app)
         if error is not None:
             raise error
@@ -147,10 +169,11 @@ def test_seeded_mode_prints_url_mode_and_audience(
     assert [
         "Dashboard: http://127.0.0.1:4321/",
         "API: http://127.0.0.1:4321/api/v1/",
+        "Prometheus: http://127.0.0.1:4321/metrics",
         "Mode: seeded (demo data)",
         "Audience: on",
     ] == capsys.readouterr().err.splitlines()
-    assert (0, "127.0.0.1") == (seen["port"], seen["host"])
+    assert "127.0.0.1" == seen["host"]
     assert 12 == seen["app"].state.live_state.snapshot_count()
 
 
@@ -190,12 +213,51 @@ def test_a_missing_store_file_is_an_error_exit_1(
     assert capsys.readouterr().err.startswith("Error: no telemetry store at ")
 
 
-def test_a_bind_failure_is_an_error_exit_1(
+def test_a_taken_port_is_an_error_exit_1_before_anything_is_prepared(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    seen = _run(["--port", "1"], monkeypatch, error=PermissionError("denied"))
+    taken = bind_listener("127.0.0.1", 0)
+    port = taken.getsockname()[1]
+    prepared: list[bool] = []
+
+    def prepare() -> Served:  # pragma: no cover - must not run
+        prepared.append(True)
+        raise AssertionError("prepared before binding")
+
+    try:
+        status = run_server(prepare, port=port)
+    finally:
+        taken.close()
+    assert (1, []) == (status, prepared)
+    err = capsys.readouterr().err
+    assert f"Error: cannot listen on 127.0.0.1:{port}: address already in use" in err
+    assert "--port 0" in err
+
+
+def test_a_failure_while_preparing_closes_the_socket_and_propagates() -> None:
+    def prepare() -> Served:
+        raise RuntimeError("analysis failed")
+
+    with pytest.raises(RuntimeError, match="analysis failed"):
+        run_server(prepare, port=0)
+
+
+def test_run_server_refuses_allow_remote_without_a_token() -> None:
+    with pytest.raises(ValueError, match="needs a bearer token"):
+        run_server(
+            lambda: Served(
+                telemetry_config=TelemetryConfig(), live_state=LiveTelemetryState(), mode="empty"
+            ),
+            allow_remote=True,
+        )
+
+
+def test_a_runtime_error_while_serving_is_an_error_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen = _run(["--port", "0"], monkeypatch, error=PermissionError("denied"))
     assert 1 == seen["status"]
-    assert "Error: cannot serve on 127.0.0.1:1: denied" in capsys.readouterr().err
+    assert "Error: denied" in capsys.readouterr().err
 
 
 def test_remote_serving_takes_the_token_from_the_environment(

@@ -342,3 +342,27 @@ def test_a_project_dir_that_cannot_be_created_is_a_backend_error(tmp_path: Path)
         JsonFileBackend(project_root=tmp_path).flush(
             project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.ON)
         )
+
+
+def test_json_file_refuses_a_symlinked_project_dir_and_writes_nothing(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".chaffra").symlink_to(elsewhere)
+    backend = JsonFileBackend(project_root=root)
+    with pytest.raises(BackendError, match="symbolic link"):
+        backend.test_connection()
+    with pytest.raises(BackendError, match="symbolic link"):
+        backend.flush(_snapshot())
+    assert [] == list(elsewhere.iterdir())
+
+
+def test_json_file_never_replaces_a_planted_symlink(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    (tmp_path / ".chaffra").mkdir()
+    (tmp_path / ".chaffra" / "telemetry.json").symlink_to(victim)
+    with pytest.raises(BackendError, match="symbolic link"):
+        JsonFileBackend(project_root=tmp_path).flush(_snapshot())
+    assert "precious" == victim.read_text(encoding="utf-8")

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import attrs
 import click
 
 from chaffra_cli._commands_analysis import resolve_config
@@ -15,34 +14,24 @@ from chaffra_cli._progress import progress_reporter
 
 if TYPE_CHECKING:
     from chaffra_core._config import EffectiveConfig
-    from chaffra_telemetry import LiveTelemetryState, SqliteStore
+    from chaffra_management import Served
 
-__all__ = ["ManagementState", "management", "prepare_management"]
+__all__ = ["management", "prepare_management"]
 
 DEFAULT_PORT = 9100
 
 
-@attrs.frozen(kw_only=True)
-class ManagementState:
-    """What the server serves: the config, the live state and how it was made."""
-
-    config: EffectiveConfig
-    live_state: LiveTelemetryState
-    mode: str
-    store: SqliteStore | None = None
-
-
-def prepare_management(options: GlobalOptions, path: Path, *, seeded: bool) -> ManagementState:
-    """Resolve the configuration of ``path`` and build the state to serve (binds nothing).
+def prepare_management(options: GlobalOptions, config: EffectiveConfig, *, seeded: bool) -> Served:
+    """Build the state to serve for the resolved ``config`` (binds nothing).
 
     ``off`` (flag or file) gives an empty state with no analysis and no file
-    written; ``seeded`` gives the demo data; otherwise one analysis of
-    ``path`` is stored in ``<project>/.chaffra/telemetry.db`` and the state
+    written; ``seeded`` gives the demo data; otherwise one analysis of the
+    project is stored in ``<project>/.chaffra/telemetry.db`` and the state
     follows that store, so later runs of any chaffra process show up live.
-
-    Raises:
-        chaffra_core.ConfigError: the configuration is invalid (before any I/O).
+    When the project's history cannot be used (an unsafe ``.chaffra``), the
+    state holds nothing but is still served.
     """
+    from chaffra_management import Served
     from chaffra_telemetry import (
         LiveTelemetryState,
         SqliteStore,
@@ -50,13 +39,17 @@ def prepare_management(options: GlobalOptions, path: Path, *, seeded: bool) -> M
         seed_live_state,
     )
 
-    config = resolve_config(options, path)
-    if config.telemetry.audience is TelemetryAudience.OFF:
-        return ManagementState(
-            config=config, live_state=LiveTelemetryState(), mode="empty (telemetry off)"
+    telemetry = config.telemetry
+    if telemetry.audience is TelemetryAudience.OFF:
+        return Served(
+            telemetry_config=telemetry,
+            live_state=LiveTelemetryState(),
+            mode="empty (telemetry off)",
         )
     if seeded:
-        return ManagementState(config=config, live_state=seed_live_state(), mode="seeded demo data")
+        return Served(
+            telemetry_config=telemetry, live_state=seed_live_state(), mode="seeded demo data"
+        )
     from chaffra_core._pipeline import run_analysis
 
     enabled = not (options.quiet or options.no_progress)
@@ -67,11 +60,16 @@ def prepare_management(options: GlobalOptions, path: Path, *, seeded: bool) -> M
             f"Analysed {result.files_analyzed} files: {len(result.findings)} findings.", err=True
         )
     store = SqliteStore.for_project(config.project_root)
-    return ManagementState(
-        config=config,
+    mode = (
+        f"live, following {store.path}"
+        if store.persistent
+        else "live, without history (the project's .chaffra cannot be used)"
+    )
+    return Served(
+        telemetry_config=telemetry,
         live_state=LiveTelemetryState(store),
-        mode=f"live, following {store.path}",
-        store=store,
+        mode=mode,
+        close=store.close,
     )
 
 
@@ -92,7 +90,7 @@ def prepare_management(options: GlobalOptions, path: Path, *, seeded: bool) -> M
 @click.option("--seeded", is_flag=True, help="Serve deterministic demo data instead.")
 @pass_globals
 def management(options: GlobalOptions, path: Path, port: int, seeded: bool) -> None:
-    """Serve the telemetry dashboard and REST API of the project at PATH (default: .).
+    """Serve the telemetry dashboard, REST API and Prometheus /metrics of the project at PATH.
 
     \b
     Modes:
@@ -103,23 +101,16 @@ def management(options: GlobalOptions, path: Path, port: int, seeded: bool) -> N
       empty    under --telemetry off (flag or [modules.telemetry]): no analysis,
                no data, nothing written; off always wins over the other modes.
 
-    Binds 127.0.0.1 only and prints the dashboard URL on stderr. Stop with
-    Ctrl+C (or SIGTERM): the server shuts down cleanly and exits 0.
+    The configuration is checked first, then the port is bound, then PATH is
+    analysed: a taken port fails before anything is written. Binds 127.0.0.1
+    only and prints the dashboard URL on stderr. Stop with Ctrl+C (or
+    SIGTERM): the server shuts down cleanly and exits 0.
     """
-    from chaffra_management import create_app, serve
+    import chaffra_management
 
-    state = prepare_management(options, path, seeded=seeded)
-    app = create_app(telemetry_config=state.config.telemetry, live_state=state.live_state)
-    audience = state.config.telemetry.audience.value
-
-    def announce(url: str) -> None:
-        lines = [f"Dashboard: {url}", f"API: {url}api/v1/", f"Mode: {state.mode}"]
-        lines.append(f"Audience: {audience}")
-        click.echo("\n".join(lines), err=True)
-        sys.stderr.flush()
-
-    try:
-        serve(app, port=port, on_ready=announce)
-    finally:
-        if state.store is not None:
-            state.store.close()
+    config = resolve_config(options, path)
+    status = chaffra_management.run_server(
+        lambda: prepare_management(options, config, seeded=seeded), port=port
+    )
+    if status:
+        raise click.exceptions.Exit(status)

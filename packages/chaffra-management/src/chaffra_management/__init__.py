@@ -11,7 +11,17 @@ from importlib.metadata import version
 
 from chaffra_management._app import CONTENT_SECURITY_POLICY, create_app
 from chaffra_management._backend_status import BackendStatusProbe
-from chaffra_management._serve import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV, main, serve
+from chaffra_management._serve import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    TOKEN_ENV,
+    ListenError,
+    Served,
+    bind_listener,
+    main,
+    run_server,
+    serve,
+)
 
 __version__ = version("chaffra-management")
 
@@ -21,8 +31,12 @@ __all__ = [
     "DEFAULT_PORT",
     "TOKEN_ENV",
     "BackendStatusProbe",
+    "ListenError",
+    "Served",
     "__version__",
+    "bind_listener",
     "create_app",
     "main",
+    "run_server",
     "serve",
 ]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders, State
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -26,7 +27,13 @@ from chaffra_management._history import HistoryHandler
 from chaffra_management._openapi import ENDPOINTS, openapi_document
 from chaffra_management._response_cache import ResponseCache
 from chaffra_management._serialize import ApiResponse, error_response
-from chaffra_telemetry import BackendStatus, LiveTelemetryState, TelemetryConfig
+from chaffra_telemetry import (
+    BackendStatus,
+    LiveTelemetryState,
+    ProjectedSnapshot,
+    TelemetryConfig,
+)
+from chaffra_telemetry.backends import prometheus_asgi_app
 
 __all__ = ["CONTENT_SECURITY_POLICY", "STATIC_DIR", "create_app"]
 
@@ -129,6 +136,29 @@ async def _index(request: Request) -> ApiResponse:
     )
 
 
+class _AtRoot:
+    """A raw ASGI app served at exactly one route, seeing itself mounted at its root.
+
+    Starlette runs plain functions as request handlers; an instance is run as
+    an ASGI app, which is what the framework-free exposition is.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app({**scope, "root_path": "", "path": "/"}, receive, send)
+
+
+def _metrics_exposition(context: AppContext) -> ASGIApp:
+    """``/metrics``: the newest snapshot, projected for the app's audience, as Prometheus text."""
+
+    def newest() -> ProjectedSnapshot | None:
+        return context.live_state.current(audience=context.audience)
+
+    return _AtRoot(prometheus_asgi_app(newest, run_sync=run_in_threadpool))
+
+
 def _openapi(*, secured: bool) -> Callable[[Request], Any]:
     async def openapi(request: Request) -> ApiResponse:
         from chaffra_management import __version__
@@ -216,6 +246,7 @@ def create_app(
         Route("/api/v1/status", cache.endpoint(current.status), methods=["GET"]),
         Route("/api/v1/events", events.handle, methods=["GET"]),
         Route("/api/v1/openapi.json", _openapi(secured=token is not None), methods=["GET"]),
+        Route("/metrics", _metrics_exposition(context)),
     ]
     middleware = [Middleware(_GuardMiddleware)]
     if token is not None:

@@ -15,9 +15,10 @@ from typing import Any, cast
 
 from starlette.requests import Request
 
-from chaffra_management._context import AppContext, newest
+from chaffra_management._context import AppContext
 from chaffra_management._serialize import ApiResponse, data_point_entry, sorted_counts
 from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience, to_display
+from chaffra_telemetry._catalog import STORE_UNREADABLE_SNAPSHOTS
 
 __all__ = ["CurrentHandlers", "grade"]
 
@@ -60,7 +61,11 @@ class CurrentHandlers:
         return context.live_state.current(audience=context.audience)
 
     def metrics(self, request: Request) -> ApiResponse:
-        """Files, duration and data points of the current snapshot; backends for operators."""
+        """Files, duration and data points of the current snapshot; backends for operators.
+
+        Operators also get ``chaffra.store.unreadable_snapshots``: rows of the
+        store that could not be decoded and are left out of every answer.
+        """
         snapshot = self._current()
         body: dict[str, Any] = {
             "files_total": 0,
@@ -74,6 +79,10 @@ class CurrentHandlers:
             body["analysis_duration_ms"] = snapshot.user_summary.analysis_duration_ms
             body["data_points"] = [data_point_entry(p) for p in snapshot.data_points]
         if self._context.audience.operator_enabled:
+            unreadable = self._context.live_state.store.read().unreadable
+            body["data_points"].append(
+                {"name": STORE_UNREADABLE_SNAPSHOTS, "value": unreadable, "labels": {}}
+            )
             body["backends"] = [
                 {"name": s.name, "kind": s.kind, "connected": s.connected, "message": s.message}
                 for s in self._context.backend_statuses.statuses()
@@ -157,12 +166,19 @@ class CurrentHandlers:
         )
 
     def status(self, request: Request) -> ApiResponse:
-        """Where the data comes from: source, audience, history size, newest timestamp."""
+        """Source, audience, history size, newest timestamp and unreadable stored rows."""
         context = self._context
-        body = newest(context)
-        off = context.audience is TelemetryAudience.OFF
+        if context.audience is TelemetryAudience.OFF:
+            body: dict[str, Any] = {"source": "empty", "newest_timestamp_ms": None}
+            count = unreadable = 0
+        else:
+            read = context.live_state.store.read()
+            newest = read.anchor_ms if read.snapshots else None
+            body = {"source": read.source.value, "newest_timestamp_ms": newest}
+            count, unreadable = len(read.snapshots), read.unreadable
         body["audience"] = context.audience.value
-        body["snapshot_count"] = 0 if off else context.live_state.snapshot_count()
+        body["snapshot_count"] = count
+        body["unreadable_snapshots"] = unreadable
         body["anchor_ms"] = body["newest_timestamp_ms"]
         return ApiResponse(body)
 

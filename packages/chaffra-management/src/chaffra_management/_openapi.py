@@ -119,6 +119,7 @@ _SCHEMAS: dict[str, Any] = {
             "source": {"enum": ["live", "seeded", "empty"]},
             "audience": {"enum": _AUDIENCES},
             "snapshot_count": _INT,
+            "unreadable_snapshots": _INT,
             "newest_timestamp_ms": _INT_OR_NULL,
             "anchor_ms": _INT_OR_NULL,
         }
@@ -234,6 +235,7 @@ _JSON_ROUTES = (
 
 ENDPOINTS: tuple[tuple[str, str], ...] = (
     *((path, summary) for path, _, _, summary in _JSON_ROUTES),
+    ("/metrics", "The newest snapshot as Prometheus text (a scrape target)."),
     ("/api/v1/events", "Server-sent events announcing each new snapshot."),
     ("/", "The dashboard."),
 )
@@ -262,6 +264,15 @@ def openapi_document(*, root_path: str, version: str, secured: bool) -> dict[str
     stream = {"text/event-stream": {"schema": {"type": "string"}}}
     paths["/api/v1/events"] = _operation(
         "events", ENDPOINTS[-2][1], {"200": {"description": "OK", "content": stream}}
+    )
+    exposition = {"text/plain": {"schema": {"type": "string"}}}
+    paths["/metrics"] = _operation(
+        "prometheus",
+        ENDPOINTS[-3][1],
+        {
+            "200": {"description": "OK", "content": exposition},
+            "503": {"description": "No snapshot yet", "content": exposition},
+        },
     )
     html = {"text/html": {"schema": {"type": "string"}}}
     paths["/"] = _operation(

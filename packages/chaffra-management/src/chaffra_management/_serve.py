@@ -1,4 +1,10 @@
-"""The standalone runner: ``serve(app)`` under hypercorn, and ``python -m chaffra_management``."""
+"""The standalone runner: ``serve(app)`` under hypercorn, and ``python -m chaffra_management``.
+
+:func:`run_server` is the one startup sequence of both ``chaffra management``
+and ``python -m chaffra_management``: bind first (a taken port fails before
+anything is analysed or written), then prepare the state, then announce and
+serve until a signal.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
+import attrs
 from starlette.types import ASGIApp
 
 from chaffra_management._app import create_app
@@ -28,7 +35,17 @@ from chaffra_telemetry import (
 )
 from chaffra_telemetry.errors import ConfigError, TelemetryError
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "TOKEN_ENV", "main", "serve"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "TOKEN_ENV",
+    "ListenError",
+    "Served",
+    "bind_listener",
+    "main",
+    "run_server",
+    "serve",
+]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9100
@@ -45,18 +62,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _bind(host: str, port: int) -> socket.socket:
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
+class ListenError(OSError):
+    """The address cannot be bound; the message names it and how to pick another port."""
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port`` (port 0 picks a free one), for :func:`serve`.
+
+    Raises:
+        ListenError: the address is taken or cannot be bound, e.g.
+            ``cannot listen on 127.0.0.1:9100: address already in use; choose
+            another port with --port (--port 0 picks a free one)``.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as error:
+        raise ListenError(f"cannot listen on {host}:{port}: {error}") from error
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
         sock.listen(128)
-    except OSError:
+    except OSError as error:
         sock.close()
-        raise
+        reason = (error.strerror or str(error)).lower()
+        raise ListenError(
+            f"cannot listen on {host}:{port}: {reason}; choose another port with --port"
+            " (--port 0 picks a free one)"
+        ) from error
     return sock
 
 
@@ -75,21 +110,25 @@ def serve(
     allow_remote: bool = False,
     on_ready: Callable[[str], None] | None = None,
     graceful_timeout: float = 3.0,
+    listener: socket.socket | None = None,
 ) -> None:
     """Serve ``app`` with hypercorn until SIGINT/SIGTERM or ``shutdown_trigger`` returns.
 
-    Binds ``host:port`` first (port 0 picks a free port) and calls ``on_ready``
-    with the bound base URL (e.g. ``http://127.0.0.1:9100/``). Unless
+    Binds ``host:port`` first (port 0 picks a free port), or serves on
+    ``listener`` from :func:`bind_listener` (then ``port`` is unused), and calls
+    ``on_ready`` with the bound base URL (e.g. ``http://127.0.0.1:9100/``). Unless
     ``allow_remote``, requests must name the loopback host and bound port in
     ``Host`` (DNS-rebinding defence). Signal handlers are installed only when
     called from the main thread. Returns after a graceful shutdown.
 
     Raises:
         ValueError: ``host`` is not a loopback address and ``allow_remote`` is false.
-        OSError: the address cannot be bound.
+        ListenError: the address cannot be bound.
         ImportError: hypercorn is not installed.
     """
     if not (allow_remote or is_loopback(host)):
+        if listener is not None:
+            listener.close()
         raise ValueError(f"refusing to bind non-loopback address {host!r} without allow_remote")
     try:
         from hypercorn.asyncio import serve as hypercorn_serve
@@ -99,7 +138,7 @@ def serve(
         raise ImportError(
             'serving needs hypercorn: pip install "chaffra-management[serve]"'
         ) from error
-    sock = _bind(host, port)
+    sock = listener if listener is not None else bind_listener(host, port)
     bound_host, bound_port = sock.getsockname()[:2]
     url_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     url = f"http://{url_host}:{bound_port}/"
@@ -181,17 +220,95 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _live_state(args: argparse.Namespace) -> tuple[LiveTelemetryState, str, SqliteStore | None]:
+@attrs.frozen(kw_only=True)
+class Served:
+    """What :func:`run_server` serves, and how to release it afterwards."""
+
+    telemetry_config: TelemetryConfig
+    live_state: LiveTelemetryState
+    mode: str
+    """One line naming the mode, e.g. ``seeded (demo data)``."""
+    close: Callable[[], None] | None = None
+
+
+def run_server(
+    prepare: Callable[[], Served],
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    allow_remote: bool = False,
+    token: str | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Bind, then ``prepare()`` the state, then announce and serve; return the exit status.
+
+    Binding comes first so a taken port fails before ``prepare`` analyses or
+    writes anything: ``Error: cannot listen on ...`` and status 1. The
+    announcement on ``stderr`` names the dashboard, API and Prometheus
+    ``/metrics`` URLs, the mode and the audience. Errors ``prepare`` raises
+    propagate (the socket is closed first).
+
+    Raises:
+        ValueError: ``allow_remote`` without a ``token``: a server reachable from
+            elsewhere (or through DNS rebinding, which ``allow_remote`` no longer
+            stops) must authenticate every request.
+    """
+    out = stderr if stderr is not None else sys.stderr
+    if allow_remote and token is None:
+        raise ValueError(f"allow_remote needs a bearer token (--token or ${TOKEN_ENV})")
+    try:
+        listener = bind_listener(host, port)
+    except ListenError as error:
+        print(f"Error: {error}", file=out)
+        return 1
+    try:
+        served = prepare()
+    except BaseException:
+        listener.close()
+        raise
+    try:
+        app = create_app(
+            telemetry_config=served.telemetry_config, live_state=served.live_state, token=token
+        )
+        audience = served.telemetry_config.audience.value
+
+        def announce(url: str) -> None:
+            lines = [f"Dashboard: {url}", f"API: {url}api/v1/", f"Prometheus: {url}metrics"]
+            lines += [f"Mode: {served.mode}", f"Audience: {audience}"]
+            if not is_loopback(host):
+                lines.append(
+                    "Warning: serving on a non-loopback address; every request needs the token."
+                )
+            print("\n".join(lines), file=out, flush=True)
+
+        serve(app, host=host, allow_remote=allow_remote, on_ready=announce, listener=listener)
+    finally:
+        if served.close is not None:
+            served.close()
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> Served:
+    config = TelemetryConfig(audience=args.audience)
     if args.audience is TelemetryAudience.OFF:
-        return LiveTelemetryState(), "empty (audience off)", None
+        return Served(
+            telemetry_config=config, live_state=LiveTelemetryState(), mode="empty (audience off)"
+        )
     if args.seeded:
-        return seed_live_state(), "seeded (demo data)", None
+        return Served(
+            telemetry_config=config, live_state=seed_live_state(), mode="seeded (demo data)"
+        )
     if args.store is not None:
         if not args.store.is_file():
             raise FileNotFoundError(f"no telemetry store at {args.store}")
         store = SqliteStore(args.store)
-        return LiveTelemetryState(store), f"store {args.store} (followed live)", store
-    return LiveTelemetryState(), "empty", None
+        return Served(
+            telemetry_config=config,
+            live_state=LiveTelemetryState(store),
+            mode=f"store {args.store} (followed live)",
+            close=store.close,
+        )
+    return Served(telemetry_config=config, live_state=LiveTelemetryState(), mode="empty")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -199,36 +316,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     token = args.token or os.environ.get(TOKEN_ENV) or None
-    if not is_loopback(args.host):
-        if not args.allow_remote:
-            parser.error(f"--host {args.host} is not a loopback address; add --allow-remote")
-        if token is None:
-            parser.error(f"--allow-remote needs a bearer token: --token or ${TOKEN_ENV}")
+    if not (is_loopback(args.host) or args.allow_remote):
+        parser.error(f"--host {args.host} is not a loopback address; add --allow-remote")
+    if args.allow_remote and token is None:
+        # On loopback too: --allow-remote switches the Host check off, which
+        # would reopen DNS rebinding to an unauthenticated API.
+        parser.error(f"--allow-remote needs a bearer token: --token or ${TOKEN_ENV}")
     try:
-        live_state, mode, store = _live_state(args)
+        return run_server(
+            lambda: _prepare(args),
+            host=args.host,
+            port=args.port,
+            allow_remote=args.allow_remote,
+            token=token,
+        )
     except (OSError, TelemetryError) as error:
         print(f"Error: {error}", file=sys.stderr)
         return 1
-    config = TelemetryConfig(audience=args.audience)
-    app = create_app(telemetry_config=config, live_state=live_state, token=token)
-
-    def announce(url: str) -> None:
-        lines = [f"Dashboard: {url}", f"API: {url}api/v1/", f"Mode: {mode}"]
-        lines.append(f"Audience: {args.audience.value}")
-        if not is_loopback(args.host):
-            lines.append(
-                "Warning: serving on a non-loopback address; every request needs the token."
-            )
-        print("\n".join(lines), file=sys.stderr, flush=True)
-
-    try:
-        serve(
-            app, host=args.host, port=args.port, allow_remote=args.allow_remote, on_ready=announce
-        )
-    except OSError as error:
-        print(f"Error: cannot serve on {args.host}:{args.port}: {error}", file=sys.stderr)
-        return 1
-    finally:
-        if store is not None:
-            store.close()
-    return 0

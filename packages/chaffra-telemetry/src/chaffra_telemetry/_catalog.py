@@ -77,6 +77,8 @@ TELEMETRY_TEST = "chaffra.telemetry.test"
 BACKEND_CONNECT_ERROR_TOTAL = "chaffra.backend.connect_error_total"
 TELEMETRY_DROPPED_ITEMS = "chaffra.telemetry.dropped_items"
 TELEMETRY_REJECTED_ITEMS = "chaffra.telemetry.rejected_items"
+STORE_UNREADABLE_SNAPSHOTS = "chaffra.store.unreadable_snapshots"
+"""Rows of a store that could not be decoded; served by the management API, not recorded."""
 
 OPERATOR: frozenset[str] = frozenset(
     {
@@ -96,6 +98,7 @@ OPERATOR: frozenset[str] = frozenset(
         BACKEND_CONNECT_ERROR_TOTAL,
         TELEMETRY_DROPPED_ITEMS,
         TELEMETRY_REJECTED_ITEMS,
+        STORE_UNREADABLE_SNAPSHOTS,
     }
 )
 

@@ -17,14 +17,18 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Source = Callable[[], ProjectedSnapshot | None]
+RunSync = Callable[[Source], Awaitable[ProjectedSnapshot | None]]
 
 
-def prometheus_asgi_app(source: Callable[[], ProjectedSnapshot | None]) -> ASGIApp:
+def prometheus_asgi_app(source: Source, *, run_sync: RunSync | None = None) -> ASGIApp:
     """An ASGI app answering ``GET``/``HEAD`` on its root with the exposition of ``source()``.
 
     ``source`` is called per request; ``None`` (nothing flushed yet) answers 503.
-    Other paths answer 404, other methods 405; a ``lifespan`` scope is
-    acknowledged and a websocket is refused.
+    When reading it blocks (a store on disk), pass ``run_sync`` to call it off
+    the event loop, e.g. ``anyio.to_thread.run_sync`` or Starlette's
+    ``run_in_threadpool``. Other paths answer 404, other methods 405; a
+    ``lifespan`` scope is acknowledged and a websocket is refused.
     """
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -42,7 +46,7 @@ def prometheus_asgi_app(source: Callable[[], ProjectedSnapshot | None]) -> ASGIA
         elif scope["method"] not in ("GET", "HEAD"):
             await _respond(send, 405, b"method not allowed\n", [(b"allow", b"GET, HEAD")])
         else:
-            snapshot = source()
+            snapshot = source() if run_sync is None else await run_sync(source)
             if snapshot is None:
                 await _respond(send, 503, b"no telemetry flushed yet\n")
             else:

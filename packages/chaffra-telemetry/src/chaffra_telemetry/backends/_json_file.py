@@ -7,7 +7,7 @@ from pathlib import Path
 
 from chaffra_telemetry._atomic import atomic_write_text
 from chaffra_telemetry._config import DEFAULT_JSON_FILE_PATH
-from chaffra_telemetry._project_dir import PROJECT_DIR, safe_project_dir
+from chaffra_telemetry._project_dir import PROJECT_DIR, project_dir_problem, safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot, require_projected
 from chaffra_telemetry.backends._format import check_directory, pretty_json, resolve_path
 from chaffra_telemetry.errors import BackendError, TelemetryError
@@ -60,9 +60,16 @@ class JsonFileBackend:
         """``will write to <path>`` when the directory exists and is writable.
 
         Raises:
-            BackendError: the directory is missing or not writable.
+            BackendError: the directory is missing, not writable, or an unsafe ``.chaffra``.
         """
-        check_directory(self.path.parent.parent if self._in_project_dir else self.path.parent)
+        if self._in_project_dir:
+            root = self.path.parent.parent
+            problem = project_dir_problem(root)
+            if problem is not None:
+                raise BackendError(f"refusing to use {self.path.parent}: {problem}")
+            check_directory(root)
+        else:
+            check_directory(self.path.parent)
         return f"will write to {self.path}"
 
     @property
