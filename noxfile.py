@@ -77,6 +77,23 @@ def _ensure_chromium(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+def _ensure_promtool(session: nox.Session) -> None:
+    """The Prometheus exposition is checked by the real parser: Debian's ``prometheus`` package.
+
+    It is the smallest Debian package shipping ``promtool`` (a 19 MB download; its
+    other dependencies are a few JavaScript libraries for the web UI).
+    """
+    if shutil.which("promtool"):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.error("the exposition test needs promtool: apt-get install prometheus")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus", external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )  # fmt: skip
+
+
 @nox.session
 @nox.parametrize("package", PACKAGES)
 def tests(session: nox.Session, package: str) -> None:
@@ -95,6 +112,7 @@ def tests(session: nox.Session, package: str) -> None:
 def integration(session: nox.Session) -> None:
     """Tests that cross a package or process boundary, plus the repository tools' tests."""
     _sync(session, "--all-packages", "--group", "coverage")
+    _ensure_promtool(session)
     session.run(
         "coverage",
         "run",
@@ -103,7 +121,7 @@ def integration(session: nox.Session) -> None:
         "tests-integration",
         "tools/tests",
         *session.posargs,
-        env=_coverage_env("integration"),
+        env=_coverage_env("integration") | {"CHAFFRA_REQUIRE_PROMTOOL": "1"},
     )
 
 
