@@ -146,9 +146,12 @@ def standalone(*args: str) -> AbstractContextManager[tuple[str, list[str], subpr
 def test_the_standalone_server_prints_its_url_serves_and_exits_0_on_sigterm() -> None:
     with standalone("--seeded") as (url, lines, process):
         assert not url.endswith(":0/")
-        assert [f"API: {url}api/v1/", "Mode: seeded (demo data)", "Audience: user-only"] == (
-            lines[-3:]
-        )
+        assert [
+            f"API: {url}api/v1/",
+            f"Prometheus: {url}metrics",
+            "Mode: seeded (demo data)",
+            "Audience: user-only",
+        ] == lines[-4:]
         with httpx.Client(base_url=url, timeout=TIMEOUT) as client:
             assert 87 == client.get("api/v1/metrics").json()["files_total"]
             assert "Chaffra Management Dashboard" in client.get("").text

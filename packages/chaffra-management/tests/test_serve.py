@@ -157,7 +157,7 @@ def _run(
         kwargs["on_ready"]("http://127.0.0.1:4321/")
 
     monkeypatch.setattr(_serve, "serve", fake_serve)
-    seen["status"] = main(argv)
+    seen["status"] = main([*argv, "--port", "0"])  # the real socket is bound: never a fixed port
     return seen
 
 

@@ -111,12 +111,14 @@ def test_milliseconds_are_exposed_in_seconds_whatever_the_metric() -> None:
         _point("chaffra.module.call_duration_ms", 850.0, module="security"),
         _point("chaffra.module.complexity.scan_ms", 20.0),
         _point("plugin.wait_ms", 1.0),
+        _point("chaffra.analysis.duration_ms", 207.0),
     )
     families = {f.name: f for f in text_string_to_metric_families(render_prometheus(projected))}
     assert {
         "chaffra_module_call_duration_seconds": [({"module": "security"}, 0.85)],
         "chaffra_module_scan_seconds": [({"module": "complexity"}, 0.02)],
         "plugin_wait_seconds": [({}, 0.001)],
+        "chaffra_analysis_duration_seconds": [({}, 0.207)],
     } == {name: [(s.labels, s.value) for s in f.samples] for name, f in families.items()}
 
 

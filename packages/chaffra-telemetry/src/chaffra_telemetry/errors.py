@@ -107,6 +107,9 @@ class TelemetryIOError(TelemetryError):
 class TelemetryStoreCorrupt(TelemetryIOError):
     """A store file is not a usable store: corrupt, truncated, not SQLite, or a newer schema."""
 
+    def __init__(self, message: str) -> None:
+        TelemetryError.__init__(self, message)  # the message names the file and what is wrong
+
 
 class UnsafeProjectDirectory(TelemetryIOError):
     """``<project>/.chaffra`` cannot be trusted (a symlink, not a directory, someone else's).

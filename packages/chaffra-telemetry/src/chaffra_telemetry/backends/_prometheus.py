@@ -87,10 +87,11 @@ def _leading_digit(name: str) -> str:
 
 
 def _conventional(name: str, kind: MetricKind | None) -> tuple[str, float]:
-    """``name`` in base units with the counter suffix, and the factor for its values."""
+    """``name`` in base units with the counter suffix, and the divisor for its values."""
     scale = 1.0
     if name.endswith(_MILLISECONDS):
-        name, scale = name.removesuffix(_MILLISECONDS) + _SECONDS, 0.001
+        # Divided, not multiplied by 0.001: 207 / 1000 is 0.207, 207 * 0.001 is not.
+        name, scale = name.removesuffix(_MILLISECONDS) + _SECONDS, 1000.0
     if kind is MetricKind.COUNTER and not name.endswith(_TOTAL):
         name += _TOTAL
     return name, scale
@@ -116,7 +117,7 @@ class _Identity:
 
 
 def _identity(name: str, definition: MetricDefinition | None) -> _Identity:
-    """The family metric ``name`` joins, the factor for its values and its module label."""
+    """The family metric ``name`` joins, the divisor for its values and its module label."""
     kind = None if definition is None else definition.kind
     if is_module_summary_name(name):
         module_id, key = name[len(_MODULE_PREFIX) :].split(".", 1)
@@ -151,7 +152,7 @@ def _families(snapshot: ProjectedSnapshot) -> dict[str, _Family]:
         labels = {sanitize_label_name(k): point.labels[k] for k in sorted(point.labels)}
         if identity.module_id is not None:
             labels["module"] = identity.module_id
-        family.series[tuple(sorted(labels.items()))] = point.value * identity.scale
+        family.series[tuple(sorted(labels.items()))] = point.value / identity.scale
         if definition is not None:
             family.definitions[point.name] = definition
     return families
