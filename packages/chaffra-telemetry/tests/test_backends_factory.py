@@ -152,6 +152,7 @@ def test_create_backend_sends_cloudwatch_to_stderr_only_when_asked(
     backend = create_backend(BackendConfig(kind=BackendKind.CLOUDWATCH, endpoint="stderr"))
     assert isinstance(backend, CloudWatchBackend)
     assert None is backend.path
+    assert "CloudWatch EMF lines for namespace 'chaffra' to stderr" == backend.test_connection()
     backend.flush(project(_health_snapshot(), TelemetryAudience.ON))
     out, err = capsys.readouterr()
     assert ("", 1) == (out, len(err.splitlines()))

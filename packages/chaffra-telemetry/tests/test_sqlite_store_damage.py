@@ -308,3 +308,21 @@ def test_corrupted_rows_never_fail_a_read_and_are_counted_exactly(
         assert len(opened.read(0).snapshots) == good
     finally:
         opened.close()
+
+
+def test_an_unexpected_error_mid_read_ends_the_transaction_and_the_store_stays_usable(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import chaffra_telemetry._sqlite_store as module
+
+    store.push_live(snap(1))
+
+    def explode(_encoded: object) -> ProjectedSnapshot:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "decode_snapshot", explode)
+    with pytest.raises(KeyboardInterrupt):
+        store.read()
+    monkeypatch.undo()
+    store.push_live(snap(2))
+    assert [1, 2] == [s.timestamp_ms for s in store.read().snapshots]
