@@ -101,6 +101,13 @@ def test_serve_refuses_a_non_loopback_host_without_allow_remote() -> None:
         serve(create_app(telemetry_config=TelemetryConfig()), host="0.0.0.0")
 
 
+def test_a_refused_host_closes_the_listener_it_was_given() -> None:
+    listener = bind_listener("127.0.0.1", 0)
+    with pytest.raises(ValueError, match="non-loopback"):
+        serve(create_app(telemetry_config=TelemetryConfig()), host="0.0.0.0", listener=listener)
+    assert -1 == listener.fileno()
+
+
 def test_binding_a_port_in_use_names_it_and_suggests_port_0() -> None:
     first = bind_listener("127.0.0.1", 0)
     port = first.getsockname()[1]
