@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 import anyio
 import attrs
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+from mcp import types
 from mcp.server import Server
 from mcp.shared.message import SessionMessage
 
@@ -59,6 +60,42 @@ def claim_std_streams(in_fd: int = 0, out_fd: int = 1, err_fd: int = 2) -> Claim
     return ClaimedStreams(stdin=stdin, stdout=stdout, release=release)
 
 
+class _Pending:
+    """Requests read but not yet answered, so end of input waits for their answers.
+
+    A client may write its last request and close stdin at once (``printf ... |
+    chaffra mcp``); closing the server's input then would cancel that request.
+    A request the client cancels (``notifications/cancelled``) is never answered.
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[object] = set()
+        self._idle = anyio.Event()
+        self._idle.set()
+
+    def track(self, message: types.JSONRPCMessage) -> None:
+        if isinstance(message, types.JSONRPCRequest):
+            self._ids.add(message.id)
+            self._idle = anyio.Event()
+        elif (
+            isinstance(message, types.JSONRPCNotification)
+            and message.method == "notifications/cancelled"
+        ):
+            self._settle((message.params or {}).get("requestId"))
+
+    def answered(self, message: types.JSONRPCMessage) -> None:
+        if isinstance(message, (types.JSONRPCResponse, types.JSONRPCError)):
+            self._settle(message.id)
+
+    def _settle(self, request_id: object) -> None:
+        self._ids.discard(request_id)
+        if not self._ids:
+            self._idle.set()
+
+    async def wait(self) -> None:
+        await self._idle.wait()
+
+
 def _write(stdout: BinaryIO, data: bytes) -> None:
     stdout.write(data)
     stdout.flush()
@@ -73,6 +110,7 @@ async def _streams(
     inbound_send, inbound = anyio.create_memory_object_stream[SessionMessage | Exception](0)
     outbound, outbound_receive = anyio.create_memory_object_stream[SessionMessage](0)
     answers = outbound.clone()  # the reader's own sender, for errors about unreadable input
+    pending = _Pending()
 
     async def reader(scope: anyio.CancelScope) -> None:
         with scope:
@@ -82,6 +120,7 @@ async def _streams(
                         read_line, stdin, limit, abandon_on_cancel=True
                     )
                     if line is None:
+                        await pending.wait()
                         return
                     item = (
                         oversized_error(line, limit)
@@ -89,6 +128,7 @@ async def _streams(
                         else decode(line)
                     )
                     if isinstance(item, SessionMessage):
+                        pending.track(item.message)
                         await inbound_send.send(item)
                     elif item is not None:
                         await answers.send(SessionMessage(item))
@@ -98,6 +138,7 @@ async def _streams(
             async for message in outbound_receive:
                 data = message.message.model_dump_json(by_alias=True, exclude_unset=True)
                 await anyio.to_thread.run_sync(_write, stdout, data.encode("utf-8") + b"\n")
+                pending.answered(message.message)
 
     reading = anyio.CancelScope()
     async with anyio.create_task_group() as group:
