@@ -221,3 +221,28 @@ def test_the_dispatcher_survives_a_tool_that_crashes(tmp_path: Path) -> None:
     assert outcome.is_error
     assert "Internal error: KeyError: 'bug'" == outcome.summary
     assert "Traceback" in stderr.getvalue()
+
+
+def test_the_dispatcher_refuses_an_unknown_tool(tmp_path: Path) -> None:
+    from chaffra_core import ModuleHost
+    from chaffra_mcp._context import ToolContext
+    from chaffra_mcp._dispatch import Dispatcher, UnknownTool
+
+    context = ToolContext(settings_for(tmp_path, tmp=tmp_path), host=ModuleHost())
+    with pytest.raises(UnknownTool, match=r"^Unknown tool: nope$"):
+        Dispatcher(ToolRegistry(), context).call("nope", {})
+
+
+def test_the_run_memory_keeps_the_most_recent_targets(tmp_path: Path) -> None:
+    from chaffra_core import RunResult
+    from chaffra_mcp._memory import RunMemory
+
+    memory = RunMemory(capacity=2)
+    for name in ("a", "b", "c"):
+        result = RunResult(
+            root=tmp_path, command="x", modules=("m",), findings=(), health=None,
+            files_analyzed=0, duration_ms=0,
+        )  # fmt: skip
+        memory.remember(tmp_path / name, result, 1)
+    assert None is memory.recall(tmp_path / "a", "m")
+    assert memory.recall(tmp_path / "c", "m") is not None

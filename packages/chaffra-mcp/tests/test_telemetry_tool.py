@@ -40,8 +40,10 @@ def test_an_analysing_call_stores_one_snapshot_in_the_project(
     call(dispatcher, "chaffra_complexity")
     call(dispatcher, "chaffra_health")
     assert 2 == stored(root)
-    history = call(dispatcher, "chaffra_telemetry", action="history")
+    history = call(dispatcher, "chaffra_telemetry", action="history", limit=1)
     assert ("live", 2) == (history["source"], history["page"]["total"])
+    older = call(dispatcher, "chaffra_telemetry", cursor=history["page"]["next_cursor"])
+    assert history["snapshots"][0]["timestamp_ms"] >= older["snapshots"][0]["timestamp_ms"]
     first = history["snapshots"][0]
     assert 1 == first["user_summary"]["files_total"]
     assert {} == dict(first["operator_summary"]["module_call_durations"])

@@ -177,7 +177,7 @@ class GitRef:
                     kind="git-ref",
                     label=f"git {ref} ({tree.commit[:12]})",
                     details=details,
-                    notes=(f"{relative.as_posix()} did not exist at {ref}",),
+                    notes=(f"{request.resolved.target} did not exist at {ref}",),
                 )
             config = EffectiveConfig(
                 project_root=tree.root,

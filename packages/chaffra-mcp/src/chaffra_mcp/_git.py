@@ -79,10 +79,22 @@ def exported_tree(project_root: Path, ref: str, cache_dir: Path) -> Iterator[Exp
     cache_dir.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="changes-", dir=cache_dir))
     try:
-        _extract(top, commit, relative, scratch)
+        if _exists_at(top, commit, relative):
+            _extract(top, commit, relative, scratch)
         yield ExportedTree(ref=ref, commit=commit, root=scratch / relative)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _exists_at(top: Path, commit: str, relative: Path) -> bool:
+    """Whether ``relative`` was in ``commit`` (``git archive`` fails on a path that was not)."""
+    if relative == Path():
+        return True
+    try:
+        _git(top, "cat-file", "-e", f"{commit}:{relative.as_posix()}")
+    except ToolError:
+        return False
+    return True
 
 
 def _extract(top: Path, commit: str, relative: Path, destination: Path) -> None:

@@ -130,10 +130,6 @@ class ToolRegistry:
     def __len__(self) -> int:
         return len(self._specs)
 
-    def names(self) -> list[str]:
-        """The listed names (aliases excluded), in registration order."""
-        return list(self._specs)
-
     def lookup(self, name: str) -> ToolSpec | None:
         """The tool called ``name`` (its listed name or an alias), or ``None``."""
         return self._names.get(name)

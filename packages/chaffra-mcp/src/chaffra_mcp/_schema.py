@@ -89,13 +89,9 @@ def core_definition(name: str) -> Schema:
     return inlined
 
 
-def object_schema(
-    properties: Mapping[str, Any], *, required: tuple[str, ...] = (), description: str = ""
-) -> Schema:
+def object_schema(properties: Mapping[str, Any], *, required: tuple[str, ...] = ()) -> Schema:
     """An object schema; unknown properties stay allowed (inputs ignore them)."""
     schema: Schema = {"type": "object", "properties": dict(properties)}
     if required:
         schema["required"] = list(required)
-    if description:
-        schema["description"] = description
     return schema

@@ -37,8 +37,7 @@ class ClaimedStreams:
 
 def claim_std_streams(in_fd: int = 0, out_fd: int = 1, err_fd: int = 2) -> ClaimedStreams:
     """Take ``in_fd``/``out_fd`` for the protocol; leave null input and stderr in their place."""
-    if out_fd == 1:
-        sys.stdout.flush()
+    sys.stdout.flush()  # what was printed before the claim still belongs to the old stdout
     wire_in, wire_out = os.dup(in_fd), os.dup(out_fd)
     null = os.open(os.devnull, os.O_RDONLY)
     try:
