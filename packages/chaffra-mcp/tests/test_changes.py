@@ -196,3 +196,12 @@ def test_a_target_that_did_not_exist_at_the_ref_is_all_new(
     result = changes(make_dispatcher(repository), since="git-ref", ref="HEAD", path="later")
     assert result["notes"][-1].endswith("later did not exist at HEAD")
     assert ["h"] == [e["symbol"] for e in result["changes"] if e["symbol"]]
+
+
+def test_an_unreadable_churn_state_is_no_baseline_and_says_why(
+    make_project: Callable[..., Path], make_dispatcher: Callable[..., Dispatcher]
+) -> None:
+    root = make_project({"a.py": branchy("f", 12), ".chaffra/telemetry-state.json": "{broken"})
+    result = changes(make_dispatcher(root))
+    assert False is result["since"]["available"]
+    assert any("churn state could not be read" in note for note in result["notes"])
