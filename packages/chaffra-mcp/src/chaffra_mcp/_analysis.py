@@ -195,7 +195,8 @@ def health_spec() -> ToolSpec:
         health = result.health
         if health is None:  # pragma: no cover - the complexity module always reports health
             raise ToolError("Analysis error: the complexity module reported no health score")
-        document = to_document(result, tool_version=VERSION)
+        # Only the health part is shown: leave the findings out of the conversion.
+        document = to_document(attrs.evolve(result, findings=()), tool_version=VERSION)
         files = sorted(document["health"]["files"], key=lambda f: (f["score"], f["file"]))
         return Listing(
             header=_health_header(health, result, resolved.notes),
