@@ -46,7 +46,7 @@ class RunMemory:
         records = {
             module: RunRecord(
                 findings=tuple(by_module.get(module, ())),
-                health=result.health if result.health is not None else None,
+                health=result.health,
                 timestamp_ms=timestamp_ms,
             )
             for module in (*result.modules, CORE_MODULE)

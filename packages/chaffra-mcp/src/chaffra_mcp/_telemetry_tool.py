@@ -22,10 +22,10 @@ from chaffra_mcp._schema import CURSOR, LIMIT, NOTES, PAGE, PATH, object_schema
 from chaffra_telemetry import (
     DB_FILE,
     PROJECT_DIR,
+    WINDOWS,
     LiveTelemetryState,
     SqliteStore,
     TelemetryAudience,
-    is_valid_window,
 )
 from chaffra_telemetry.backends import create_backends
 
@@ -176,8 +176,7 @@ def _handle(context: ToolContext, arguments: JsonObject) -> ToolOutcome | Listin
 
 def telemetry_spec() -> ToolSpec:
     """The ``chaffra_telemetry`` tool."""
-    windows = ["1h", "24h", "7d"]
-    assert all(is_valid_window(w) for w in windows)
+    windows = list(WINDOWS)
     return ToolSpec(
         name="chaffra_telemetry",
         title="Project telemetry",
