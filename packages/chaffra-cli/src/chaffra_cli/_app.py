@@ -7,6 +7,7 @@ import click
 from chaffra_cli._commands_analysis import complexity, health
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_management import management
+from chaffra_cli._commands_mcp import mcp
 from chaffra_cli._commands_telemetry import telemetry
 from chaffra_cli._errors import ChaffraGroup
 from chaffra_cli._options import current_options, global_options
@@ -43,5 +44,5 @@ def cli(ctx: click.Context, /, **values: object) -> None:
     ctx.obj = current_options(ctx).merged(ctx, values)
 
 
-for _command in (health, complexity, explain, modules, init, telemetry, management):
+for _command in (health, complexity, explain, modules, init, telemetry, management, mcp):
     cli.add_command(_command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+from chaffra_telemetry._atomic import PROJECT_DIR
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._cache_metrics import ParseCacheMetrics, register_cache_metrics
 from chaffra_telemetry._catalog import Scope, classify
@@ -57,7 +58,7 @@ from chaffra_telemetry._snapshot import (
     TelemetrySnapshot,
     UserSummary,
 )
-from chaffra_telemetry._sqlite_store import SqliteStore
+from chaffra_telemetry._sqlite_store import DB_FILE, SqliteStore
 from chaffra_telemetry._store import SnapshotStore, StateSource
 from chaffra_telemetry.backends import BackendStatus
 from chaffra_telemetry.errors import ConfigError
@@ -65,6 +66,8 @@ from chaffra_telemetry.errors import ConfigError
 __version__ = version("chaffra-telemetry")
 
 __all__ = [
+    "DB_FILE",
+    "PROJECT_DIR",
     "STATE_FILE",
     "WINDOWS",
     "BackendConfig",
