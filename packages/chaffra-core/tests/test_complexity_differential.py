@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import sys
 import textwrap
-from pathlib import Path
 
 import complexipy
 import pytest
@@ -13,18 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from radon.complexity import add_inner_blocks, cc_visit  # type: ignore[import-untyped]
 
-from chaffra_core import SourceFile, content_hash
-from chaffra_core.analyzers.complexity import FunctionComplexity, measure
+from chaffra_core import FunctionMetrics
+from chaffra_core.analyzers.complexity import measure
 
 
-def _source(text: str) -> SourceFile:
-    return SourceFile(
-        path="m.py",
-        absolute=Path("m.py"),
-        text=text,
-        digest=content_hash(text.encode()),
-        tree=ast.parse(text),
-    )
+def _source(text: str) -> ast.Module:
+    return ast.parse(text)
 
 
 def _radon(text: str) -> dict[tuple[int, str], int]:
@@ -52,7 +45,7 @@ def _first_lines(text: str) -> dict[tuple[int, str], int]:
     return lines
 
 
-def _assert_same_numbers(text: str) -> list[FunctionComplexity]:
+def _assert_same_numbers(text: str) -> list[FunctionMetrics]:
     measured = measure(_source(text))
     ours = {(f.start_line, f.name): f for f in measured}
     radon = _radon(text)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import attrs
 import pytest
+from chaffra_core._timing import ModuleTelemetry
 
 from chaffra_core import (
     AnalysisResult,
@@ -21,7 +22,6 @@ from chaffra_core import (
     SourceFile,
 )
 from chaffra_core._host import ENTRY_POINT_GROUP, check_result, module_error_finding
-from chaffra_core._timing import ModuleTelemetry
 from chaffra_core.errors import CoreError, ModuleNotFound, RuleNotFound
 
 

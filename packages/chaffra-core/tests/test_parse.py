@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from chaffra_core._source import SourceFile, content_hash
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +33,6 @@ from chaffra_core._parse import (
     parse_findings,
     source_from_bytes,
 )
-from chaffra_core._source import SourceFile, content_hash
 from chaffra_telemetry import ParseCacheMetrics
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chaffra_core._source import SourceFile
+
 from chaffra_core._findings import (
     Finding,
     Location,
@@ -13,7 +15,6 @@ from chaffra_core._findings import (
     TextEdit,
 )
 from chaffra_core._parse import source_from_bytes
-from chaffra_core._source import SourceFile
 from chaffra_core._suppressions import (
     STALE_SUPPRESSION,
     apply_suppressions,

@@ -1,9 +1,10 @@
-"""chaffra-core: project config, discovery, the parse-once pipeline, analyzers and formats."""
+"""chaffra-core: project config, discovery, the one-traversal engine, analyzers and formats."""
 
 from __future__ import annotations
 
 from importlib.metadata import version
 
+from chaffra_core._analysis import Analyzers, analyse_bytes
 from chaffra_core._config import (
     CliOverrides,
     EffectiveConfig,
@@ -34,26 +35,36 @@ from chaffra_core._findings import (
     qualify,
     split_rule_id,
 )
+from chaffra_core._function_metrics import FunctionMetrics
 from chaffra_core._host import ModuleHost
-from chaffra_core._module import AnalysisModule, ModuleConfig, PerFileModule
-from chaffra_core._parse import ParseCache, load_source, parse_findings, source_from_bytes
+from chaffra_core._module import AnalysisModule, FileAnalyzer, ModuleConfig, ProjectContext
 from chaffra_core._pipeline import run_analysis
+from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core._result import ProgressCallback, RunResult
-from chaffra_core._source import SourceFile, content_hash
+from chaffra_core._result_cache import cache_home, clean_cache
+from chaffra_core._summary import FileContext, FileResult, FileSummary, SkippedFile, content_hash
+from chaffra_core._traversal import Scope, ScopeKind, Traversal
 from chaffra_core.errors import ConfigError
 
 __version__ = version("chaffra-core")
 
 __all__ = [
+    "DEFAULT_MAX_FILE_SIZE",
     "Action",
     "AnalysisModule",
     "AnalysisResult",
+    "Analyzers",
     "CliOverrides",
     "ConfigError",
     "EffectiveConfig",
+    "FileAnalyzer",
+    "FileContext",
     "FileHealthScore",
+    "FileResult",
+    "FileSummary",
     "Finding",
     "FixResult",
+    "FunctionMetrics",
     "HealthGrade",
     "HealthSection",
     "Location",
@@ -61,32 +72,34 @@ __all__ = [
     "ModuleHost",
     "ModuleInfo",
     "ModuleMetrics",
-    "ParseCache",
-    "PerFileModule",
     "ProgressCallback",
     "ProjectConfig",
+    "ProjectContext",
     "ProjectHealth",
     "ProjectSection",
     "Rule",
     "RuleExplanation",
     "RuleLevel",
     "RunResult",
+    "Scope",
+    "ScopeKind",
     "Severity",
-    "SourceFile",
+    "SkippedFile",
     "TextEdit",
+    "Traversal",
     "__version__",
+    "analyse_bytes",
+    "cache_home",
+    "clean_cache",
     "content_hash",
     "discover",
     "discover_config",
     "grade_for",
     "load_config_file",
-    "load_source",
     "make_anchor",
-    "parse_findings",
     "qualify",
     "render_init_template",
     "resolve_effective_config",
     "run_analysis",
-    "source_from_bytes",
     "split_rule_id",
 ]

@@ -17,6 +17,7 @@ from types import MappingProxyType
 import attrs
 
 from chaffra_core._findings import Severity
+from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core.errors import ConfigError
 from chaffra_telemetry._compat import StrEnum
 
@@ -74,10 +75,12 @@ def _freeze_rules(rules: Mapping[str, RuleLevel]) -> Mapping[str, RuleLevel]:
 
 @attrs.frozen(kw_only=True)
 class ProjectSection:
-    """``[project]``: glob lists of entry points and of paths to ignore."""
+    """``[project]``: glob lists of entry points and of paths to ignore, and the size
+    above which a file is skipped with a notice (bytes)."""
 
     entry: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
 
 
 @attrs.frozen(kw_only=True)
@@ -108,7 +111,17 @@ class ProjectConfig:
 
 _DEFAULT_HEALTH = HealthSection()
 _SECTIONS = ("project", "rules", "health", "modules")
-_PROJECT_KEYS = ("entry", "ignore")
+_PROJECT_KEYS = ("entry", "ignore", "max-file-size")
+_SIZE = re.compile(r"(?P<number>\d+)\s*(?P<unit>[KMG]i?B|B)?", re.IGNORECASE)
+_UNITS = {
+    "b": 1,
+    "kb": 1000,
+    "kib": 1024,
+    "mb": 1000**2,
+    "mib": 1024**2,
+    "gb": 1000**3,
+    "gib": 1024**3,
+}
 _HEALTH_KEYS = ("max-cyclomatic", "max-cognitive", "min-score")
 
 
@@ -178,7 +191,9 @@ def parse_project_config(
     _check_known(ctx, health, ("health",), _HEALTH_KEYS)
     return ProjectConfig(
         project=ProjectSection(
-            entry=_globs(ctx, project, "entry"), ignore=_globs(ctx, project, "ignore")
+            entry=_globs(ctx, project, "entry"),
+            ignore=_globs(ctx, project, "ignore"),
+            max_file_size=_file_size(ctx, project),
         ),
         rules=_rules(ctx, _table(ctx, data, "rules")),
         health=HealthSection(
@@ -235,6 +250,24 @@ def _count(ctx: _Context, section: Mapping[str, object], key: str, default: int)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ctx.invalid(("health", key), value, "a non-negative integer")
     return value
+
+
+def _file_size(ctx: _Context, section: Mapping[str, object]) -> int:
+    """``max-file-size``: a positive number of bytes, or a string such as ``"8 MiB"``."""
+    value = section.get("max-file-size", DEFAULT_MAX_FILE_SIZE)
+    size: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif isinstance(value, str) and (match := _SIZE.fullmatch(value.strip())):
+        size = int(match["number"]) * _UNITS[(match["unit"] or "b").lower()]
+    if size is None or size <= 0:
+        raise ctx.invalid(
+            ("project", "max-file-size"),
+            value,
+            'a positive number of bytes or a size such as "8 MiB"'
+            " (units B, KB, KiB, MB, MiB, GB, GiB)",
+        )
+    return size
 
 
 def _score(ctx: _Context, section: Mapping[str, object]) -> int:

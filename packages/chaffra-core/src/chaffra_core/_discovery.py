@@ -138,7 +138,11 @@ class _Walker:
                 return None  # walked (or to be walked) in its real place: no loops
             self._covered.append(real)
             return entry.path, rel, real, True, levels
-        if kind == "file" and entry.name.endswith(".py") and not self._ignored(rel, levels):
+        if (
+            kind in ("file", "other")
+            and entry.name.endswith(".py")
+            and not self._ignored(rel, levels)
+        ):
             is_link = entry.is_symlink()
             real = (
                 os.path.realpath(entry.path) if is_link else os.path.join(parent_real, entry.name)
@@ -166,11 +170,15 @@ class _Walker:
 
 
 def _kind(entry: os.DirEntry[str]) -> str | None:
-    """``"dir"``, ``"file"`` or ``None`` (anything else, a broken link, or a failing stat)."""
+    """``"dir"``, ``"file"`` (regular), ``"other"`` (a FIFO, device or socket: the engine
+    reports it as skipped) or ``None`` (a broken link, or a failing stat)."""
     try:
         if entry.is_dir():
             return "dir"
-        return "file" if entry.is_file() else None
+        if entry.is_file():
+            return "file"
+        entry.stat()  # a broken link raises here
+        return "other"
     except OSError:
         return None
 

@@ -250,12 +250,17 @@ class FileHealthScore:
 
 @attrs.frozen(kw_only=True)
 class ProjectHealth:
-    """The project's health: the mean of its files' scores."""
+    """The project's health: the mean of its files' scores.
+
+    ``unscored_files`` counts the files that could not be scored (read, decoding
+    or syntax errors); they are not in ``files`` and do not count for the score.
+    """
 
     score: float
     grade: HealthGrade
     files: tuple[FileHealthScore, ...]
     total_files: int
+    unscored_files: int = 0
 
 
 @attrs.frozen(kw_only=True)

@@ -1,4 +1,4 @@
-"""The module host: registers analyzers, explains rules and runs modules safely.
+"""The module host: registers analyzers (built-in and ``chaffra.modules`` plugins), explains rules.
 
 A module that raises becomes a ``core:module-error`` finding and a telemetry
 error for that module; the other modules of the run still run.
@@ -7,7 +7,7 @@ error for that module; the other modules of the run still run.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from importlib.metadata import entry_points
 
 import attrs
@@ -21,9 +21,7 @@ from chaffra_core._findings import (
     Severity,
     split_rule_id,
 )
-from chaffra_core._module import AnalysisModule, ModuleConfig
-from chaffra_core._source import SourceFile
-from chaffra_core._timing import ModuleTelemetry
+from chaffra_core._module import AnalysisModule
 from chaffra_core.errors import CoreError, ModuleNotFound, RuleNotFound
 
 __all__ = [
@@ -33,7 +31,6 @@ __all__ = [
     "ModuleRun",
     "check_result",
     "module_error_finding",
-    "run_module",
 ]
 
 ENTRY_POINT_GROUP = "chaffra.modules"
@@ -149,33 +146,6 @@ class ModuleHost:
                 if rule in (known.id, split_rule_id(known.id)[1]):
                     return module.explain(known.id)
         raise RuleNotFound(rule_id)
-
-    def run(self, module_id: str, files: Sequence[SourceFile], config: ModuleConfig) -> ModuleRun:
-        """Run one module over ``files``, timing it and containing its failure.
-
-        Raises:
-            ModuleNotFound: no such module.
-        """
-        return run_module(self.get(module_id), files, config)
-
-
-def run_module(
-    module: AnalysisModule, files: Sequence[SourceFile], config: ModuleConfig
-) -> ModuleRun:
-    """Run ``module`` over ``files``: timed, its result checked, its failure contained."""
-    module_id = module.describe().id
-    timer = ModuleTelemetry(module_id)
-    timer.start()
-    try:
-        result = check_result(module_id, module.analyze(files, config))
-    except Exception as error:  # reported as a finding; the other modules still run
-        return ModuleRun(
-            module_id=module_id,
-            result=AnalysisResult(),
-            duration_ms=timer.stop(),
-            error=f"{type(error).__name__}: {error}",
-        )
-    return ModuleRun(module_id=module_id, result=result, duration_ms=timer.stop())
 
 
 def check_result(module_id: str, result: object) -> AnalysisResult:

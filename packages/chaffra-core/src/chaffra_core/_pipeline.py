@@ -7,6 +7,7 @@ Every producer (CLI commands, watch, LSP, MCP, ``management``) calls
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -17,6 +18,7 @@ from chaffra_core._discovery import discover
 from chaffra_core._execution import execute
 from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
+from chaffra_core._module import ProjectContext
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import (
@@ -42,18 +44,20 @@ def run_analysis(
     progress: ProgressCallback | None = None,
     churn: bool = True,
     stderr: TextIO | None = None,
+    use_cache: bool = True,
 ) -> RunResult:
     """Analyse ``config.target`` with ``modules`` (default: every registered module).
 
-    Discovers and parses each file once, runs the modules (per-file modules in
-    worker processes for large projects, with results cached by content
-    hash), applies inline suppressions, records everything into a telemetry
-    collector and runs the telemetry lifecycle: churn scoped to ``command``
+    Discovers, reads, parses and walks each file once for every module (in
+    worker processes for large projects, with per-file summaries cached in the
+    user's cache directory unless ``use_cache`` is false), applies inline
+    suppressions, records everything into a telemetry collector and runs the telemetry lifecycle: churn scoped to ``command``
     (skipped when ``churn`` is false, e.g. for ``health``), a snapshot pushed
     to ``<root>/.chaffra/telemetry.db``, the flush to the configured backends.
     Under the ``off`` audience the project directory is left untouched.
     """
     started = time.monotonic()
+    cpu_started = _cpu_seconds()
     host = host if host is not None else ModuleHost.default()
     module_ids = list(modules) if modules is not None else host.ids()
     selected = [host.get(module_id) for module_id in module_ids]
@@ -68,14 +72,15 @@ def run_analysis(
 
     execution = execute(
         paths,
-        root=root,
+        project=ProjectContext(root=root, target=config.target),
         modules=selected,
         configs=config.modules,
         jobs=jobs,
         progress=progress,
-        write_cache=not off,
+        max_file_size=config.project.project.max_file_size,
+        use_cache=use_cache,
     )
-    findings: list[Finding] = list(execution.parse_findings)
+    findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
     health: ProjectHealth | None = None
     errors: list[tuple[str, str]] = []
     for outcome in execution.outcomes:
@@ -89,7 +94,7 @@ def run_analysis(
             collector.record(HEALTH_SCORE, health.score)
     kept, stale = apply_suppressions(
         findings,
-        execution.suppression_sources,
+        {summary.path: summary.suppressions for summary in execution.summaries},
         modules=execution.module_infos,
         all_modules_ran=modules is None,
     )
@@ -107,10 +112,20 @@ def run_analysis(
         modules=tuple(module_ids),
         findings=final,
         health=health,
-        files_analyzed=len(paths),
+        files_analyzed=len(execution.summaries),
         duration_ms=int((time.monotonic() - started) * 1000),
         module_errors=tuple(errors),
+        files=execution.summaries,
+        skipped=execution.skipped,
+        analysed=execution.analysed,
+        cpu_ms=int((_cpu_seconds() - cpu_started) * 1000),
     )
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children (the workers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 def _finish_telemetry(

@@ -8,6 +8,8 @@ from pathlib import Path
 import attrs
 
 from chaffra_core._findings import Finding, ProjectHealth, Severity
+from chaffra_core._function_metrics import FunctionMetrics
+from chaffra_core._summary import FileSummary, SkippedFile
 
 __all__ = ["ProgressCallback", "RunResult"]
 
@@ -23,6 +25,10 @@ class RunResult:
     removed; ``health`` is set when the complexity module ran;
     ``module_errors`` maps a failed module's id to its error message (its
     failure is also a finding and a telemetry error; the other modules ran).
+    ``files`` are the per-file summaries (path order), ``skipped`` the files left
+    out (not regular, too large); ``analysed`` counts the files read this run
+    (the rest came from the cache); ``cpu_ms`` is the run's CPU time, worker
+    processes included.
     """
 
     root: Path
@@ -33,6 +39,14 @@ class RunResult:
     files_analyzed: int
     duration_ms: int
     module_errors: tuple[tuple[str, str], ...] = ()
+    files: tuple[FileSummary, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+    analysed: int = 0
+    cpu_ms: int = 0
+
+    def functions(self) -> list[tuple[str, FunctionMetrics]]:
+        """Every measured function as ``(file path, metrics)``, in path and line order."""
+        return [(f.path, m) for f in self.files for m in f.functions]
 
     def count(self, severity: Severity) -> int:
         """How many findings have ``severity``."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -31,7 +31,6 @@ from chaffra_core._findings import (
     make_anchor,
     split_rule_id,
 )
-from chaffra_core._source import SourceFile
 
 __all__ = [
     "STALE_SUPPRESSION",
@@ -56,7 +55,9 @@ class Suppression:
     ``rules`` are as written (bare or qualified); empty means every rule.
     ``lines`` are the lines whose findings it covers (empty for a misplaced
     ``ignore-file``, which then covers nothing and is reported stale);
-    ``file_level`` suppressions cover the whole file.
+    ``file_level`` suppressions cover the whole file. ``source`` is the comment's
+    physical line (with its ending), kept so a stale one can be removed without
+    the file's text.
     """
 
     line: int
@@ -65,6 +66,7 @@ class Suppression:
     rules: tuple[str, ...]
     lines: frozenset[int]
     file_level: bool = False
+    source: str = ""
 
 
 def scan_suppressions(text: str) -> tuple[Suppression, ...]:
@@ -117,6 +119,7 @@ def _parse_comment(token: tokenize.TokenInfo, *, header: bool) -> Suppression | 
         rules=rules,
         lines=covered,
         file_level=file_level and header,
+        source=token.line.splitlines(keepends=True)[0] if token.line else "",
     )
 
 
@@ -150,29 +153,28 @@ def _names(rule: str, rule_id: str) -> bool:
 
 def apply_suppressions(
     findings: Iterable[Finding],
-    files: Iterable[SourceFile],
+    suppressions: Mapping[str, Sequence[Suppression]],
     *,
     modules: Iterable[ModuleInfo],
     all_modules_ran: bool,
 ) -> tuple[list[Finding], list[Finding]]:
     """``(kept, stale)``: findings not suppressed (in input order), and stale suppressions.
 
-    ``files`` are the run's Python files (findings in other files are always
-    kept); ``modules`` describe the modules that ran. A listed rule is stale
-    when it suppressed nothing and its module ran (a bare rule: some module
-    that ran has a rule of that name); an all-rules suppression is judged
+    ``suppressions`` maps each Python file of the run to its suppression comments
+    (findings in other files are always kept); ``modules`` describe the modules
+    that ran. A listed rule is stale when it suppressed nothing and its module
+    ran (a bare rule: some module that ran has a rule of that name); an
+    all-rules suppression is judged
     only when ``all_modules_ran``. Suppressions of modules that did not run
     are never stale. Each stale rule is one ``core:stale-suppression`` info
     finding; when the whole comment is stale it carries an edit removing it.
     """
-    by_path = {file.path: file for file in files}
-    scanned = {path: scan_suppressions(file.text) for path, file in by_path.items()}
+    scanned = {path: found for path, found in suppressions.items() if found}
     used: set[tuple[str, int, str]] = set()  # (path, suppression index, rule or "*")
     kept: list[Finding] = []
     for finding in findings:
-        suppressions = scanned.get(finding.location.file, ())
         suppressed = False
-        for index, suppression in enumerate(suppressions):
+        for index, suppression in enumerate(scanned.get(finding.location.file, ())):
             if not (suppression.file_level or finding.location.start_line in suppression.lines):
                 continue
             for rule in suppression.rules or ("*",):
@@ -183,15 +185,15 @@ def apply_suppressions(
             kept.append(finding)
     judge = _Judge(modules, all_modules_ran=all_modules_ran)
     stale: list[Finding] = []
-    for path, suppressions in scanned.items():
-        for index, suppression in enumerate(suppressions):
+    for path, comments in scanned.items():
+        for index, suppression in enumerate(comments):
             rules = suppression.rules or ("*",)
             unused = [
                 rule for rule in rules if (path, index, rule) not in used and judge.evaluates(rule)
             ]
             whole = len(unused) == len(rules)
             stale.extend(
-                _stale_finding(by_path[path], suppression, rule, removable=whole) for rule in unused
+                _stale_finding(path, suppression, rule, removable=whole) for rule in unused
             )
     return kept, stale
 
@@ -212,18 +214,16 @@ class _Judge:
         return module in self._module_ids if module is not None else name in self._rule_names
 
 
-def _stale_finding(
-    file: SourceFile, suppression: Suppression, rule: str, *, removable: bool
-) -> Finding:
+def _stale_finding(path: str, suppression: Suppression, rule: str, *, removable: bool) -> Finding:
     shown = suppression.marker if rule == "*" else rule
-    source = physical_lines(file.text)[suppression.line - 1]
+    source = suppression.source
     body = source.rstrip("\r\n")
     actions: tuple[Action, ...] = ()
     if removable:
         before = body[: suppression.column].rstrip()
         new_text = before + source[len(body) :] if before else ""
         edit = TextEdit(
-            file=file.path,
+            file=path,
             start_line=suppression.line,
             end_line=suppression.line,
             new_text=new_text,
@@ -236,7 +236,7 @@ def _stale_finding(
         message=f"suppression `{shown}` matches no finding",
         severity=Severity.INFO,
         location=Location(
-            file=file.path,
+            file=path,
             start_line=suppression.line,
             end_line=suppression.line,
             start_column=suppression.column,

@@ -5,19 +5,12 @@ complexity of every function and method, findings above the thresholds and the
 from __future__ import annotations
 
 from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
-from chaffra_core.analyzers.complexity._module import (
-    ComplexityModule,
-    FunctionComplexity,
-    measure,
-    project_health,
-)
+from chaffra_core.analyzers.complexity._module import ComplexityModule, measure
 
 __all__ = [
     "ComplexityModule",
-    "FunctionComplexity",
     "Thresholds",
     "file_health",
     "measure",
-    "project_health",
     "project_score",
 ]

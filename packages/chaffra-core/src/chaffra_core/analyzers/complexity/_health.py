@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import attrs
 
@@ -64,14 +65,17 @@ def _integer(config: ModuleConfig, key: str, default: int, *, upper: int | None 
     return value
 
 
-@attrs.frozen(kw_only=True)
-class FunctionMeasure:
+class FunctionMeasure(Protocol):
     """What the health score needs of one function."""
 
-    cyclomatic: int
-    cognitive: int
-    lines: int
-    max_nesting: int
+    @property
+    def cyclomatic(self) -> int: ...
+    @property
+    def cognitive(self) -> int: ...
+    @property
+    def lines(self) -> int: ...
+    @property
+    def max_nesting(self) -> int: ...
 
 
 def _average_penalty(total: int, count: int, threshold: int) -> int:
@@ -117,10 +121,18 @@ def file_health(
     )
 
 
-def project_score(files: Sequence[FileHealthScore]) -> ProjectHealth:
-    """The floor of the mean file score (100 and grade A without files), files sorted by path."""
+def project_score(files: Sequence[FileHealthScore], *, unscored: int = 0) -> ProjectHealth:
+    """The floor of the mean file score (100 and grade A without files), files sorted by path.
+
+    ``unscored`` counts the files that could not be scored (unreadable, undecodable,
+    not parseable): they are reported, never silently counted as healthy.
+    """
     ordered = tuple(sorted(files, key=lambda f: f.file))
     score = sum(int(f.score) for f in ordered) // len(ordered) if ordered else _MAX_SCORE
     return ProjectHealth(
-        score=score, grade=grade_for(score), files=ordered, total_files=len(ordered)
+        score=score,
+        grade=grade_for(score),
+        files=ordered,
+        total_files=len(ordered),
+        unscored_files=unscored,
     )

@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
-from typing import Literal
 
 import attrs
 
 from chaffra_core._findings import (
     AnalysisResult,
-    FileHealthScore,
     Finding,
     FixResult,
     Location,
     ModuleInfo,
     ModuleMetrics,
-    ProjectHealth,
     Rule,
     RuleExplanation,
     Severity,
-    grade_for,
     make_anchor,
     qualify,
     split_rule_id,
 )
-from chaffra_core._module import ModuleConfig
-from chaffra_core._source import SourceFile
-from chaffra_core.analyzers.complexity._cognitive import cognitive
-from chaffra_core.analyzers.complexity._cyclomatic import cyclomatic
-from chaffra_core.analyzers.complexity._health import (
-    FunctionMeasure,
-    Thresholds,
-    file_health,
-    project_score,
-)
+from chaffra_core._function_metrics import FunctionMetrics, FunctionMetricsVisitor
+from chaffra_core._module import ModuleConfig, ProjectContext
+from chaffra_core._summary import FileContext, FileResult, FileSummary
+from chaffra_core._traversal import Traversal
+from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
 from chaffra_core.errors import RuleNotFound
 
-__all__ = ["ComplexityModule", "FunctionComplexity", "measure", "project_health"]
+__all__ = ["ComplexityModule", "measure"]
 
 MODULE_ID = "complexity"
 HIGH_CYCLOMATIC = qualify(MODULE_ID, "high-cyclomatic")
@@ -47,87 +38,11 @@ LOW_HEALTH_SCORE = qualify(MODULE_ID, "low-health-score")
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
-@attrs.frozen(kw_only=True)
-class FunctionComplexity(FunctionMeasure):
-    """The measures of one ``def`` (functions, methods and nested functions alike).
-
-    ``qualified_name`` joins the enclosing classes and functions with dots
-    (``Outer.Inner.method``, ``outer.inner``); ``kind`` is ``method`` for a def
-    whose nearest enclosing scope is a class. Lines run from the ``def``
-    keyword (decorators excluded) to the last line of the body.
-    ``cyclomatic`` equals ``radon cc``, ``cognitive`` equals ``complexipy``;
-    ``max_nesting`` is the deepest nesting level of a statement in the
-    cognitive-complexity walk (0 for straight-line code).
-    """
-
-    name: str
-    qualified_name: str
-    kind: Literal["function", "method"]
-    start_line: int
-    end_line: int
-
-
-def _definitions(
-    body: Sequence[ast.stmt], prefix: str, in_class: bool
-) -> Iterator[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str, bool]]:
-    """Every def below ``body`` with its qualified name and whether it is a method."""
-    for node in body:
-        if isinstance(node, _DEFS):
-            qualified = prefix + node.name
-            yield node, qualified, in_class
-            yield from _definitions(node.body, qualified + ".", False)
-        elif isinstance(node, ast.ClassDef):
-            yield from _definitions(node.body, prefix + node.name + ".", True)
-        else:
-            for suite in _suites(node):
-                yield from _definitions(suite, prefix, in_class)
-
-
-def _suites(node: ast.stmt) -> Iterator[Sequence[ast.stmt]]:
-    """The statement lists inside a compound statement (none for a simple one)."""
-    for field in ("body", "orelse", "finalbody"):
-        suite = getattr(node, field, None)
-        if suite:
-            yield suite
-    for clause in getattr(node, "handlers", ()) or getattr(node, "cases", ()):
-        yield clause.body
-
-
-def measure(file: SourceFile) -> list[FunctionComplexity]:
-    """Every function and method of ``file`` in source order (``[]`` if it did not parse)."""
-    if file.tree is None:
-        return []
-    measured = []
-    for node, qualified, is_method in _definitions(file.tree.body, "", False):
-        cognitive_value, max_nesting = cognitive(node)
-        end_line = node.end_lineno or node.lineno
-        measured.append(
-            FunctionComplexity(
-                name=node.name,
-                qualified_name=qualified,
-                kind="method" if is_method else "function",
-                start_line=node.lineno,
-                end_line=end_line,
-                lines=end_line - node.lineno + 1,
-                cyclomatic=cyclomatic(node),
-                cognitive=cognitive_value,
-                max_nesting=max_nesting,
-            )
-        )
-    measured.sort(key=lambda f: (f.start_line, f.qualified_name))
-    return measured
-
-
-def project_health(files: Sequence[SourceFile], config: ModuleConfig) -> ProjectHealth:
-    """The project's health over the files that parsed.
-
-    Raises:
-        ConfigError: for an invalid ``[modules.complexity]`` value.
-    """
-    thresholds = Thresholds.from_config(config)
-    return project_score(
-        [file_health(f.path, measure(f), thresholds) for f in files if f.tree is not None]
-    )
+def measure(tree: ast.Module) -> list[FunctionMetrics]:
+    """Every function and method of ``tree`` in source order, from one walk."""
+    visitor = FunctionMetricsVisitor()
+    Traversal([visitor]).walk(tree)
+    return visitor.functions
 
 
 _RULES = (
@@ -193,48 +108,27 @@ _EXPLANATIONS = {
 }
 
 
-class ComplexityModule:
-    """Cyclomatic (radon) and cognitive (complexipy) complexity of every function and
-    method, the findings above the thresholds and the health score.
+@attrs.frozen(kw_only=True)
+class _FileAnalyzer:
+    """The per-file half: function findings and the file's low-score finding."""
 
-    ``analyze_file`` depends on the file and the config alone, so results can
-    run in worker processes and be cached by content digest and config.
-    """
+    thresholds: Thresholds
+    needs_functions: bool = True
 
-    def describe(self) -> ModuleInfo:
-        """Id, name, version, capabilities and rules."""
-        return ModuleInfo(
-            id=MODULE_ID,
-            name="Complexity & Health Scoring",
-            version="0.1.0",
-            languages=("python",),
-            capabilities=("analyze", "explain", "health"),
-            rules=_RULES,
-        )
+    def visitor(self, file: FileContext) -> None:
+        return None  # the per-function metrics come from the shared walk
 
-    def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
-        """``combine`` of ``analyze_file`` over ``files``."""
-        return self.combine([(f, self.analyze_file(f, config)) for f in files], config)
-
-    def analyze_file(self, file: SourceFile, config: ModuleConfig) -> AnalysisResult:
-        """Findings and per-file metrics; files that did not parse get an empty result.
-
-        Raises:
-            ConfigError: for an invalid ``[modules.complexity]`` value.
-        """
-        thresholds = Thresholds.from_config(config)
-        if file.tree is None:
-            return AnalysisResult()
-        functions = measure(file)
-        health = file_health(file.path, functions, thresholds)
-        findings = list(_function_findings(file, functions, thresholds))
-        if health.score < thresholds.min_score:
+    def finish(self, file: FileContext, visitor: object | None) -> FileResult:
+        functions = file.functions
+        findings = list(_function_findings(file, functions, self.thresholds))
+        health = file_health(file.path, functions, self.thresholds)
+        if health.score < self.thresholds.min_score:
             findings.append(
                 Finding(
                     rule_id=LOW_HEALTH_SCORE,
                     message=(
                         f"file `{file.path}` has health score {health.score} "
-                        f"({health.grade}) below threshold {thresholds.min_score}"
+                        f"({health.grade}) below threshold {self.thresholds.min_score}"
                     ),
                     severity=Severity.WARNING,
                     location=Location(file=file.path, start_line=1, end_line=1),
@@ -242,76 +136,65 @@ class ComplexityModule:
                     anchor=make_anchor("<module>", LOW_HEALTH_SCORE),
                 )
             )
-        cyclomatic_total = sum(f.cyclomatic for f in functions)
-        cognitive_total = sum(f.cognitive for f in functions)
+        return FileResult(findings=tuple(sorted(findings, key=lambda f: f.sort_key)))
+
+
+class ComplexityModule:
+    """Cyclomatic (radon) and cognitive (complexipy) complexity of every function and
+    method, the findings above the thresholds and the health score.
+
+    The numbers come from the engine's shared walk (``FileSummary.functions``);
+    the health score is combined from them in the parent process.
+    """
+
+    def describe(self) -> ModuleInfo:
+        """Id, name, version, capabilities and rules."""
+        return ModuleInfo(
+            id=MODULE_ID,
+            name="Complexity & Health Scoring",
+            version="0.2.0",
+            languages=("python",),
+            capabilities=("analyze", "explain", "health"),
+            rules=_RULES,
+        )
+
+    def file_analyzer(self, config: ModuleConfig) -> _FileAnalyzer:
+        """The per-file analyzer for ``config``.
+
+        Raises:
+            ConfigError: for an invalid ``[modules.complexity]`` value.
+        """
+        return _FileAnalyzer(thresholds=Thresholds.from_config(config))
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
+        """The project health and summary: ``health_score``, ``cyclomatic_avg``,
+        ``cognitive_avg`` (over all functions) and ``functions``.
+
+        Raises:
+            ConfigError: for an invalid ``[modules.complexity]`` value.
+        """
+        thresholds = Thresholds.from_config(config)
+        measured = [f for f in files if f.measured]
+        health = project_score(
+            [file_health(f.path, f.functions, thresholds) for f in measured],
+            unscored=len(files) - len(measured),
+        )
+        functions = [m for f in measured for m in f.functions]
         return AnalysisResult(
-            findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
+            health=health,
             metrics=ModuleMetrics(
-                files_analyzed=1,
+                files_analyzed=len(measured),
                 counters={"functions_analyzed": len(functions)},
                 summary={
                     "health_score": health.score,
-                    "cyclomatic_avg": _mean(cyclomatic_total, len(functions)),
-                    "cognitive_avg": _mean(cognitive_total, len(functions)),
+                    "cyclomatic_avg": _mean(sum(f.cyclomatic for f in functions), len(functions)),
+                    "cognitive_avg": _mean(sum(f.cognitive for f in functions), len(functions)),
                     "functions": len(functions),
-                    "cyclomatic_total": cyclomatic_total,
-                    "cognitive_total": cognitive_total,
-                    "cyclomatic_penalty": health.cyclomatic_penalty,
-                    "cognitive_penalty": health.cognitive_penalty,
-                    "size_penalty": health.size_penalty,
-                    "nesting_penalty": health.nesting_penalty,
                 },
             ),
         )
-
-    def combine(
-        self, results: Sequence[tuple[SourceFile, AnalysisResult]], config: ModuleConfig
-    ) -> AnalysisResult:
-        """All findings, sorted, the project health and the project summary:
-        ``health_score``, ``cyclomatic_avg``, ``cognitive_avg`` (over all
-        functions) and ``functions``."""
-        Thresholds.from_config(config)
-        findings = sorted((f for _, r in results for f in r.findings), key=lambda f: f.sort_key)
-        summaries = [r.metrics.summary for _, r in results if "health_score" in r.metrics.summary]
-        functions = int(sum(s["functions"] for s in summaries))
-        health = self.health(results)
-        return AnalysisResult(
-            findings=tuple(findings),
-            health=health,
-            metrics=ModuleMetrics(
-                files_analyzed=sum(r.metrics.files_analyzed for _, r in results),
-                counters={"functions_analyzed": functions},
-                summary={
-                    "health_score": health.score,
-                    "cyclomatic_avg": _mean(
-                        sum(s["cyclomatic_total"] for s in summaries), functions
-                    ),
-                    "cognitive_avg": _mean(sum(s["cognitive_total"] for s in summaries), functions),
-                    "functions": functions,
-                },
-            ),
-        )
-
-    def health(self, results: Sequence[tuple[SourceFile, AnalysisResult]]) -> ProjectHealth:
-        """The project health from ``analyze_file`` results (no re-measuring)."""
-        scores = []
-        for file, result in results:
-            summary = result.metrics.summary
-            if "health_score" not in summary:
-                continue
-            score = int(summary["health_score"])
-            scores.append(
-                FileHealthScore(
-                    file=file.path,
-                    score=score,
-                    grade=grade_for(score),
-                    cyclomatic_penalty=int(summary["cyclomatic_penalty"]),
-                    cognitive_penalty=int(summary["cognitive_penalty"]),
-                    size_penalty=int(summary["size_penalty"]),
-                    nesting_penalty=int(summary["nesting_penalty"]),
-                )
-            )
-        return project_score(scores)
 
     def explain(self, rule: str) -> RuleExplanation:
         """The explanation of ``high-cyclomatic``, ``high-cognitive`` or ``low-health-score``
@@ -346,7 +229,7 @@ def _mean(total: float, count: int) -> float:
 
 
 def _function_findings(
-    file: SourceFile, functions: Sequence[FunctionComplexity], thresholds: Thresholds
+    file: FileContext, functions: Sequence[FunctionMetrics], thresholds: Thresholds
 ) -> Iterator[Finding]:
     lines = file.text.split("\n")
     for function in functions:
