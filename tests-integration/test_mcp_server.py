@@ -202,14 +202,14 @@ from chaffra_core.analyzers.complexity import ComplexityModule
 from chaffra_mcp import ServerSettings, serve_stdio
 
 class Printing(ComplexityModule):
-    def analyze_file(self, file, config):
+    def file_analyzer(self, config):
         print("stray print from an analyzer")
         sys.stdout.write("stray write\\n")
-        return super().analyze_file(file, config)
+        return super().file_analyzer(config)
 
-    def analyze(self, files, config):
+    def combine(self, files, config, project):
         print("stray print from an analyzer")
-        return super().analyze(files, config)
+        return super().combine(files, config, project)
 
 serve_stdio(ServerSettings.create([Path(sys.argv[1])]), module_host=ModuleHost([Printing()]))
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -11,14 +12,15 @@ from click.testing import CliRunner
 from chaffra_cli._app import cli
 from chaffra_core import (
     AnalysisResult,
+    FileSummary,
     Finding,
     FixResult,
     ModuleConfig,
     ModuleInfo,
+    ProjectContext,
     Rule,
     RuleExplanation,
     Severity,
-    SourceFile,
 )
 from chaffra_core._config import load_config_file
 from chaffra_core._config_schema import ProjectConfig
@@ -48,7 +50,12 @@ class Fake:
             rules=(rule,),
         )
 
-    def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
+    def file_analyzer(self, config: ModuleConfig) -> Any:
+        raise NotImplementedError("only described and explained here")
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
         return AnalysisResult()
 
     def explain(self, rule: str) -> RuleExplanation:

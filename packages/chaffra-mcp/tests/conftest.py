@@ -8,21 +8,25 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from mcp import Client
 
 from chaffra_core import (
     AnalysisResult,
+    FileContext,
+    FileResult,
+    FileSummary,
     Finding,
     FixResult,
     Location,
     ModuleConfig,
     ModuleHost,
     ModuleInfo,
+    ProjectContext,
     Rule,
     RuleExplanation,
     Severity,
-    SourceFile,
     make_anchor,
 )
 from chaffra_core.analyzers.complexity import ComplexityModule
@@ -62,6 +66,39 @@ def tangled(a, b, c, d):
 SIMPLE = "def simple():\n    return 1\n"
 
 
+@attrs.frozen(kw_only=True)
+class _UnusedNames:
+    """The double's per-file half: reads each file's text for ``def unused_*`` lines."""
+
+    printing: bool
+    fail: bool
+    needs_functions: bool = False
+
+    def visitor(self, file: FileContext) -> None:
+        return None
+
+    def finish(self, file: FileContext, visitor: object | None) -> FileResult:
+        if self.printing:
+            print("stray output from an analyzer")
+        if self.fail:
+            raise RuntimeError("double failed on purpose")
+        findings = []
+        for number, line in enumerate(file.text.splitlines(), start=1):
+            if line.startswith("def unused_"):
+                name = line[4:].split("(")[0]
+                findings.append(
+                    Finding(
+                        rule_id="dead-code:unused-function",
+                        message=f"function `{name}` is never used",
+                        severity=Severity.WARNING,
+                        location=Location(file=file.path, start_line=number, end_line=number),
+                        metadata={"symbol": name},
+                        anchor=make_anchor(name, line),
+                    )
+                )
+        return FileResult(findings=tuple(findings))
+
+
 class DeadCodeDouble:
     """A test-only ``dead-code`` module: every function named ``unused_*`` is a finding.
 
@@ -91,27 +128,13 @@ class DeadCodeDouble:
             ),
         )
 
-    def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
-        if self.printing:
-            print("stray output from an analyzer")
-        if self.fail:
-            raise RuntimeError("double failed on purpose")
-        findings = []
-        for file in files:
-            for number, line in enumerate(file.text.splitlines(), start=1):
-                if line.startswith("def unused_"):
-                    name = line[4:].split("(")[0]
-                    findings.append(
-                        Finding(
-                            rule_id="dead-code:unused-function",
-                            message=f"function `{name}` is never used",
-                            severity=Severity.WARNING,
-                            location=Location(file=file.path, start_line=number, end_line=number),
-                            metadata={"symbol": name},
-                            anchor=make_anchor(name, line),
-                        )
-                    )
-        return AnalysisResult(findings=tuple(findings))
+    def file_analyzer(self, config: ModuleConfig) -> _UnusedNames:
+        return _UnusedNames(printing=self.printing, fail=self.fail)
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
+        return AnalysisResult()
 
     def explain(self, rule: str) -> RuleExplanation:
         return RuleExplanation(

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chaffra_core import ConfigError
+from chaffra_core import ConfigError, cache_home
 from chaffra_mcp import ServerSettings, ToolError, UsageError
 from chaffra_mcp._arguments import ArgumentValidator
-from chaffra_mcp._cache_dir import user_cache_dir
 from chaffra_mcp._paging import PageCache, _encode, estimate_tokens, render_page
 from chaffra_mcp._paths import confine
 from chaffra_mcp._registry import Listing, PageInfo, ToolRegistry, ToolSpec
@@ -93,11 +92,14 @@ def test_a_bad_config_flag_fails_at_startup(tmp_path: Path) -> None:
 def test_the_user_cache_directory_follows_the_platform(
     environ: dict[str, str], platform: str, expected: str
 ) -> None:
-    assert Path(expected) == user_cache_dir(environ, platform)
+    assert Path(expected) == cache_home(environ, platform)
 
 
-def test_the_cache_directory_defaults_to_the_real_environment() -> None:
-    assert "chaffra" in str(user_cache_dir()).lower()
+def test_the_cache_directory_defaults_to_the_real_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CHAFFRA_CACHE_DIR", raising=False)
+    assert "chaffra" in str(cache_home()).lower()
 
 
 SCHEMA = {

@@ -51,7 +51,8 @@ def run_analysis(
     Discovers, reads, parses and walks each file once for every module (in
     worker processes for large projects, with per-file summaries cached in the
     user's cache directory unless ``use_cache`` is false), applies inline
-    suppressions, records everything into a telemetry collector and runs the telemetry lifecycle: churn scoped to ``command``
+    suppressions, records everything into a telemetry collector and runs the
+    telemetry lifecycle: churn scoped to ``command``
     (skipped when ``churn`` is false, e.g. for ``health``), a snapshot pushed
     to ``<root>/.chaffra/telemetry.db``, the flush to the configured backends.
     Under the ``off`` audience the project directory is left untouched.

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -27,7 +28,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["CacheKey", "ResultCache", "cache_home", "clean_cache"]
+__all__ = ["CACHE_ENV", "CacheKey", "ResultCache", "cache_home", "clean_cache"]
 
 CACHE_FORMAT = 2
 MAX_PROJECTS = 64
@@ -37,13 +38,29 @@ MAX_BYTES = 512 * 1024 * 1024
 _RESULTS = "results"
 
 
-def cache_home() -> Path:
-    """The user's chaffra cache directory (not created)."""
-    explicit = os.environ.get("CHAFFRA_CACHE_DIR")
+CACHE_ENV = "CHAFFRA_CACHE_DIR"
+
+
+def cache_home(environ: Mapping[str, str] | None = None, platform: str | None = None) -> Path:
+    """``$CHAFFRA_CACHE_DIR``, else the platform's per-user cache directory plus ``chaffra``.
+
+    Linux and other Unixes follow XDG (``$XDG_CACHE_HOME`` or ``~/.cache``), macOS
+    uses ``~/Library/Caches``, Windows ``%LOCALAPPDATA%``. Nothing is created here.
+    """
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    explicit = env.get(CACHE_ENV, "")
     if explicit:
         return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Caches" / "chaffra"
+    if platform == "win32":
+        local = env.get("LOCALAPPDATA", "")
+        return (Path(local) if local else home / "AppData" / "Local") / "chaffra" / "Cache"
+    xdg = env.get("XDG_CACHE_HOME", "")
+    # XDG: a relative value is invalid and must be ignored.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else home / ".cache"
     return base / "chaffra"
 
 

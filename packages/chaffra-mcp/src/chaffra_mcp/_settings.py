@@ -8,8 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from chaffra_core import CliOverrides, load_config_file
-from chaffra_mcp._cache_dir import user_cache_dir
+from chaffra_core import CliOverrides, cache_home, load_config_file
 from chaffra_mcp.errors import UsageError
 
 __all__ = ["ServerSettings"]
@@ -61,7 +60,7 @@ class ServerSettings:
             roots=tuple(canonical),
             config_path=config_path,
             overrides=overrides if overrides is not None else CliOverrides(),
-            cache_dir=cache_dir if cache_dir is not None else user_cache_dir(),
+            cache_dir=cache_dir if cache_dir is not None else cache_home(),
         )
 
     def contains(self, path: Path) -> bool:
