@@ -37,8 +37,14 @@ def _sync(session: nox.Session, *args: str) -> None:
 
 
 def _coverage_env(name: str) -> dict[str, str]:
+    """Coverage data per session, and a result cache of the session's own (never the user's)."""
     COVERAGE_DIR.mkdir(exist_ok=True)
-    return {"COVERAGE_FILE": str(COVERAGE_DIR / f".coverage.{name}")}
+    cache = ROOT / ".nox-cache" / name
+    shutil.rmtree(cache, ignore_errors=True)
+    return {
+        "COVERAGE_FILE": str(COVERAGE_DIR / f".coverage.{name}"),
+        "CHAFFRA_CACHE_DIR": str(cache),
+    }
 
 
 @nox.session

@@ -39,6 +39,16 @@ def tangled(a, b, c, d):
 """
 
 
+@pytest.fixture(autouse=True)
+def cache_directory(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own result cache: the user's real cache is never touched."""
+    directory = tmp_path_factory.mktemp("chaffra-cache")
+    monkeypatch.setenv("CHAFFRA_CACHE_DIR", str(directory))
+    return directory
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     """A runner whose result keeps stdout and stderr apart."""

@@ -76,6 +76,9 @@ def _analyse(
             churn=churn,
             stderr=sys.stderr,
         )
+    if not options.quiet:
+        for skipped in result.skipped:
+            click.echo(f"Notice: skipped {skipped.path}: {skipped.reason}", err=True)
     stdout = sys.stdout
     fmt = OutputFormat(options.output_format)
     color = fmt is OutputFormat.TERMINAL and should_color(stdout, os.environ)
@@ -86,17 +89,25 @@ def _analyse(
 
 @click.command(short_help="Health score and grade of a project.")
 @_PATH
+@click.option(
+    "--module",
+    "module_ids",
+    multiple=True,
+    metavar="ID",
+    help="Run only this module (repeatable; see `chaffra modules`). Default: every module.",
+)
 @pass_globals
-def health(options: GlobalOptions, path: Path) -> None:
+def health(options: GlobalOptions, path: Path, module_ids: tuple[str, ...]) -> None:
     """Health score (A-F) of the Python project at PATH (default: .).
 
-    Scores every file from its complexity, size and nesting, and lists the
-    worst files. Health is a score, not a list of findings, so it does not
+    Runs every installed module (built-in or plugin; --module ID for some of
+    them), scores every file from its complexity, size and nesting, and lists
+    the worst files. Health is a score, not a list of findings, so it does not
     take part in finding churn. Unless --telemetry off, the run's telemetry
     snapshot is stored in <project>/.chaffra/telemetry.db (see `chaffra
     management`).
     """
-    _analyse(options, path, command="health", modules=("complexity",), churn=False)
+    _analyse(options, path, command="health", modules=module_ids or None, churn=False)
 
 
 @click.command(short_help="Functions above the complexity thresholds.")

@@ -68,6 +68,10 @@ def _health_lines(health: ProjectHealth, paint: _Painter) -> list[str]:
     _, grade_color = _GRADE_STYLE[health.grade]
     score = paint(f"{format_score(health.score)} ({health.grade})", _BOLD, grade_color)
     lines = [f"Project Health: {score}", f"Files analyzed: {health.total_files}"]
+    if health.unscored_files:
+        lines.append(
+            f"Files not scored: {health.unscored_files} (unreadable or not parseable, see findings)"
+        )
     shown, hidden = worst_files(health)
     if shown:
         lines.append("")
