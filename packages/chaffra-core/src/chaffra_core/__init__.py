@@ -42,7 +42,14 @@ from chaffra_core._pipeline import run_analysis
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._result_cache import cache_home, clean_cache
-from chaffra_core._summary import FileContext, FileResult, FileSummary, SkippedFile, content_hash
+from chaffra_core._summary import (
+    FileContext,
+    FileResult,
+    FileSummary,
+    Language,
+    SkippedFile,
+    content_hash,
+)
 from chaffra_core._traversal import Scope, ScopeKind, Traversal
 from chaffra_core.errors import ConfigError
 
@@ -67,6 +74,7 @@ __all__ = [
     "FunctionMetrics",
     "HealthGrade",
     "HealthSection",
+    "Language",
     "Location",
     "ModuleConfig",
     "ModuleHost",

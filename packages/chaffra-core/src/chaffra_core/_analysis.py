@@ -6,6 +6,7 @@ main process and for an editor buffer (``analyse_bytes``).
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from chaffra_core._summary import FileContext, FileResult, FileSummary, SkippedF
 from chaffra_core._suppressions import scan_suppressions
 from chaffra_core._traversal import Traversal
 
-__all__ = ["Analyzers", "FileJob", "analyse_bytes", "analyse_file"]
+__all__ = ["Analyzers", "FileJob", "analyse_bytes", "analyse_file", "analyse_text"]
 
 
 @attrs.frozen(kw_only=True)
@@ -37,6 +38,8 @@ class Analyzers:
 
     by_module: Mapping[str, FileAnalyzer]
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    patterns: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Per module, the globs of the non-Python files it reads as text."""
 
     @classmethod
     def build(
@@ -64,12 +67,26 @@ class Analyzers:
                 raise
             except Exception as error:  # a broken module is its own error, not the run's
                 failed[module_id] = f"{type(error).__name__}: {error}"
-        return cls(by_module=by_module, max_file_size=max_file_size), failed
+        patterns = {
+            m.describe().id: m.describe().file_patterns
+            for m in modules
+            if m.describe().file_patterns and m.describe().id in by_module
+        }
+        return cls(by_module=by_module, max_file_size=max_file_size, patterns=patterns), failed
 
     def without(self, module_ids: Sequence[str]) -> Analyzers:
         """These analyzers minus ``module_ids``."""
         kept = {k: v for k, v in self.by_module.items() if k not in module_ids}
-        return Analyzers(by_module=kept, max_file_size=self.max_file_size)
+        patterns = {k: v for k, v in self.patterns.items() if k in kept}
+        return Analyzers(by_module=kept, max_file_size=self.max_file_size, patterns=patterns)
+
+    def for_text(self, name: str) -> dict[str, FileAnalyzer]:
+        """The analyzers of the modules that read a non-Python file called ``name``."""
+        return {
+            module_id: self.by_module[module_id]
+            for module_id, globs in self.patterns.items()
+            if any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+        }
 
     @property
     def needs_functions(self) -> bool:
@@ -85,7 +102,42 @@ def analyse_file(job: FileJob, analyzers: Analyzers) -> FileSummary | SkippedFil
             return SkippedFile(path=job.path, reason=data.reason)
         problem = problem_finding(job.path, "", f"read error: {data.reason}")
         return FileSummary(path=job.path, digest=content_hash(b""), size=0, problem=problem)
+    if not job.path.endswith(".py"):
+        return analyse_text(data, path=job.path, absolute=job.absolute, analyzers=analyzers)
     return analyse_bytes(data, path=job.path, absolute=job.absolute, analyzers=analyzers)
+
+
+def analyse_text(
+    data: bytes, *, path: str, absolute: Path, analyzers: Analyzers
+) -> FileSummary | SkippedFile:
+    """The summary of a non-Python file: only the modules whose ``file_patterns``
+    match its name see it, as text (binary files are skipped)."""
+    if b"\0" in data[:8192]:
+        return SkippedFile(path=path, reason="binary file")
+    file = FileContext(
+        path=path,
+        absolute=absolute,
+        text=data.decode("utf-8", errors="replace"),
+        digest=content_hash(data),
+        tree=None,
+        language="text",
+    )
+    results: dict[str, FileResult] = {}
+    errors: dict[str, str] = {}
+    for module_id, analyzer in analyzers.for_text(absolute.name).items():
+        try:
+            results[module_id] = _checked(module_id, analyzer.finish(file, None))
+        except Exception as error:  # one module's failure on one file
+            errors[module_id] = _message(file, error)
+            results[module_id] = FileResult()
+    return FileSummary(
+        path=path,
+        digest=file.digest,
+        size=len(data),
+        language="text",
+        results=results,
+        errors=errors,
+    )
 
 
 def analyse_bytes(data: bytes, *, path: str, absolute: Path, analyzers: Analyzers) -> FileSummary:
@@ -109,12 +161,11 @@ def analyse_bytes(data: bytes, *, path: str, absolute: Path, analyzers: Analyzer
             suppressions=suppressions,
             results={module_id: FileResult() for module_id in analyzers.by_module},
         )
+    tree = parsed.tree
     errors: dict[str, str] = {}
     active = dict(analyzers.by_module)
     while True:
-        file = FileContext(
-            path=path, absolute=absolute, text=parsed.text, digest=digest, tree=parsed.tree
-        )
+        file = FileContext(path=path, absolute=absolute, text=parsed.text, digest=digest, tree=tree)
         outcome = _walk(file, active, needs_functions=analyzers.needs_functions)
         if isinstance(outcome, tuple):  # a module failed: drop it and walk again
             module_id, message = outcome
@@ -147,7 +198,7 @@ def _walk(
     walking = [v for v in visitors.values() if v is not None]
     if metrics is not None:
         walking.append(metrics)
-    if walking:
+    if walking and file.tree is not None:
         try:
             Traversal(walking).walk(file.tree)
         except Exception as error:

@@ -7,8 +7,10 @@ config; and a fixed set of directories that never hold project source.
 
 from __future__ import annotations
 
+import fnmatch
 import os
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pathspec
@@ -45,8 +47,15 @@ _Level = tuple[str, pathspec.GitIgnoreSpec]
 _Dir = tuple[str, str, str, bool, tuple[_Level, ...]]
 
 
-def discover(target: Path, *, ignore: Sequence[str] = (), root: Path | None = None) -> list[Path]:
-    """The ``.py`` files of ``target``, sorted by their root-relative POSIX path.
+def discover(
+    target: Path,
+    *,
+    ignore: Sequence[str] = (),
+    root: Path | None = None,
+    patterns: Sequence[str] = (),
+) -> list[Path]:
+    """The ``.py`` files of ``target`` (and files whose name matches one of the
+    ``patterns`` globs, e.g. ``.env*``), sorted by their root-relative POSIX path.
 
     ``target`` is a file (returned as is when it ends in ``.py``: naming a file
     overrides every ignore rule) or a directory, walked recursively. ``root``
@@ -74,9 +83,12 @@ def discover(target: Path, *, ignore: Sequence[str] = (), root: Path | None = No
         rel_target = target_abs.relative_to(root_abs).as_posix()
     except ValueError:
         raise ValueError(f"{target} is not inside the root {root_abs}") from None
+    wanted = _name_matcher(patterns)
     if not is_dir:
-        return [target_abs] if target_abs.suffix == ".py" else []
-    walker = _Walker(root_abs, config=_compile(ignore), real_target=os.path.realpath(target_abs))
+        return [target_abs] if wanted(target_abs.name) else []
+    walker = _Walker(
+        root_abs, config=_compile(ignore), real_target=os.path.realpath(target_abs), wanted=wanted
+    )
     rel_target = "" if rel_target == "." else rel_target
     walker.walk(str(target_abs), rel_target, _ancestor_levels(root_abs, rel_target))
     return walker.result()
@@ -86,9 +98,15 @@ class _Walker:
     """One walk's state: the real directories already covered and the files found."""
 
     def __init__(
-        self, root: Path, *, config: pathspec.GitIgnoreSpec | None, real_target: str
+        self,
+        root: Path,
+        *,
+        config: pathspec.GitIgnoreSpec | None,
+        real_target: str,
+        wanted: Callable[[str], bool],
     ) -> None:
         self._root = root
+        self._wanted = wanted
         self._config = config
         self._covered = [real_target]
         # real path -> (reached through a symlink, root-relative path)
@@ -138,11 +156,8 @@ class _Walker:
                 return None  # walked (or to be walked) in its real place: no loops
             self._covered.append(real)
             return entry.path, rel, real, True, levels
-        if (
-            kind in ("file", "other")
-            and entry.name.endswith(".py")
-            and not self._ignored(rel, levels)
-        ):
+        wanted = kind in ("file", "other") and self._wanted(entry.name)
+        if wanted and not self._ignored(rel, levels):
             is_link = entry.is_symlink()
             real = (
                 os.path.realpath(entry.path) if is_link else os.path.join(parent_real, entry.name)
@@ -167,6 +182,16 @@ class _Walker:
 
     def result(self) -> list[Path]:
         return [self._root / rel for rel in sorted(rel for _, rel in self._files.values())]
+
+
+def _name_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Whether a file name is wanted: ``.py``, or matching one of ``patterns``."""
+    extra = re.compile("|".join(fnmatch.translate(p) for p in patterns)) if patterns else None
+
+    def wanted(name: str) -> bool:
+        return name.endswith(".py") or (extra is not None and extra.match(name) is not None)
+
+    return wanted
 
 
 def _kind(entry: os.DirEntry[str]) -> str | None:

@@ -174,7 +174,12 @@ class Rule:
 
 @attrs.frozen(kw_only=True)
 class ModuleInfo:
-    """What ``describe()`` returns."""
+    """What ``describe()`` returns.
+
+    ``file_patterns`` are file-name globs (``.env*``, ``*.toml``, ``Dockerfile``)
+    of non-Python files the module wants to see as text besides the ``.py``
+    files (a secrets scanner); the engine discovers and reads them too.
+    """
 
     id: str
     name: str
@@ -182,6 +187,7 @@ class ModuleInfo:
     languages: tuple[str, ...]
     capabilities: tuple[str, ...]
     rules: tuple[Rule, ...]
+    file_patterns: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)

@@ -28,11 +28,13 @@ ModuleConfig = Mapping[str, object]
 
 @attrs.frozen(kw_only=True)
 class ProjectContext:
-    """What ``combine`` knows of the run besides the files: the project root and the
-    analysed path (the target, a directory or one file)."""
+    """What ``combine`` knows of the run besides the files: the project root, the
+    analysed path (the target, a directory or one file) and the ``[project] entry``
+    globs (the project's entry points, for liveness)."""
 
     root: Path
     target: Path
+    entry: tuple[str, ...] = ()
 
 
 class FileAnalyzer(Protocol):

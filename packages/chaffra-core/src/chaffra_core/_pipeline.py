@@ -68,12 +68,15 @@ def run_analysis(
     collector = TelemetryCollector(config.telemetry)
     collector.register_core_metrics()
     _record_host(collector, host)
-    paths = discover(config.target, ignore=config.project.project.ignore, root=root)
+    patterns = tuple(p for module in selected for p in module.describe().file_patterns)
+    paths = discover(
+        config.target, ignore=config.project.project.ignore, root=root, patterns=patterns
+    )
     collector.set_files_total(len(paths))
 
     execution = execute(
         paths,
-        project=ProjectContext(root=root, target=config.target),
+        project=ProjectContext(root=root, target=config.target, entry=config.project.project.entry),
         modules=selected,
         configs=config.modules,
         jobs=jobs,

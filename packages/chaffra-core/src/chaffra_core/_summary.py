@@ -7,7 +7,7 @@ import ast
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -15,9 +15,10 @@ from chaffra_core._findings import Finding
 from chaffra_core._function_metrics import FunctionMetrics
 from chaffra_core._suppressions import Suppression
 
-__all__ = ["FileContext", "FileResult", "FileSummary", "SkippedFile", "content_hash"]
+__all__ = ["FileContext", "FileResult", "FileSummary", "Language", "SkippedFile", "content_hash"]
 
 JSON = Any
+Language = Literal["python", "text"]
 """A JSON-compatible value: what a module keeps of a file for its ``combine`` step."""
 
 
@@ -52,6 +53,7 @@ class FileSummary:
     path: str
     digest: str
     size: int
+    language: Language = "python"
     problem: Finding | None = None
     functions: tuple[FunctionMetrics, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
@@ -60,8 +62,8 @@ class FileSummary:
 
     @property
     def measured(self) -> bool:
-        """Whether the file was read and parsed (it counts for the health score)."""
-        return self.problem is None
+        """Whether this is a Python file that was read and parsed (it counts for health)."""
+        return self.problem is None and self.language == "python"
 
 
 @attrs.frozen(kw_only=True)
@@ -77,15 +79,16 @@ class FileContext:
     """One file as analyzers see it during the walk (a worker-local object, never cached).
 
     ``functions`` is filled after the walk, before ``FileAnalyzer.finish``, when any
-    analyzer asked for per-function metrics. ``scope`` is the traversal's
-    current scope, for visitors that want it.
+    analyzer asked for per-function metrics. A ``"text"`` file (matched by a
+    module's ``file_patterns``) has no tree and no walk: only ``finish`` runs.
     """
 
     path: str
     absolute: Path
     text: str
     digest: str
-    tree: ast.Module
+    tree: ast.Module | None
+    language: Language = "python"
     functions: list[FunctionMetrics] = attrs.field(factory=list)
 
     @property

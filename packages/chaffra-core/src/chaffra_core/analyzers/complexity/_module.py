@@ -176,10 +176,11 @@ class ComplexityModule:
             ConfigError: for an invalid ``[modules.complexity]`` value.
         """
         thresholds = Thresholds.from_config(config)
-        measured = [f for f in files if f.measured]
+        python = [f for f in files if f.language == "python"]
+        measured = [f for f in python if f.measured]
         health = project_score(
             [file_health(f.path, f.functions, thresholds) for f in measured],
-            unscored=len(files) - len(measured),
+            unscored=len(python) - len(measured),
         )
         functions = [m for f in measured for m in f.functions]
         return AnalysisResult(
