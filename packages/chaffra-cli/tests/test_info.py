@@ -13,16 +13,17 @@ from chaffra_core import (
     AnalysisResult,
     Finding,
     FixResult,
+    LoadError,
     ModuleConfig,
+    ModuleHost,
     ModuleInfo,
+    ProjectConfig,
     Rule,
     RuleExplanation,
     Severity,
     SourceFile,
+    load_config_file,
 )
-from chaffra_core._config import load_config_file
-from chaffra_core._config_schema import ProjectConfig
-from chaffra_core._host import LoadError, ModuleHost
 
 
 class Fake:

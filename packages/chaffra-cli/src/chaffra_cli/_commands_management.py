@@ -13,7 +13,7 @@ from chaffra_cli._options import GlobalOptions, pass_globals
 from chaffra_cli._progress import progress_reporter
 
 if TYPE_CHECKING:
-    from chaffra_core._config import EffectiveConfig
+    from chaffra_core import EffectiveConfig
     from chaffra_management import Served
 
 __all__ = ["management", "prepare_management"]
@@ -50,7 +50,7 @@ def prepare_management(options: GlobalOptions, config: EffectiveConfig, *, seede
         return Served(
             telemetry_config=telemetry, live_state=seed_live_state(), mode="seeded demo data"
         )
-    from chaffra_core._pipeline import run_analysis
+    from chaffra_core import run_analysis
 
     enabled = not (options.quiet or options.no_progress)
     with progress_reporter(enabled=enabled) as progress:

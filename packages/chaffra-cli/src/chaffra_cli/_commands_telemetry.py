@@ -74,7 +74,7 @@ def status(options: GlobalOptions, path: Path) -> None:
 def test(options: GlobalOptions, path: Path) -> None:
     """Flush one test metric to every backend (operator audiences only; exit 1 on failure)."""
     from chaffra_telemetry import TelemetryCollector, project
-    from chaffra_telemetry._catalog import TELEMETRY_TEST
+    from chaffra_telemetry.catalog import TELEMETRY_TEST
 
     config = resolve_config(options, path)
     tel = config.telemetry
@@ -168,7 +168,7 @@ def inspect(options: GlobalOptions, path: Path) -> None:
 @pass_globals
 def dashboard(options: GlobalOptions, to_stdout: bool, output: Path | None) -> None:
     """Write the Grafana dashboard (Prometheus data source) for chaffra's metrics."""
-    from chaffra_telemetry._grafana import DASHBOARD_FILE, dashboard_json
+    from chaffra_telemetry.grafana import DASHBOARD_FILE, dashboard_json
 
     text = dashboard_json()
     if to_stdout:
@@ -196,7 +196,7 @@ def audit_log(options: GlobalOptions, path: Path, export: bool) -> None:
 
 def _project_root(options: GlobalOptions, path: Path) -> Path:
     """The project root a run on ``path`` would use, without validating the configuration."""
-    from chaffra_core._config import discover_config
+    from chaffra_core import discover_config
 
     if options.config is not None:
         return options.config.absolute().parent

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from chaffra_core._config import (
+    CONFIG_FILE_NAME,
     CliOverrides,
     EffectiveConfig,
     discover_config,
@@ -34,7 +35,7 @@ from chaffra_core._findings import (
     qualify,
     split_rule_id,
 )
-from chaffra_core._host import ModuleHost
+from chaffra_core._host import LoadError, ModuleHost
 from chaffra_core._module import AnalysisModule, ModuleConfig, PerFileModule
 from chaffra_core._parse import ParseCache, load_source, parse_findings, source_from_bytes
 from chaffra_core._pipeline import run_analysis
@@ -45,6 +46,7 @@ from chaffra_core.errors import ConfigError
 __version__ = version("chaffra-core")
 
 __all__ = [
+    "CONFIG_FILE_NAME",
     "Action",
     "AnalysisModule",
     "AnalysisResult",
@@ -56,6 +58,7 @@ __all__ = [
     "FixResult",
     "HealthGrade",
     "HealthSection",
+    "LoadError",
     "Location",
     "ModuleConfig",
     "ModuleHost",

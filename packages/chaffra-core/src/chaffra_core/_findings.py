@@ -14,8 +14,8 @@ from typing import Any
 
 import attrs
 
+from chaffra_core._compat import StrEnum
 from chaffra_telemetry import FindingFingerprint
-from chaffra_telemetry._compat import StrEnum
 
 __all__ = [
     "Action",

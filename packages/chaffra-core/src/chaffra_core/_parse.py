@@ -31,8 +31,8 @@ from chaffra_core._findings import AnalysisResult, Finding, Location, Rule, Seve
 from chaffra_core._source import SourceFile, content_hash
 from chaffra_core._suppressions import physical_lines
 from chaffra_telemetry import ParseCacheMetrics
-from chaffra_telemetry._atomic import atomic_write_text, ensure_project_dir
 from chaffra_telemetry.errors import TelemetryError
+from chaffra_telemetry.files import atomic_write_text, ensure_project_dir
 
 __all__ = [
     "CACHE_FORMAT",

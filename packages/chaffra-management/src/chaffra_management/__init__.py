@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from chaffra_management._app import CONTENT_SECURITY_POLICY, create_app
+from chaffra_management._auth import HostAllowlistMiddleware, loopback_hosts
 from chaffra_management._backend_status import BackendStatusProbe
 from chaffra_management._serve import (
     DEFAULT_HOST,
@@ -31,11 +32,13 @@ __all__ = [
     "DEFAULT_PORT",
     "TOKEN_ENV",
     "BackendStatusProbe",
+    "HostAllowlistMiddleware",
     "ListenError",
     "Served",
     "__version__",
     "bind_listener",
     "create_app",
+    "loopback_hosts",
     "main",
     "run_server",
     "serve",

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from chaffra_management._context import AppContext
 from chaffra_management._serialize import ApiResponse, data_point_entry, sorted_counts
 from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience, to_display
-from chaffra_telemetry._catalog import STORE_UNREADABLE_SNAPSHOTS
+from chaffra_telemetry.catalog import STORE_UNREADABLE_SNAPSHOTS
 
 __all__ = ["CurrentHandlers", "grade"]
 

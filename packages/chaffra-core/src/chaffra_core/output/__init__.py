@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Protocol
 
+from chaffra_core._compat import StrEnum
 from chaffra_core._result import RunResult
 from chaffra_core.output._codeclimate import render_codeclimate
 from chaffra_core.output._github import render_github
@@ -17,7 +18,6 @@ from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, render_j
 from chaffra_core.output._markdown import render_markdown
 from chaffra_core.output._sarif import render_sarif
 from chaffra_core.output._terminal import render_terminal
-from chaffra_telemetry._compat import StrEnum
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
