@@ -95,20 +95,14 @@ def test(options: GlobalOptions, path: Path) -> None:
 
 def _flush_each(payload: ProjectedSnapshot, tel: TelemetryConfig, root: Path) -> list[str]:
     """Flush ``payload`` to every configured backend; one ``[OK]``/``[FAIL]`` line each."""
-    from chaffra_telemetry.backends import create_backends
-    from chaffra_telemetry.errors import TelemetryError
+    from chaffra_telemetry.backends import flush_each
 
-    backends, statuses = create_backends(tel.backends, project_root=root)
-    created = {backend.name for backend in backends}
-    lines = [f"[FAIL] {s.name} -- {s.message}" for s in statuses if s.name not in created]
-    for backend in backends:
-        try:
-            backend.flush(payload)
-        except (TelemetryError, OSError) as error:
-            lines.append(f"[FAIL] {backend.name} -- {error}")
-        else:
-            lines.append(f"[OK] {backend.name} -- test metric flushed")
-    return lines
+    return [
+        f"[OK] {o.backend} -- test metric flushed"
+        if o.error is None
+        else f"[FAIL] {o.backend} -- {o.error}"
+        for o in flush_each(payload, tel.backends, project_root=root)
+    ]
 
 
 def synthetic_payload(tel: TelemetryConfig) -> ProjectedSnapshot:

@@ -19,7 +19,9 @@ from chaffra_telemetry._catalog import (
     FINDINGS_NEW,
     FINDINGS_RESOLVED,
     FINDINGS_UNCHANGED,
+    GRADE_BANDS,
     HEALTH_SCORE,
+    HEALTH_SCORE_KEY,
     MODULE_CALL_DURATION_MS,
     MODULE_ERROR_TOTAL,
     MODULE_LOAD_ERROR_TOTAL,
@@ -37,7 +39,9 @@ from chaffra_telemetry._catalog import (
     TELEMETRY_TEST,
     Scope,
     classify,
+    health_grade,
     module_summary_name,
+    summary_key,
 )
 
 __all__ = [
@@ -53,7 +57,9 @@ __all__ = [
     "FINDINGS_NEW",
     "FINDINGS_RESOLVED",
     "FINDINGS_UNCHANGED",
+    "GRADE_BANDS",
     "HEALTH_SCORE",
+    "HEALTH_SCORE_KEY",
     "MODULE_CALL_DURATION_MS",
     "MODULE_ERROR_TOTAL",
     "MODULE_LOAD_ERROR_TOTAL",
@@ -71,5 +77,7 @@ __all__ = [
     "TELEMETRY_TEST",
     "Scope",
     "classify",
+    "health_grade",
     "module_summary_name",
+    "summary_key",
 ]
