@@ -17,8 +17,7 @@ from mcp import Client
 
 from _servers import running_server
 from chaffra_core import ModuleHost
-from chaffra_mcp import TOKEN_BUDGET, ServerSettings, create_server
-from chaffra_mcp._paging import estimate_tokens
+from chaffra_mcp import TOKEN_BUDGET, ServerSettings, create_server, estimate_tokens
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
 
 TIMEOUT = 120.0

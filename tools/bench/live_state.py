@@ -55,10 +55,7 @@ from chaffra_telemetry import (
     TelemetrySnapshot,
     project,
 )
-from chaffra_telemetry._memory_store import MemoryStore
-from chaffra_telemetry._snapshot_codec import encode_snapshot
-from chaffra_telemetry._sqlite_store import SqliteStore
-from chaffra_telemetry._store import SnapshotStore
+from chaffra_telemetry.store import MemoryStore, SnapshotStore, SqliteStore
 
 SECTION = "live_state"
 COMMAND = "uv run --group bench python tools/bench/live_state.py --write docs/performance.md"
@@ -109,22 +106,8 @@ class Snapshots:
 
 def prefill_sqlite(path: Path, snapshots: Iterator[ProjectedSnapshot]) -> None:
     """Insert rows in one bulk transaction, as pushes would have stored them (not timed)."""
-    SqliteStore(path).close()  # creates the schema
-    connection = sqlite3.connect(path, isolation_level=None)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        connection.executemany(
-            "INSERT INTO snapshots (timestamp_ms, audience, payload, untrusted)"
-            " VALUES (?, ?, ?, ?)",
-            (
-                (e.timestamp_ms, e.audience, e.payload, e.untrusted)
-                for e in map(encode_snapshot, snapshots)
-            ),
-        )
-        connection.execute("UPDATE meta SET value = 'live' WHERE key = 'source'")
-        connection.execute("COMMIT")
-    finally:
-        connection.close()
+    with SqliteStore(path, capacity=1_000_000, max_age_ms=None) as store:
+        store.push_live_many(snapshots)
 
 
 @dataclass(frozen=True)

@@ -137,8 +137,7 @@ def serve_audience(audience_name: str) -> None:
     from starlette.applications import Starlette
     from starlette.routing import Mount, Route
 
-    from chaffra_management import create_app
-    from chaffra_management._auth import HostAllowlistMiddleware, loopback_hosts
+    from chaffra_management import HostAllowlistMiddleware, create_app, loopback_hosts
     from chaffra_telemetry import TelemetryAudience, TelemetryConfig, seed_live_state
 
     audience = TelemetryAudience(audience_name)

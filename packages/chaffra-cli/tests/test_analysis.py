@@ -14,7 +14,7 @@ from chaffra_cli._app import cli
 from chaffra_cli._commands_analysis import fails
 from chaffra_core import Finding, Location, RunResult, Severity
 from chaffra_core.output import JSON_SCHEMA_VERSION
-from chaffra_telemetry import SqliteStore
+from chaffra_telemetry import PROJECT_DIR, STATE_FILE, SqliteStore
 
 
 def fingerprint(root: Path) -> dict[str, str]:
@@ -25,6 +25,10 @@ def fingerprint(root: Path) -> dict[str, str]:
         )
         for p in sorted(root.rglob("*"))
     }
+
+
+def churn_state(root: Path) -> Path:
+    return root / PROJECT_DIR / STATE_FILE
 
 
 def snapshots(root: Path) -> int:
@@ -81,7 +85,15 @@ def test_health_prints_a_report_and_stores_a_snapshot(
     assert 0 == result.exit_code, result.stderr
     assert "tangled.py" in result.stdout
     assert 1 == snapshots(complex_project)
-    assert not (complex_project / ".chaffra-telemetry-state.json").exists()
+    assert not churn_state(complex_project).exists(), "health takes no part in churn"
+
+
+def test_complexity_keeps_its_churn_state_where_health_looks_for_it(
+    runner: CliRunner, complex_project: Path
+) -> None:
+    """The path the health test checks is the one a churn run really writes."""
+    assert 0 == runner.invoke(cli, ["complexity", str(complex_project)]).exit_code
+    assert churn_state(complex_project).is_file()
 
 
 def test_health_output_formats_parse(runner: CliRunner, complex_project: Path) -> None:

@@ -15,16 +15,17 @@ from chaffra_core import (
     FileSummary,
     Finding,
     FixResult,
+    LoadError,
     ModuleConfig,
+    ModuleHost,
     ModuleInfo,
+    ProjectConfig,
     ProjectContext,
     Rule,
     RuleExplanation,
     Severity,
+    load_config_file,
 )
-from chaffra_core._config import load_config_file
-from chaffra_core._config_schema import ProjectConfig
-from chaffra_core._host import LoadError, ModuleHost
 
 
 class Fake:

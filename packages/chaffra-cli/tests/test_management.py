@@ -118,7 +118,7 @@ def test_the_command_with_seeded_and_off(
     runner.invoke(cli, ["management", str(complex_project), "--seeded"])
     runner.invoke(cli, ["--telemetry", "off", "management", str(complex_project)])
     assert [{"port": 9100}, {"port": 9100}] == fake_run.calls
-    assert ["seeded demo data", "empty (telemetry off)"] == [s.mode for s in fake_run.served]
+    assert ["seeded (demo data)", "empty (telemetry off)"] == [s.mode for s in fake_run.served]
 
 
 @pytest.mark.parametrize("port", ["-1", "65536", "http"])

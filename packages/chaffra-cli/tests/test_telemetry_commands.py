@@ -214,7 +214,7 @@ def test_dashboard_defaults_to_the_dashboard_file_name(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The default is ``chaffra-grafana-dashboard.json`` in the working directory."""
-    import chaffra_telemetry._grafana as grafana
+    from chaffra_telemetry import grafana
 
     assert "chaffra-grafana-dashboard.json" == grafana.DASHBOARD_FILE
     target = tmp_path / grafana.DASHBOARD_FILE  # absolute, so the test needs no chdir

@@ -555,3 +555,12 @@ def _uncomment(template: str) -> str:
     return "\n".join(
         found[1] if (found := settings.fullmatch(line)) else line for line in template.splitlines()
     )
+
+
+def test_core_and_telemetry_share_one_config_error() -> None:
+    """``chaffra_core.ConfigError`` catches a bad project file and a bad telemetry value alike."""
+    import chaffra_telemetry
+    from chaffra_telemetry.errors import InvalidAudience
+
+    assert chaffra_telemetry.ConfigError is ConfigError
+    assert issubclass(InvalidAudience, ConfigError)

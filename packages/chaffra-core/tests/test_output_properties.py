@@ -313,3 +313,10 @@ def validate(
         for index, item in enumerate(value):
             errors += validate(item, schema["items"], root, f"{at}[{index}]")
     return errors
+
+
+def test_every_output_format_has_exactly_one_renderer() -> None:
+    """A new format without a renderer fails here instead of falling through to another one."""
+    from chaffra_core.output import RENDERERS, OutputFormat
+
+    assert set(OutputFormat) == set(RENDERERS)

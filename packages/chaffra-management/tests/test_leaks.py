@@ -16,6 +16,7 @@ from chaffra_telemetry import (
     MetricKind,
     ModuleSummary,
     OperatorSummary,
+    Provenance,
     SpanData,
     TelemetryAudience,
     TelemetryConfig,
@@ -23,7 +24,6 @@ from chaffra_telemetry import (
     UserSummary,
     project,
 )
-from chaffra_telemetry._metrics import Provenance
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient

@@ -188,7 +188,7 @@ def test_off_ignores_seeded_and_serves_the_empty_state(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     seen = _run(["--seeded", "--audience", "off"], monkeypatch)
-    assert "Mode: empty (audience off)" in capsys.readouterr().err
+    assert "Mode: empty (telemetry off)" in capsys.readouterr().err
     assert 0 == seen["app"].state.live_state.snapshot_count()
     assert TelemetryAudience.OFF is seen["app"].state.telemetry_config.audience
 
@@ -313,3 +313,13 @@ def test_python_dash_m_runs_main(capsys: pytest.CaptureFixture[str]) -> None:
             runpy.run_module("chaffra_management", run_name="__main__", alter_sys=False)
     assert 0 == exit_info.value.code
     assert "--seeded" in capsys.readouterr().out
+
+
+def test_the_package_loads_its_names_on_use_and_rejects_unknown_ones() -> None:
+    import chaffra_management
+
+    assert chaffra_management.Served is chaffra_management._serve.Served
+    assert "create_app" in dir(chaffra_management)
+    assert isinstance(chaffra_management.__version__, str)
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = chaffra_management.nope

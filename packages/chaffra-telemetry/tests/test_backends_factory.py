@@ -235,3 +235,44 @@ def test_backend_json_helpers_report_unencodable_documents() -> None:
         pretty_json({"value": object()})
     with pytest.raises(TelemetrySerializationError):
         compact_json([object()])
+
+
+def test_every_backend_kind_has_exactly_one_builder() -> None:
+    """A new kind without a builder fails here instead of falling through to another backend."""
+    from chaffra_telemetry.backends._factory import BUILDERS
+
+    assert set(BackendKind) == set(BUILDERS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (BackendKind.JSON_FILE, JsonFileBackend),
+        (BackendKind.STDERR, StderrBackend),
+        (BackendKind.PROMETHEUS, PrometheusBackend),
+        (BackendKind.OTLP, OtlpBackend),
+        (BackendKind.STATSD, StatsdBackend),
+        (BackendKind.CLOUDWATCH, CloudWatchBackend),
+    ],
+)
+def test_each_kind_builds_its_own_backend(
+    kind: BackendKind, expected: type[Backend], tmp_path: Path
+) -> None:
+    assert type(create_backend(BackendConfig(kind=kind), project_root=tmp_path)) is expected
+
+
+def test_flush_each_reports_every_backend_and_goes_on_after_a_failure(tmp_path: Path) -> None:
+    from chaffra_telemetry.backends import FlushOutcome, flush_each
+
+    (tmp_path / "taken").mkdir()  # a directory where the json-file backend wants its file
+    payload = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.ON)
+    configs = [
+        BackendConfig(kind=BackendKind.OTLP, endpoint="not a url"),
+        BackendConfig(kind=BackendKind.JSON_FILE, path="taken"),
+        BackendConfig(kind=BackendKind.JSON_FILE, path=".chaffra/ok.json"),
+    ]
+    outcomes = flush_each(payload, configs, project_root=tmp_path)
+    assert ["otlp", "json-file", "json-file"] == [o.backend for o in outcomes]
+    assert [True, True, False] == [o.error is not None for o in outcomes]
+    assert FlushOutcome(backend="json-file") == outcomes[2]
+    assert (tmp_path / ".chaffra" / "ok.json").is_file()

@@ -116,3 +116,32 @@ def test_metric_kind_decodes_only_the_three_wire_codes() -> None:
 def test_span_duration_is_never_negative() -> None:
     span = SpanData(name="s", trace_id="t", span_id="s", start_time_ms=10, end_time_ms=4)
     assert 0 == span.duration_ms
+
+
+@pytest.mark.parametrize(
+    ("score", "grade"),
+    [(100.0, "A"), (90.0, "A"), (89.9, "B"), (80.0, "B"), (70.0, "C"), (60.0, "D"), (59.9, "F")],
+)
+def test_health_grades_follow_the_bands_with_inclusive_lower_bounds(
+    score: float, grade: str
+) -> None:
+    from chaffra_telemetry.catalog import health_grade
+
+    assert grade == health_grade(score)
+
+
+def test_summary_key_is_the_last_segment_of_a_module_summary_name_only() -> None:
+    from chaffra_telemetry.catalog import HEALTH_SCORE_KEY, module_summary_name, summary_key
+
+    assert HEALTH_SCORE_KEY == summary_key(module_summary_name("complexity", HEALTH_SCORE_KEY))
+    assert None is summary_key("chaffra.analysis.files_total")
+    assert None is summary_key("chaffra.module.health_score")
+
+
+def test_sanitize_floats_makes_any_json_like_tree_finite() -> None:
+    from types import MappingProxyType
+
+    from chaffra_telemetry.serialization import sanitize_floats
+
+    tree = MappingProxyType({"a": (1.0, float("nan")), "b": [float("inf"), {"c": -float("inf")}]})
+    assert {"a": [1.0, None], "b": [None, {"c": None}]} == sanitize_floats(tree)

@@ -365,3 +365,26 @@ def test_a_writer_killed_mid_run_leaves_every_committed_snapshot(
     assert list(range(len(stored))) == stored
     with raw(db) as connection:
         assert ("ok",) == connection.execute("PRAGMA integrity_check").fetchone()
+
+
+def test_push_live_many_stores_a_batch_in_one_go_with_the_retention_of_single_pushes(
+    db: Path, opened: list[SqliteStore]
+) -> None:
+    store = open_store(opened, db, capacity=3, max_age_ms=None)
+    store.push_seeded(snap(1))
+    store.push_live_many(snap(t) for t in (10, 40, 20, 30))
+    assert [20, 30, 40] == stamps(store)
+    assert StateSource.LIVE == store.read().source
+
+
+def test_a_failed_batch_stores_none_of_its_snapshots(db: Path, opened: list[SqliteStore]) -> None:
+    store = open_store(opened, db)
+    store.push_live(snap(1))
+    with raw(db) as connection:
+        connection.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON snapshots"
+            " WHEN NEW.timestamp_ms = 3 BEGIN SELECT RAISE(ABORT, 'no'); END"
+        )
+    with pytest.raises(TelemetryIOError):
+        store.push_live_many([snap(2), snap(3)])
+    assert [1] == stamps(store)

@@ -20,6 +20,7 @@ from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._metrics import Provenance
 from chaffra_telemetry._sqlite_store import SqliteStore
 from chaffra_telemetry._store import DEFAULT_CAPACITY, SnapshotStore, StateSource
+from chaffra_telemetry.errors import TelemetryIOError
 
 FINDINGS_TOTAL = "chaffra.analysis.findings_total"
 HOUR_MS = 3_600_000
@@ -343,3 +344,18 @@ def test_an_untrusted_point_stays_untrusted_and_is_hidden_from_user_only_readers
     (stored,) = store.read().snapshots
     assert Provenance.UNTRUSTED == stored.data_points[1].provenance
     assert (trusted,) == project(stored, TelemetryAudience.USER_ONLY).data_points
+
+
+# -- the store as a context manager ---------------------------------------------------------
+
+
+def test_a_store_is_a_context_manager_that_closes_on_exit(make_store: MakeStore) -> None:
+    store = make_store()
+    with store as entered:
+        assert store is entered
+        entered.push_live(snap(1))
+    if isinstance(store, SqliteStore):
+        with pytest.raises(TelemetryIOError):
+            store.read()
+    else:
+        assert [1] == timestamps(store)  # nothing to release: still readable

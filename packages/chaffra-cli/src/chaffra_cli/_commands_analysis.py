@@ -16,8 +16,7 @@ from chaffra_cli._progress import progress_reporter
 from chaffra_cli._version import VERSION
 
 if TYPE_CHECKING:
-    from chaffra_core import RunResult
-    from chaffra_core._config import EffectiveConfig
+    from chaffra_core import EffectiveConfig, RunResult
 
 __all__ = ["complexity", "fails", "health", "resolve_config"]
 
@@ -35,7 +34,7 @@ def resolve_config(options: GlobalOptions, path: Path) -> EffectiveConfig:
     Raises:
         chaffra_core.ConfigError: the configuration file is unreadable or invalid.
     """
-    from chaffra_core._config import CliOverrides, resolve_effective_config
+    from chaffra_core import CliOverrides, resolve_effective_config
 
     config = resolve_effective_config(path, options.config, CliOverrides(**options.overrides()))
     if not options.quiet:
@@ -62,7 +61,7 @@ def _analyse(
     modules: Sequence[str] | None,
     churn: bool,
 ) -> None:
-    from chaffra_core._pipeline import run_analysis
+    from chaffra_core import run_analysis
     from chaffra_core.output import OutputFormat, render, should_color
 
     config = resolve_config(options, path)

@@ -15,14 +15,13 @@ from chaffra_cli._errors import CommandFailed
 from chaffra_cli._options import GlobalOptions, pass_globals
 
 if TYPE_CHECKING:
-    from chaffra_core import RuleExplanation
-    from chaffra_core._host import ModuleHost
+    from chaffra_core import ModuleHost, RuleExplanation
 
 __all__ = ["explain", "format_explanation", "init", "modules"]
 
 
 def _host() -> ModuleHost:
-    from chaffra_core._host import ModuleHost
+    from chaffra_core import ModuleHost
 
     host = ModuleHost.default()
     for failure in host.load_errors:
@@ -119,7 +118,7 @@ def init(options: GlobalOptions, directory: Path, force: bool) -> None:
     The template spells out every setting with its default; it configures
     nothing until you uncomment a line. An existing file is kept unless --force.
     """
-    from chaffra_core._config import CONFIG_FILE_NAME, render_init_template
+    from chaffra_core import CONFIG_FILE_NAME, render_init_template
 
     target = directory / CONFIG_FILE_NAME
     try:

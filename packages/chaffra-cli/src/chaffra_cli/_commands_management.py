@@ -11,19 +11,19 @@ import click
 from chaffra_cli._commands_analysis import resolve_config
 from chaffra_cli._options import GlobalOptions, pass_globals
 from chaffra_cli._progress import progress_reporter
+from chaffra_management import DEFAULT_PORT
 
 if TYPE_CHECKING:
-    from chaffra_core._config import EffectiveConfig
+    from chaffra_core import EffectiveConfig
     from chaffra_management import Served
 
 __all__ = ["management", "prepare_management"]
-
-DEFAULT_PORT = 9100
 
 
 def prepare_management(options: GlobalOptions, config: EffectiveConfig, *, seeded: bool) -> Served:
     """Build the state to serve for the resolved ``config`` (binds nothing).
 
+    The order is chaffra_management's :func:`~chaffra_management.select_served`:
     ``off`` (flag or file) gives an empty state with no analysis and no file
     written; ``seeded`` gives the demo data; otherwise one analysis of the
     project is stored in ``<project>/.chaffra/telemetry.db`` and the state
@@ -31,46 +31,31 @@ def prepare_management(options: GlobalOptions, config: EffectiveConfig, *, seede
     When the project's history cannot be used (an unsafe ``.chaffra``), the
     state holds nothing but is still served.
     """
-    from chaffra_management import Served
-    from chaffra_telemetry import (
-        LiveTelemetryState,
-        SqliteStore,
-        TelemetryAudience,
-        seed_live_state,
-    )
+    from chaffra_management import select_served
+    from chaffra_telemetry.store import SqliteStore
 
-    telemetry = config.telemetry
-    if telemetry.audience is TelemetryAudience.OFF:
-        return Served(
-            telemetry_config=telemetry,
-            live_state=LiveTelemetryState(),
-            mode="empty (telemetry off)",
-        )
-    if seeded:
-        return Served(
-            telemetry_config=telemetry, live_state=seed_live_state(), mode="seeded demo data"
-        )
-    from chaffra_core._pipeline import run_analysis
+    def follow() -> tuple[SqliteStore, str]:
+        from chaffra_core import run_analysis
 
-    enabled = not (options.quiet or options.no_progress)
-    with progress_reporter(enabled=enabled) as progress:
-        result = run_analysis(config, command="management", progress=progress, stderr=sys.stderr)
-    if not options.quiet:
-        click.echo(
-            f"Analysed {result.files_analyzed} files: {len(result.findings)} findings.", err=True
+        enabled = not (options.quiet or options.no_progress)
+        with progress_reporter(enabled=enabled) as progress:
+            result = run_analysis(
+                config, command="management", progress=progress, stderr=sys.stderr
+            )
+        if not options.quiet:
+            click.echo(
+                f"Analysed {result.files_analyzed} files: {len(result.findings)} findings.",
+                err=True,
+            )
+        store = SqliteStore.for_project(config.project_root)
+        mode = (
+            f"live, following {store.path}"
+            if store.persistent
+            else "live, without history (the project's .chaffra cannot be used)"
         )
-    store = SqliteStore.for_project(config.project_root)
-    mode = (
-        f"live, following {store.path}"
-        if store.persistent
-        else "live, without history (the project's .chaffra cannot be used)"
-    )
-    return Served(
-        telemetry_config=telemetry,
-        live_state=LiveTelemetryState(store),
-        mode=mode,
-        close=store.close,
-    )
+        return store, mode
+
+    return select_served(config.telemetry, seeded=seeded, follow=follow)
 
 
 @click.command(short_help="Serve a project's telemetry dashboard and API.")

@@ -74,7 +74,7 @@ def status(options: GlobalOptions, path: Path) -> None:
 def test(options: GlobalOptions, path: Path) -> None:
     """Flush one test metric to every backend (operator audiences only; exit 1 on failure)."""
     from chaffra_telemetry import TelemetryCollector, project
-    from chaffra_telemetry._catalog import TELEMETRY_TEST
+    from chaffra_telemetry.catalog import TELEMETRY_TEST
 
     config = resolve_config(options, path)
     tel = config.telemetry
@@ -95,20 +95,14 @@ def test(options: GlobalOptions, path: Path) -> None:
 
 def _flush_each(payload: ProjectedSnapshot, tel: TelemetryConfig, root: Path) -> list[str]:
     """Flush ``payload`` to every configured backend; one ``[OK]``/``[FAIL]`` line each."""
-    from chaffra_telemetry.backends import create_backends
-    from chaffra_telemetry.errors import TelemetryError
+    from chaffra_telemetry.backends import flush_each
 
-    backends, statuses = create_backends(tel.backends, project_root=root)
-    created = {backend.name for backend in backends}
-    lines = [f"[FAIL] {s.name} -- {s.message}" for s in statuses if s.name not in created]
-    for backend in backends:
-        try:
-            backend.flush(payload)
-        except (TelemetryError, OSError) as error:
-            lines.append(f"[FAIL] {backend.name} -- {error}")
-        else:
-            lines.append(f"[OK] {backend.name} -- test metric flushed")
-    return lines
+    return [
+        f"[OK] {o.backend} -- test metric flushed"
+        if o.error is None
+        else f"[FAIL] {o.backend} -- {o.error}"
+        for o in flush_each(payload, tel.backends, project_root=root)
+    ]
 
 
 def synthetic_payload(tel: TelemetryConfig) -> ProjectedSnapshot:
@@ -168,7 +162,7 @@ def inspect(options: GlobalOptions, path: Path) -> None:
 @pass_globals
 def dashboard(options: GlobalOptions, to_stdout: bool, output: Path | None) -> None:
     """Write the Grafana dashboard (Prometheus data source) for chaffra's metrics."""
-    from chaffra_telemetry._grafana import DASHBOARD_FILE, dashboard_json
+    from chaffra_telemetry.grafana import DASHBOARD_FILE, dashboard_json
 
     text = dashboard_json()
     if to_stdout:
@@ -196,7 +190,7 @@ def audit_log(options: GlobalOptions, path: Path, export: bool) -> None:
 
 def _project_root(options: GlobalOptions, path: Path) -> Path:
     """The project root a run on ``path`` would use, without validating the configuration."""
-    from chaffra_core._config import discover_config
+    from chaffra_core import discover_config
 
     if options.config is not None:
         return options.config.absolute().parent

@@ -55,12 +55,10 @@ def _with_causes(error: BaseException) -> str:
 
 def translate(error: Exception) -> click.ClickException:
     """The click exception that reports ``error`` with the right exit status."""
-    from chaffra_core.errors import ConfigError as CoreConfigError
     from chaffra_core.errors import ModuleNotFound
-    from chaffra_telemetry.errors import ChaffraError
-    from chaffra_telemetry.errors import ConfigError as TelemetryConfigError
+    from chaffra_telemetry.errors import ChaffraError, ConfigError
 
-    if isinstance(error, (CoreConfigError, TelemetryConfigError, ModuleNotFound)):
+    if isinstance(error, (ConfigError, ModuleNotFound)):
         return ConfigInvalid(_with_causes(error))
     if isinstance(error, (ChaffraError, OSError)):
         return CommandFailed(_with_causes(error))

@@ -6,6 +6,7 @@ from importlib.metadata import version
 
 from chaffra_core._analysis import Analyzers, analyse_bytes
 from chaffra_core._config import (
+    CONFIG_FILE_NAME,
     CliOverrides,
     EffectiveConfig,
     discover_config,
@@ -36,7 +37,7 @@ from chaffra_core._findings import (
     split_rule_id,
 )
 from chaffra_core._function_metrics import FunctionMetrics
-from chaffra_core._host import ModuleHost
+from chaffra_core._host import LoadError, ModuleHost
 from chaffra_core._module import AnalysisModule, FileAnalyzer, ModuleConfig, ProjectContext
 from chaffra_core._pipeline import run_analysis
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
@@ -56,6 +57,7 @@ from chaffra_core.errors import ConfigError
 __version__ = version("chaffra-core")
 
 __all__ = [
+    "CONFIG_FILE_NAME",
     "DEFAULT_MAX_FILE_SIZE",
     "Action",
     "AnalysisModule",
@@ -75,6 +77,7 @@ __all__ = [
     "HealthGrade",
     "HealthSection",
     "Language",
+    "LoadError",
     "Location",
     "ModuleConfig",
     "ModuleHost",

@@ -19,10 +19,10 @@ from typing import Any
 import attrs
 
 import chaffra_telemetry
+from chaffra_core._compat import StrEnum
 from chaffra_core._config_schema import ProjectConfig, parse_project_config
 from chaffra_core.errors import ConfigError
 from chaffra_telemetry import TelemetryConfig
-from chaffra_telemetry._compat import StrEnum
 
 if sys.version_info >= (3, 11):  # pragma: no cover - exercised only on one interpreter per run
     import tomllib

@@ -16,10 +16,10 @@ from types import MappingProxyType
 
 import attrs
 
+from chaffra_core._compat import StrEnum
 from chaffra_core._findings import Severity
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core.errors import ConfigError
-from chaffra_telemetry._compat import StrEnum
 
 __all__ = [
     "HealthSection",

@@ -15,7 +15,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter as make_json_converter
 
 from chaffra_core._findings import Finding, Severity
-from chaffra_telemetry._converter import register_hooks as register_telemetry_hooks
+from chaffra_telemetry.serialization import register_hooks as register_telemetry_hooks
 
 __all__ = [
     "converter",

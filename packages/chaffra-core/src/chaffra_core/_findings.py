@@ -14,8 +14,9 @@ from typing import Any
 
 import attrs
 
+from chaffra_core._compat import StrEnum
 from chaffra_telemetry import FindingFingerprint
-from chaffra_telemetry._compat import StrEnum
+from chaffra_telemetry.catalog import health_grade
 
 __all__ = [
     "Action",
@@ -234,11 +235,8 @@ class HealthGrade(StrEnum):
 
 
 def grade_for(score: float) -> HealthGrade:
-    """The grade of a 0-100 score."""
-    for threshold, grade in ((90, HealthGrade.A), (80, HealthGrade.B), (70, HealthGrade.C)):
-        if score >= threshold:
-            return grade
-    return HealthGrade.D if score >= 60 else HealthGrade.F
+    """The grade of a 0-100 score (the bands are chaffra-telemetry's ``GRADE_BANDS``)."""
+    return HealthGrade(health_grade(score))
 
 
 @attrs.frozen(kw_only=True)

@@ -29,7 +29,7 @@ from chaffra_telemetry import (
     finalize_and_flush,
     flush_snapshot,
 )
-from chaffra_telemetry._catalog import HEALTH_SCORE
+from chaffra_telemetry.catalog import HEALTH_SCORE
 
 __all__ = ["run_analysis"]
 

@@ -1,8 +1,8 @@
-"""Errors of chaffra-core. Caller mistakes derive from ``ConfigError``/``UsageError``."""
+"""Errors of chaffra-core. A rejected configuration is the shared ``ConfigError``."""
 
 from __future__ import annotations
 
-from chaffra_telemetry.errors import ChaffraError
+from chaffra_telemetry.errors import ChaffraError, ConfigError
 
 __all__ = [
     "AnalysisError",
@@ -15,27 +15,6 @@ __all__ = [
 
 class CoreError(ChaffraError):
     """Base of chaffra-core's errors."""
-
-
-class ConfigError(CoreError, ValueError):
-    """A project configuration file or value was rejected (never replaced by defaults).
-
-    ``path``, ``line`` and ``column`` locate the problem when known.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        path: str | None = None,
-        line: int | None = None,
-        column: int | None = None,
-    ) -> None:
-        self.path, self.line, self.column = path, line, column
-        where = path or ""
-        if path and line is not None:
-            where += f":{line}" + (f":{column}" if column is not None else "")
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 class ModuleNotFound(CoreError, LookupError):

@@ -18,19 +18,25 @@ from starlette.requests import Request
 from chaffra_management._context import AppContext
 from chaffra_management._serialize import ApiResponse, data_point_entry, sorted_counts
 from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience, to_display
-from chaffra_telemetry._catalog import STORE_UNREADABLE_SNAPSHOTS
+from chaffra_telemetry.catalog import (
+    FINDINGS_CHURN_RATE,
+    FINDINGS_NEW,
+    FINDINGS_RESOLVED,
+    FINDINGS_UNCHANGED,
+    HEALTH_SCORE_KEY,
+    STORE_UNREADABLE_SNAPSHOTS,
+    health_grade,
+    summary_key,
+)
 
 __all__ = ["CurrentHandlers", "grade"]
 
 _CHURN_NAMES = {
-    "chaffra.findings.new": "new_count",
-    "chaffra.findings.resolved": "resolved_count",
-    "chaffra.findings.unchanged": "unchanged_count",
+    FINDINGS_NEW: "new_count",
+    FINDINGS_RESOLVED: "resolved_count",
+    FINDINGS_UNCHANGED: "unchanged_count",
 }
-_CHURN_RATE = "chaffra.findings.churn_rate"
-_HEALTH_PREFIX, _HEALTH_SUFFIX = "chaffra.module.", ".health_score"
 _CAPABILITIES = ("analyze", "explain")
-_GRADES = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
 NO_GRADE = "\u2014"
 
 
@@ -38,7 +44,7 @@ def grade(score: float | None) -> str:
     """``A``..``F`` for a score, the em dash for none."""
     if score is None:
         return NO_GRADE
-    return next((letter for bound, letter in _GRADES if score >= bound), "F")
+    return health_grade(score)
 
 
 def _count(value: float) -> int:
@@ -126,7 +132,7 @@ class CurrentHandlers:
             seen.add(point.name)
             if point.name in _CHURN_NAMES:
                 body[_CHURN_NAMES[point.name]] = _count(point.value)
-            elif point.name == _CHURN_RATE:
+            elif point.name == FINDINGS_CHURN_RATE:
                 body["churn_rate"] = point.value if math.isfinite(point.value) else 0.0
         body["snapshot_timestamp_ms"] = _timestamp(snapshot)
         return ApiResponse(body)
@@ -137,9 +143,7 @@ class CurrentHandlers:
         scores = [
             p.value
             for p in (() if snapshot is None else snapshot.data_points)
-            if p.name.startswith(_HEALTH_PREFIX)
-            and p.name.endswith(_HEALTH_SUFFIX)
-            and math.isfinite(p.value)
+            if summary_key(p.name) == HEALTH_SCORE_KEY and math.isfinite(p.value)
         ]
         score = math.fsum(scores) / len(scores) if scores else None
         return ApiResponse(

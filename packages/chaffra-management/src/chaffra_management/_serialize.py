@@ -7,21 +7,19 @@ Serializers accept only :class:`ProjectedSnapshot` values (checked with
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from starlette.responses import JSONResponse
 
 from chaffra_telemetry import MetricDataPoint, ProjectedSnapshot, require_projected
+from chaffra_telemetry.serialization import sanitize_floats
 
 __all__ = [
     "API_HEADERS",
     "ApiResponse",
     "data_point_entry",
     "error_response",
-    "finite",
-    "finite_or_none",
     "snapshot_document",
     "snapshot_documents",
     "sorted_counts",
@@ -31,22 +29,6 @@ API_HEADERS: Mapping[str, str] = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def finite(value: Any) -> Any:
-    """``value`` with every non-finite float (at any depth) replaced by ``None``."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(key): finite(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(item) for item in value]
-    return value
-
-
-def finite_or_none(value: float) -> float | None:
-    """A float as JSON can carry it: non-finite values become ``None``."""
-    return value if math.isfinite(value) else None
 
 
 class ApiResponse(JSONResponse):
@@ -65,9 +47,9 @@ class ApiResponse(JSONResponse):
         super().__init__(content, status_code, headers={**API_HEADERS, **(headers or {})})
 
     def render(self, content: Any) -> bytes:
-        """Compact UTF-8 JSON; ``allow_nan=False`` as a last guard after :func:`finite`."""
+        """Compact UTF-8 JSON; ``allow_nan=False`` as a last guard after ``sanitize_floats``."""
         return json.dumps(
-            finite(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+            sanitize_floats(content), ensure_ascii=False, allow_nan=False, separators=(",", ":")
         ).encode("utf-8")
 
 
@@ -87,7 +69,7 @@ def data_point_entry(point: MetricDataPoint) -> dict[str, Any]:
     """A current-value data point: ``{name, value, labels}`` (no timestamp)."""
     return {
         "name": point.name,
-        "value": finite_or_none(point.value),
+        "value": sanitize_floats(point.value),
         "labels": {key: point.labels[key] for key in sorted(point.labels)},
     }
 

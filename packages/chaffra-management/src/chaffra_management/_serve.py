@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 
 from chaffra_management._app import create_app
 from chaffra_management._auth import HostAllowlistMiddleware, loopback_hosts
+from chaffra_management._defaults import DEFAULT_HOST, DEFAULT_PORT, TOKEN_ENV
 from chaffra_management._events import EventStreams
 from chaffra_telemetry import (
     LiveTelemetryState,
@@ -44,12 +45,9 @@ __all__ = [
     "bind_listener",
     "main",
     "run_server",
+    "select_served",
     "serve",
 ]
-
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 9100
-TOKEN_ENV = "CHAFFRA_MANAGEMENT_TOKEN"
 
 
 def is_loopback(host: str) -> bool:
@@ -231,6 +229,44 @@ class Served:
     close: Callable[[], None] | None = None
 
 
+def select_served(
+    telemetry_config: TelemetryConfig,
+    *,
+    seeded: bool = False,
+    follow: Callable[[], tuple[SqliteStore, str]] | None = None,
+) -> Served:
+    """The state to serve, in the one order every server applies: off, seeded, followed, empty.
+
+    An ``off`` audience always serves the empty state (nothing analysed, opened
+    or written); ``seeded`` serves the demo data; otherwise ``follow`` (when
+    given) opens the store to serve and names the mode, and the store is closed
+    after serving. Errors ``follow`` raises propagate.
+    """
+    if telemetry_config.audience is TelemetryAudience.OFF:
+        return Served(
+            telemetry_config=telemetry_config,
+            live_state=LiveTelemetryState(),
+            mode="empty (telemetry off)",
+        )
+    if seeded:
+        return Served(
+            telemetry_config=telemetry_config,
+            live_state=seed_live_state(),
+            mode="seeded (demo data)",
+        )
+    if follow is None:
+        return Served(
+            telemetry_config=telemetry_config, live_state=LiveTelemetryState(), mode="empty"
+        )
+    store, mode = follow()
+    return Served(
+        telemetry_config=telemetry_config,
+        live_state=LiveTelemetryState(store),
+        mode=mode,
+        close=store.close,
+    )
+
+
 def run_server(
     prepare: Callable[[], Served],
     *,
@@ -289,26 +325,19 @@ def run_server(
 
 
 def _prepare(args: argparse.Namespace) -> Served:
-    config = TelemetryConfig(audience=args.audience)
-    if args.audience is TelemetryAudience.OFF:
-        return Served(
-            telemetry_config=config, live_state=LiveTelemetryState(), mode="empty (audience off)"
-        )
-    if args.seeded:
-        return Served(
-            telemetry_config=config, live_state=seed_live_state(), mode="seeded (demo data)"
-        )
-    if args.store is not None:
-        if not args.store.is_file():
-            raise FileNotFoundError(f"no telemetry store at {args.store}")
-        store = SqliteStore(args.store)
-        return Served(
-            telemetry_config=config,
-            live_state=LiveTelemetryState(store),
-            mode=f"store {args.store} (followed live)",
-            close=store.close,
-        )
-    return Served(telemetry_config=config, live_state=LiveTelemetryState(), mode="empty")
+    path: Path | None = args.store
+
+    def follow() -> tuple[SqliteStore, str]:
+        assert path is not None  # follow is passed only with --store
+        if not path.is_file():
+            raise FileNotFoundError(f"no telemetry store at {path}")
+        return SqliteStore(path), f"store {path} (followed live)"
+
+    return select_served(
+        TelemetryConfig(audience=args.audience),
+        seeded=args.seeded,
+        follow=None if path is None else follow,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

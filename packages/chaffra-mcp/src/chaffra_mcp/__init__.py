@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from chaffra_mcp._framing import MAX_MESSAGE_BYTES
 from chaffra_mcp._http import DEFAULT_HTTP_HOST, DEFAULT_HTTP_PORT, TOKEN_ENV
-from chaffra_mcp._paging import TOKEN_BUDGET
+from chaffra_mcp._paging import TOKEN_BUDGET, estimate_tokens
 from chaffra_mcp._registry import TOOL_NAME_PATTERN
 from chaffra_mcp._settings import ServerSettings
 from chaffra_mcp.errors import McpServerError, ToolError, UsageError
@@ -39,6 +39,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "create_server",
+    "estimate_tokens",
     "serve_http",
     "serve_stdio",
 ]

@@ -42,7 +42,13 @@ from chaffra_telemetry._lifecycle import (
 )
 from chaffra_telemetry._live_state import WINDOWS, HistoryView, LiveTelemetryState, is_valid_window
 from chaffra_telemetry._memory_store import MemoryStore
-from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, MetricKind, SpanData
+from chaffra_telemetry._metrics import (
+    MetricDataPoint,
+    MetricDefinition,
+    MetricKind,
+    Provenance,
+    SpanData,
+)
 from chaffra_telemetry._module import (
     RuleExplanation,
     TelemetryFinding,
@@ -88,6 +94,7 @@ __all__ = [
     "OperatorSummary",
     "ParseCacheMetrics",
     "ProjectedSnapshot",
+    "Provenance",
     "RuleExplanation",
     "SamplingDecision",
     "SamplingStrategy",

@@ -24,7 +24,9 @@ __all__ = [
     "FINDINGS_NEW",
     "FINDINGS_RESOLVED",
     "FINDINGS_UNCHANGED",
+    "GRADE_BANDS",
     "HEALTH_SCORE",
+    "HEALTH_SCORE_KEY",
     "KNOWN_USER",
     "MODULE_CALL_DURATION_MS",
     "MODULE_ERROR_TOTAL",
@@ -38,15 +40,18 @@ __all__ = [
     "PARSE_CACHE_SIZE_BYTES",
     "PLUGIN_CONNECT_ERROR_TOTAL",
     "STARTUP_TOTAL_DURATION_MS",
+    "STORE_UNREADABLE_SNAPSHOTS",
     "TELEMETRY_DROPPED_ITEMS",
     "TELEMETRY_REJECTED_ITEMS",
     "TELEMETRY_TEST",
     "Scope",
     "classify",
+    "health_grade",
     "is_known_user",
     "is_module_summary_name",
     "is_operator",
     "module_summary_name",
+    "summary_key",
 ]
 
 # User-facing: what the analysis found in the user's own code.
@@ -143,6 +148,23 @@ def is_module_summary_name(name: str) -> bool:
         return False
     segments = name[len(_MODULE_PREFIX) :].split(".")
     return len(segments) >= 2 and all(segments)
+
+
+def summary_key(name: str) -> str | None:
+    """The ``<key>`` of a per-module summary name ``chaffra.module.<id>.<key>``, else ``None``."""
+    return name.rsplit(".", 1)[1] if is_module_summary_name(name) else None
+
+
+HEALTH_SCORE_KEY = "health_score"
+"""The per-module summary key of a module's 0-100 health score."""
+
+GRADE_BANDS: tuple[tuple[float, str], ...] = ((90.0, "A"), (80.0, "B"), (70.0, "C"), (60.0, "D"))
+"""The lowest score of each grade, best first; below the last band the grade is ``F``."""
+
+
+def health_grade(score: float) -> str:
+    """The letter grade (``A``..``F``) of a 0-100 health score."""
+    return next((letter for bound, letter in GRADE_BANDS if score >= bound), "F")
 
 
 def is_known_user(name: str) -> bool:

@@ -22,7 +22,12 @@ from chaffra_telemetry._compat import StrEnum
 from chaffra_telemetry._endpoints import parse_host_port, parse_http_url
 from chaffra_telemetry._project_dir import confine_config_path
 from chaffra_telemetry._sampling import SamplingStrategy, check_sampling_rate, parse_sampling_rate
-from chaffra_telemetry.errors import ConfigError, InvalidBackendConfig, describe_allowed
+from chaffra_telemetry.errors import (
+    ConfigError,
+    InvalidBackendConfig,
+    InvalidConfigValue,
+    describe_allowed,
+)
 
 __all__ = [
     "DEFAULT_EMF_PATH",
@@ -283,14 +288,14 @@ class TelemetryFileSection:
 def _unknown_key(key: str, value: object) -> ConfigError:
     close = difflib.get_close_matches(str(key), VALID_KEYS, n=1)
     hint = f'; did you mean "{close[0]}"?' if close else ""
-    return ConfigError(
+    return InvalidConfigValue(
         key, value, "a key " + describe_allowed(VALID_KEYS), reason="unknown key" + hint
     )
 
 
 def _require_text(key: str, value: object) -> str:
     if not isinstance(value, str) or not value:
-        raise ConfigError(key, value, "a non-empty string")
+        raise InvalidConfigValue(key, value, "a non-empty string")
     return value
 
 
@@ -302,7 +307,7 @@ def _parse_backend(section: Mapping[str, object]) -> tuple[BackendConfig] | None
         _check_backend(kind, endpoint, path, endpoint_key="endpoint")
         return (BackendConfig(kind=kind, endpoint=endpoint, path=path),)
     if endpoint is not None:
-        raise ConfigError(
+        raise InvalidConfigValue(
             "endpoint", endpoint, 'a "backend" key beside it', reason="endpoint without backend"
         )
     if path is not None:

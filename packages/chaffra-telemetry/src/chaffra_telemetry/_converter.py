@@ -89,12 +89,15 @@ def _sorted_mapping_factory(
 
 
 def sanitize_floats(value: Any) -> Any:
-    """Replace non-finite floats anywhere in a JSON-like tree with ``None``."""
+    """A JSON-ready copy of ``value``: non-finite floats at any depth become ``None``.
+
+    Mappings become dicts with string keys, lists and tuples become lists.
+    """
     if isinstance(value, float):
         return _float_or_none(value)
-    if isinstance(value, dict):
-        return {k: sanitize_floats(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, Mapping):
+        return {str(k): sanitize_floats(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
         return [sanitize_floats(v) for v in value]
     return value
 

@@ -42,7 +42,7 @@ from chaffra_telemetry._live_state import LiveTelemetryState
 from chaffra_telemetry._project_dir import PROJECT_DIR, project_dir_problem
 from chaffra_telemetry._projection import ProjectedSnapshot, project
 from chaffra_telemetry._sampling import SamplingDecision, should_sample
-from chaffra_telemetry.backends import Backend, create_backends
+from chaffra_telemetry.backends import Backend, flush_each
 from chaffra_telemetry.errors import (
     ChurnLoadError,
     ChurnLockTimeout,
@@ -262,17 +262,11 @@ def _deliver(
     if audience is TelemetryAudience.OFF:
         return
     payload = project(snapshot, audience)
-    if backends is None:
-        created, statuses = create_backends(config.backends, project_root=project_root)
-        for status in statuses:
-            if not status.connected and status.name not in {b.name for b in created}:
-                _report(warn, audience, status.name, status.message)
-        backends = created
-    for backend in backends:
-        try:
-            backend.flush(payload)
-        except (TelemetryError, OSError) as error:
-            _report(warn, audience, backend.name, str(error))
+    for outcome in flush_each(
+        payload, config.backends, project_root=project_root, backends=backends
+    ):
+        if outcome.error is not None:
+            _report(warn, audience, outcome.backend, outcome.error)
 
 
 def _report(warn: _Warnings, audience: TelemetryAudience, name: str, detail: str) -> None:

@@ -106,6 +106,12 @@ class MemoryStore:
     def close(self) -> None:
         """Nothing to release; the store stays usable."""
 
+    def __enter__(self) -> MemoryStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _insert(self, snapshot: ProjectedSnapshot) -> None:
         # Insert after equal timestamps, then evict the front if over capacity: an
         # incoming snapshot older than every retained one lands at the front and

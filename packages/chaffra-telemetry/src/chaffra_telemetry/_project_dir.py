@@ -22,7 +22,7 @@ import os
 import stat
 from pathlib import Path
 
-from chaffra_telemetry.errors import ConfigError, TelemetryIOError, UnsafeProjectDirectory
+from chaffra_telemetry.errors import InvalidConfigValue, TelemetryIOError, UnsafeProjectDirectory
 
 __all__ = [
     "GITIGNORE_TEXT",
@@ -172,5 +172,5 @@ def confine_config_path(key: str, value: str, root: Path | None) -> str:
     return str(resolved)
 
 
-def _escapes(key: str, value: str, reason: str) -> ConfigError:
-    return ConfigError(key, value, _CONFINED_FORM, reason=reason)
+def _escapes(key: str, value: str, reason: str) -> InvalidConfigValue:
+    return InvalidConfigValue(key, value, _CONFINED_FORM, reason=reason)

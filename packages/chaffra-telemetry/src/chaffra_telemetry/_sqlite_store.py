@@ -20,7 +20,7 @@ import contextlib
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -306,15 +306,34 @@ class SqliteStore:
             self._connection.close()
             self._cache = {}
 
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _push(self, snapshot: ProjectedSnapshot, *, live: bool) -> None:
-        encoded = encode_snapshot(snapshot)
+        self._push_all([encode_snapshot(snapshot)], live=live)
+
+    def push_live_many(self, snapshots: Iterable[ProjectedSnapshot]) -> None:
+        """Store many snapshots of real runs in one transaction (an import, a benchmark's fill).
+
+        The same as :meth:`push_live` for each, in order, but committed once:
+        the retention rules apply to the whole batch at the end.
+
+        Raises:
+            TelemetryIOError: the snapshots could not be stored (none of them is).
+        """
+        self._push_all([encode_snapshot(snapshot) for snapshot in snapshots], live=True)
+
+    def _push_all(self, encoded: Sequence[EncodedSnapshot], *, live: bool) -> None:
         with self._lock, self._write("store a snapshot in") as cursor:
             if live and _source(cursor) is StateSource.SEEDED:
                 cursor.execute("DELETE FROM snapshots")
-            cursor.execute(
+            cursor.executemany(
                 "INSERT INTO snapshots (timestamp_ms, audience, payload, untrusted)"
                 " VALUES (?, ?, ?, ?)",
-                (encoded.timestamp_ms, encoded.audience, encoded.payload, encoded.untrusted),
+                ((e.timestamp_ms, e.audience, e.payload, e.untrusted) for e in encoded),
             )
             # Inserted first, then the oldest rows beyond capacity go: a stale
             # snapshot older than every retained one is the one removed.

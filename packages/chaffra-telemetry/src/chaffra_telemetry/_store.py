@@ -97,3 +97,11 @@ class SnapshotStore(Protocol):
     def close(self) -> None:
         """Release resources (a no-op for in-memory stores)."""
         ...
+
+    def __enter__(self) -> SnapshotStore:
+        """The store itself; leaving the block closes it."""
+        ...
+
+    def __exit__(self, *_: object) -> None:
+        """Close the store."""
+        ...

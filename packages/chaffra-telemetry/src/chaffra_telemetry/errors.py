@@ -20,6 +20,7 @@ __all__ = [
     "ConfigError",
     "InvalidAudience",
     "InvalidBackendConfig",
+    "InvalidConfigValue",
     "InvalidSamplingConfig",
     "MetricAlreadyRegistered",
     "TelemetryError",
@@ -41,8 +42,31 @@ class TelemetryError(ChaffraError):
     """Base of every error raised by chaffra-telemetry."""
 
 
-class ConfigError(TelemetryError, ValueError):
-    """A configuration value was rejected (fail closed, never defaulted).
+class ConfigError(ChaffraError, ValueError):
+    """A configuration file or value was rejected (fail closed, never defaulted).
+
+    The one configuration error of every chaffra package: chaffra-core raises it
+    for project files, this package for telemetry values. ``path``, ``line`` and
+    ``column`` locate the problem when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        self.path, self.line, self.column = path, line, column
+        where = path or ""
+        if path and line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class InvalidConfigValue(ConfigError, TelemetryError):
+    """A telemetry configuration value was rejected.
 
     ``key`` is the configuration key as the user spelled it, ``value`` the
     rejected value and ``allowed`` a human-readable description of what is
@@ -61,7 +85,7 @@ class ConfigError(TelemetryError, ValueError):
         super().__init__(f"{self.prefix}: {key} = {shown} ({detail}expected {allowed})")
 
 
-class InvalidAudience(ConfigError):
+class InvalidAudience(InvalidConfigValue):
     """An audience value is not one of ``on, off, user-only, operator-only``."""
 
     prefix = "invalid telemetry audience"
@@ -70,13 +94,13 @@ class InvalidAudience(ConfigError):
         super().__init__(key, value, describe_allowed(AUDIENCE_VALUES))
 
 
-class InvalidBackendConfig(ConfigError):
+class InvalidBackendConfig(InvalidConfigValue):
     """A backend value is unknown or unusable."""
 
     prefix = "invalid backend config"
 
 
-class InvalidSamplingConfig(ConfigError):
+class InvalidSamplingConfig(InvalidConfigValue):
     """A sampling rate or strategy is malformed, non-finite or out of range."""
 
     prefix = "invalid telemetry sampling config"

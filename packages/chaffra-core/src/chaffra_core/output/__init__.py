@@ -7,20 +7,17 @@ carry ANSI colours, and only when asked (see :func:`should_color`).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Protocol
 
+from chaffra_core._compat import StrEnum
 from chaffra_core._result import RunResult
-from chaffra_core.output._codeclimate import render_codeclimate
-from chaffra_core.output._github import render_github
-from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, render_json, to_document
-from chaffra_core.output._markdown import render_markdown
-from chaffra_core.output._sarif import render_sarif
-from chaffra_core.output._terminal import render_terminal
-from chaffra_telemetry._compat import StrEnum
+from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, to_document
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
+    "RENDERERS",
     "OutputFormat",
     "SupportsIsatty",
     "json_schema",
@@ -71,17 +68,60 @@ def render(
         ValueError: if ``fmt`` names no format.
     """
     fmt = fmt if isinstance(fmt, OutputFormat) else OutputFormat.parse(fmt)
-    if fmt is OutputFormat.TERMINAL:
-        return render_terminal(result, color=color)
-    if fmt is OutputFormat.JSON:
-        return render_json(result, tool_version=tool_version)
-    if fmt is OutputFormat.MARKDOWN:
-        return render_markdown(result)
-    if fmt is OutputFormat.SARIF:
-        return render_sarif(result, tool_version=tool_version)
-    if fmt is OutputFormat.CODECLIMATE:
-        return render_codeclimate(result)
+    return RENDERERS[fmt](result, color, tool_version)
+
+
+Renderer = Callable[[RunResult, bool, str], str]
+"""``(result, color, tool_version) -> text``; each format imports its module when used."""
+
+
+def _terminal(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._terminal import render_terminal
+
+    return render_terminal(result, color=color)
+
+
+def _json(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._json import render_json
+
+    return render_json(result, tool_version=tool_version)
+
+
+def _markdown(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._markdown import render_markdown
+
+    return render_markdown(result)
+
+
+def _sarif(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._sarif import render_sarif
+
+    return render_sarif(result, tool_version=tool_version)
+
+
+def _codeclimate(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._codeclimate import render_codeclimate
+
+    return render_codeclimate(result)
+
+
+def _github(result: RunResult, color: bool, tool_version: str) -> str:
+    from chaffra_core.output._github import render_github
+
     return render_github(result)
+
+
+RENDERERS: Mapping[OutputFormat, Renderer] = MappingProxyType(
+    {
+        OutputFormat.TERMINAL: _terminal,
+        OutputFormat.JSON: _json,
+        OutputFormat.MARKDOWN: _markdown,
+        OutputFormat.SARIF: _sarif,
+        OutputFormat.CODECLIMATE: _codeclimate,
+        OutputFormat.GITHUB: _github,
+    }
+)
+"""One renderer per format (a test checks the keys are exactly the members)."""
 
 
 def should_color(stream: SupportsIsatty, environ: Mapping[str, str] | None = None) -> bool:

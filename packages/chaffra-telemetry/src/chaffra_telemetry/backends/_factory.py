@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
+
+import attrs
 
 from chaffra_telemetry._config import (
     DEFAULT_EMF_PATH,
@@ -13,17 +16,69 @@ from chaffra_telemetry._config import (
     BackendKind,
     validate_backend,
 )
+from chaffra_telemetry._projection import ProjectedSnapshot
 from chaffra_telemetry.backends._base import Backend, BackendStatus
-from chaffra_telemetry.backends._cloudwatch import DEFAULT_NAMESPACE, CloudWatchBackend
-from chaffra_telemetry.backends._format import parse_timeout
-from chaffra_telemetry.backends._json_file import JsonFileBackend
-from chaffra_telemetry.backends._otlp import DEFAULT_OTLP_ENDPOINT, OtlpBackend
-from chaffra_telemetry.backends._prometheus import PrometheusBackend
-from chaffra_telemetry.backends._statsd import DEFAULT_STATSD_ENDPOINT, StatsdBackend
-from chaffra_telemetry.backends._stderr import StderrBackend
 from chaffra_telemetry.errors import TelemetryError
 
-__all__ = ["create_backend", "create_backends"]
+__all__ = ["BUILDERS", "FlushOutcome", "create_backend", "create_backends", "flush_each"]
+
+Builder = Callable[[BackendConfig, Path | None], Backend]
+
+
+def _json_file(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._json_file import JsonFileBackend
+
+    return JsonFileBackend(config.path or DEFAULT_JSON_FILE_PATH, project_root=project_root)
+
+
+def _stderr(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._stderr import StderrBackend
+
+    return StderrBackend()
+
+
+def _prometheus(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._prometheus import PrometheusBackend
+
+    return PrometheusBackend()
+
+
+def _otlp(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._format import parse_timeout
+    from chaffra_telemetry.backends._otlp import DEFAULT_OTLP_ENDPOINT, OtlpBackend
+
+    timeout = parse_timeout(config.options, default=5.0)
+    return OtlpBackend(config.endpoint or DEFAULT_OTLP_ENDPOINT, timeout=timeout)
+
+
+def _statsd(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._statsd import DEFAULT_STATSD_ENDPOINT, StatsdBackend
+
+    return StatsdBackend(config.endpoint or DEFAULT_STATSD_ENDPOINT)
+
+
+def _cloudwatch(config: BackendConfig, project_root: Path | None) -> Backend:
+    from chaffra_telemetry.backends._cloudwatch import DEFAULT_NAMESPACE, CloudWatchBackend
+
+    return CloudWatchBackend(
+        namespace=config.options.get("namespace") or DEFAULT_NAMESPACE,
+        path=config.path or DEFAULT_EMF_PATH,
+        project_root=project_root,
+        stream=sys.stderr if config.endpoint == "stderr" else None,
+    )
+
+
+BUILDERS: Mapping[BackendKind, Builder] = MappingProxyType(
+    {
+        BackendKind.JSON_FILE: _json_file,
+        BackendKind.STDERR: _stderr,
+        BackendKind.PROMETHEUS: _prometheus,
+        BackendKind.OTLP: _otlp,
+        BackendKind.STATSD: _statsd,
+        BackendKind.CLOUDWATCH: _cloudwatch,
+    }
+)
+"""One builder per backend kind (a test checks the keys are exactly the members)."""
 
 
 def create_backend(config: BackendConfig, *, project_root: Path | None = None) -> Backend:
@@ -33,30 +88,54 @@ def create_backend(config: BackendConfig, *, project_root: Path | None = None) -
     Options: ``otlp`` reads ``timeout`` (seconds, default 5); ``cloudwatch``
     reads ``namespace`` (default ``chaffra``) and appends to ``path`` (default
     ``.chaffra/cloudwatch-emf.jsonl``), or writes to stderr for the endpoint
-    ``stderr``. Nothing is ever written to stdout.
+    ``stderr``. Only the chosen backend's module is imported. Nothing is ever
+    written to stdout.
 
     Raises:
         InvalidBackendConfig: an endpoint or option is malformed.
     """
     validate_backend(config)
-    kind = config.kind
-    if kind is BackendKind.JSON_FILE:
-        return JsonFileBackend(config.path or DEFAULT_JSON_FILE_PATH, project_root=project_root)
-    if kind is BackendKind.STDERR:
-        return StderrBackend()
-    if kind is BackendKind.PROMETHEUS:
-        return PrometheusBackend()
-    if kind is BackendKind.OTLP:
-        timeout = parse_timeout(config.options, default=5.0)
-        return OtlpBackend(config.endpoint or DEFAULT_OTLP_ENDPOINT, timeout=timeout)
-    if kind is BackendKind.STATSD:
-        return StatsdBackend(config.endpoint or DEFAULT_STATSD_ENDPOINT)
-    return CloudWatchBackend(
-        namespace=config.options.get("namespace") or DEFAULT_NAMESPACE,
-        path=config.path or DEFAULT_EMF_PATH,
-        project_root=project_root,
-        stream=sys.stderr if config.endpoint == "stderr" else None,
-    )
+    return BUILDERS[config.kind](config, project_root)
+
+
+@attrs.frozen(kw_only=True)
+class FlushOutcome:
+    """What happened to one backend's flush: ``error`` is ``None`` when it succeeded."""
+
+    backend: str
+    error: str | None = None
+
+
+def flush_each(
+    payload: ProjectedSnapshot,
+    configs: Iterable[BackendConfig],
+    *,
+    project_root: Path | None = None,
+    backends: Sequence[Backend] | None = None,
+) -> list[FlushOutcome]:
+    """Flush ``payload`` to every backend; one outcome per backend, in order.
+
+    Without ``backends`` they are built from ``configs`` first, and a backend
+    that cannot be built is an outcome with its error. One failing backend
+    never stops the others. Outcomes name backends and carry their errors
+    (endpoints, paths): show them only with the operator scope enabled.
+    """
+    outcomes: list[FlushOutcome] = []
+    if backends is None:
+        created, statuses = create_backends(configs, project_root=project_root)
+        names = {backend.name for backend in created}
+        outcomes += [
+            FlushOutcome(backend=s.name, error=s.message) for s in statuses if s.name not in names
+        ]
+        backends = created
+    for backend in backends:
+        try:
+            backend.flush(payload)
+        except (TelemetryError, OSError) as error:
+            outcomes.append(FlushOutcome(backend=backend.name, error=str(error)))
+        else:
+            outcomes.append(FlushOutcome(backend=backend.name))
+    return outcomes
 
 
 def create_backends(
