@@ -115,6 +115,25 @@ def test_an_edit_shows_as_new_worse_resolved_and_better_most_important_first(
     assert result["health"]["after"] is not None
 
 
+def test_functions_below_every_threshold_report_their_measures_moving(
+    make_project: Callable[..., Path], make_dispatcher: Callable[..., Dispatcher]
+) -> None:
+    """An agent sees its edit made a small function worse before it crosses a threshold."""
+    root = make_project({"a.py": branchy("small", 1) + branchy("steady", 2)})
+    dispatcher = make_dispatcher(root)
+    changes(dispatcher)
+    (root / "a.py").write_text(branchy("small", 4) + branchy("steady", 2), encoding="utf-8")
+    result = changes(dispatcher)
+    entries = [
+        (e["change"], e["symbol"], e["measure"], e["before"], e["after"]) for e in result["changes"]
+    ]
+    assert [("worse", "small", "cyclomatic", 2.0, 5.0)] == [
+        e for e in entries if e[2] == "cyclomatic"
+    ]
+    assert 0 == result["summary"]["new"]
+    assert not [e for e in entries if e[1] == "steady"]
+
+
 def test_without_a_server_run_the_projects_churn_state_is_the_baseline(
     make_project: Callable[..., Path], make_dispatcher: Callable[..., Dispatcher]
 ) -> None:

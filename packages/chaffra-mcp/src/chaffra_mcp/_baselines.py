@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from chaffra_core import EffectiveConfig, run_analysis
+from chaffra_core import EffectiveConfig, FunctionMetrics, run_analysis
 from chaffra_mcp._context import Resolved, ToolContext
 from chaffra_mcp._diff import BaselineItem
 from chaffra_mcp._git import exported_tree
@@ -50,6 +50,8 @@ class Baseline:
     label: str
     items: tuple[BaselineItem, ...] = ()
     health: float | None = None
+    functions: tuple[tuple[str, FunctionMetrics], ...] = ()
+    """Every measured function at the baseline as ``(file, metrics)`` (empty if unknown)."""
     available: bool = True
     details: Mapping[str, Any] = attrs.field(factory=dict)
     notes: tuple[str, ...] = ()
@@ -86,6 +88,7 @@ class LastRun:
         notes: list[str] = []
         stamps: list[int] = []
         health = None
+        functions: tuple[tuple[str, FunctionMetrics], ...] = ()
         missing = []
         for module in request.modules:
             record = context.memory.recall(target, module)
@@ -96,6 +99,7 @@ class LastRun:
             stamps.append(record.timestamp_ms)
             if record.health is not None:
                 health = record.health.score
+            functions = functions + record.functions
         core = context.memory.recall(target, CORE_MODULE)
         if core is not None and not missing:
             items.extend(BaselineItem.of(f) for f in core.findings)
@@ -120,6 +124,7 @@ class LastRun:
             label="the previous run",
             items=tuple(items),
             health=health,
+            functions=functions,
             details={"timestamp_ms": min(stamps)},
             notes=tuple(notes),
         )
@@ -200,6 +205,7 @@ class GitRef:
             label=f"git {ref} ({tree.commit[:12]})",
             items=tuple(BaselineItem.of(f) for f in old.findings),
             health=old.health.score if old.health is not None else None,
+            functions=tuple(old.functions()),
             details=details,
         )
 

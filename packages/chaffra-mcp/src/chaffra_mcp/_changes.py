@@ -2,17 +2,19 @@
 
 One current run through the pipeline (telemetry as usual), compared with a
 baseline from :data:`~chaffra_mcp._baselines.BASELINES`: new and resolved
-findings by fingerprint, and the measures (cyclomatic, cognitive, ...) of
-findings present in both that moved. Per-function measures of functions below
-every threshold are not in a run's result, so they cannot be compared.
+findings by fingerprint, and the per-function measures (cyclomatic,
+cognitive) that moved, for every function present in both (matched by file and
+qualified name), flagged or not. When the baseline has no per-function
+measures (the churn state's fingerprints only), the measures of findings
+present in both are compared instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chaffra_core import Finding, RunResult
+from chaffra_core import Finding, FunctionMetrics, RunResult
 from chaffra_mcp._analysis import importance
 from chaffra_mcp._baselines import BASELINES, Baseline, ChangeRequest
 from chaffra_mcp._context import ToolContext
@@ -27,10 +29,59 @@ JsonObject = Mapping[str, Any]
 _CHANGE_ORDER = {"new": 0, "worse": 1, "resolved": 2, "better": 3}
 
 
-def _entries(result: Diff) -> list[dict[str, Any]]:
+_MEASURE_RULES = {
+    "cyclomatic": "complexity:high-cyclomatic",
+    "cognitive": "complexity:high-cognitive",
+}
+
+
+def _function_deltas(
+    before: Sequence[tuple[str, FunctionMetrics]], after: Sequence[tuple[str, FunctionMetrics]]
+) -> list[tuple[float, dict[str, Any]]]:
+    """``(-|delta|, entry)`` for each measure of each function present in both that moved."""
+    old = {(path, f.qualified_name): f for path, f in before}
+    moved: list[tuple[float, dict[str, Any]]] = []
+    for path, function in after:
+        previous = old.get((path, function.qualified_name))
+        if previous is None:
+            continue
+        for name, rule_id in _MEASURE_RULES.items():
+            was, now = getattr(previous, name), getattr(function, name)
+            if was != now:
+                entry = {
+                    "change": "worse" if now > was else "better",
+                    "rule_id": rule_id,
+                    "file": path,
+                    "start_line": function.start_line,
+                    "severity": None,
+                    "message": (
+                        f"{function.kind} `{function.qualified_name}`: {name} {was} -> {now}"
+                    ),
+                    "symbol": function.qualified_name,
+                    "measure": name,
+                    "before": float(was),
+                    "after": float(now),
+                }
+                moved.append((-abs(now - was), entry))
+    return moved
+
+
+def _entries(result: Diff, baseline: Baseline, current: RunResult) -> list[dict[str, Any]]:
     """Every change, most important first: new, worse, resolved, better."""
     new = sorted(result.new, key=lambda f: (importance(f), f.sort_key))
     entries = [_new_entry(f) for f in new]
+    if baseline.functions:
+        moved = _function_deltas(baseline.functions, current.functions())
+    else:
+        moved = _finding_deltas(result)
+    moved.sort(key=lambda pair: (_CHANGE_ORDER[pair[1]["change"]], pair[0]))
+    worse = [entry for _, entry in moved if entry["change"] == "worse"]
+    better = [entry for _, entry in moved if entry["change"] == "better"]
+    return [*entries, *worse, *(_resolved_entry(i) for i in result.resolved), *better]
+
+
+def _finding_deltas(result: Diff) -> list[tuple[float, dict[str, Any]]]:
+    """Measures of findings present in both that moved (when no function list is known)."""
     moved: list[tuple[float, dict[str, Any]]] = []
     for finding, item in result.matched:
         if item.finding is None:
@@ -48,10 +99,7 @@ def _entries(result: Diff) -> list[dict[str, Any]]:
                     after=after[name],
                 )
                 moved.append((-abs(delta), entry))
-    moved.sort(key=lambda pair: (_CHANGE_ORDER[pair[1]["change"]], pair[0]))
-    worse = [entry for _, entry in moved if entry["change"] == "worse"]
-    better = [entry for _, entry in moved if entry["change"] == "better"]
-    return [*entries, *worse, *(_resolved_entry(i) for i in result.resolved), *better]
+    return moved
 
 
 def _new_entry(finding: Finding) -> dict[str, Any]:
@@ -132,7 +180,7 @@ def changes_spec(modules: tuple[str, ...]) -> ToolSpec:
         baseline = BASELINES[arguments.get("since", "last-run")].load(context, request)
         result = context.analyse(resolved, command="changes", modules=selected, churn=False)
         compared = diff(result.findings, baseline.items) if baseline.available else None
-        entries = _entries(compared) if compared is not None else []
+        entries = _entries(compared, baseline, result) if compared is not None else []
         header = {
             **_header(baseline, result, compared, entries),
             "notes": [*resolved.notes, *baseline.notes],
@@ -161,9 +209,9 @@ def changes_spec(modules: tuple[str, ...]) -> ToolSpec:
         description=(
             "What got better or worse in the project at `path` since a baseline: new and "
             "resolved findings (matched by fingerprint, so moved code is not 'new') and the "
-            "complexity measures of flagged functions that went up or down, most important "
-            "first. since=last-run (default): the previous run this server saw on the same "
-            "path (call once before editing, again after); since=git-ref with `ref` (e.g. "
+            "cyclomatic and cognitive complexity of every function that went up or down, most "
+            "important first. since=last-run (default): the previous run this server saw on the "
+            "same path (call once before editing, again after); since=git-ref with `ref` (e.g. "
             "HEAD, main): the committed tree at that ref."
         ),
         input_schema=object_schema(

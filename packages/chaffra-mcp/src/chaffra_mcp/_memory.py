@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attrs
 
-from chaffra_core import Finding, ProjectHealth, RunResult, split_rule_id
+from chaffra_core import Finding, FunctionMetrics, ProjectHealth, RunResult, split_rule_id
 
 __all__ = ["CORE_MODULE", "RunMemory", "RunRecord"]
 
@@ -25,6 +25,7 @@ class RunRecord:
     findings: tuple[Finding, ...]
     health: ProjectHealth | None
     timestamp_ms: int
+    functions: tuple[tuple[str, FunctionMetrics], ...] = ()
 
 
 class RunMemory:
@@ -48,6 +49,7 @@ class RunMemory:
                 findings=tuple(by_module.get(module, ())),
                 health=result.health,
                 timestamp_ms=timestamp_ms,
+                functions=tuple(result.functions()) if module == "complexity" else (),
             )
             for module in (*result.modules, CORE_MODULE)
             if module not in failed
