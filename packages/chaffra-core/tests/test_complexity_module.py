@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import pickle
 import textwrap
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from chaffra_core import (
     AnalysisResult,
     ConfigError,
     FileHealthScore,
+    FileResult,
+    FileSummary,
+    FunctionMetrics,
     HealthGrade,
-    PerFileModule,
+    ModuleConfig,
+    ProjectContext,
     Severity,
-    SourceFile,
-    content_hash,
     grade_for,
     make_anchor,
 )
@@ -27,30 +30,27 @@ from chaffra_core._converter import make_cache_converter
 from chaffra_core.analyzers import BUILTIN_MODULES
 from chaffra_core.analyzers.complexity import (
     ComplexityModule,
-    FunctionComplexity,
     Thresholds,
     file_health,
     measure,
-    project_health,
     project_score,
 )
 from chaffra_core.errors import RuleNotFound
+from chaffra_core.testing import analyse, summarise
+
+_PROJECT = ProjectContext(root=Path("project"), target=Path("project"))
 
 
-def _source(text: str, path: str = "m.py") -> SourceFile:
-    try:
-        tree: ast.Module | None = ast.parse(text)
-        error = None
-    except SyntaxError as exc:
-        tree, error = None, str(exc)
-    return SourceFile(
-        path=path,
-        absolute=Path(path),
-        text=text,
-        digest=content_hash(text.encode()),
-        tree=tree,
-        parse_error=error,
-    )
+def _summary(text: str, path: str = "m.py", config: ModuleConfig | None = None) -> FileSummary:
+    return summarise(ComplexityModule(), text, path=path, config=config)
+
+
+def _file_result(text: str, config: ModuleConfig | None = None, path: str = "m.py") -> FileResult:
+    return _summary(text, path, config).results["complexity"]
+
+
+def _measured(text: str) -> list[FunctionMetrics]:
+    return measure(ast.parse(text))
 
 
 def _branches(name: str, count: int, indent: str = "") -> str:
@@ -73,10 +73,8 @@ COMPLEX = _branches("busy", 12) + textwrap.dedent(
 )
 
 
-def _measure(
-    cyclomatic: int, cognitive: int, lines: int = 1, nesting: int = 0
-) -> FunctionComplexity:
-    return FunctionComplexity(
+def _measure(cyclomatic: int, cognitive: int, lines: int = 1, nesting: int = 0) -> FunctionMetrics:
+    return FunctionMetrics(
         name="f",
         qualified_name="f",
         kind="function",
@@ -122,14 +120,16 @@ def test_invalid_threshold_fails_closed_naming_the_key(key: str, value: object) 
     with pytest.raises(ConfigError, match=rf"\[modules\.complexity\] {key} must be"):
         Thresholds.from_config({key: value})
     with pytest.raises(ConfigError):
-        ComplexityModule().analyze([_source("x = 1\n")], {key: value})
+        analyse(ComplexityModule(), {"a.py": "x = 1\n"}, config={key: value})
 
 
 def test_invalid_config_is_rejected_even_for_unparsable_files_and_in_combine() -> None:
     with pytest.raises(ConfigError):
-        ComplexityModule().analyze_file(_source("def (:\n"), {"min-score": -3})
+        _summary("def (:\n", config={"min-score": -3})
     with pytest.raises(ConfigError):
-        ComplexityModule().combine([], {"max-cyclomatic": "x"})
+        ComplexityModule().file_analyzer({"min-score": -3})
+    with pytest.raises(ConfigError):
+        ComplexityModule().combine([], {"max-cyclomatic": "x"}, _PROJECT)
 
 
 # --- measuring ------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_measure_reports_functions_methods_and_nested_defs_with_qualified_names(
                     pass
         """
     )
-    rows = [(f.qualified_name, f.kind, f.start_line, f.end_line) for f in measure(_source(text))]
+    rows = [(f.qualified_name, f.kind, f.start_line, f.end_line) for f in _measured(text)]
     assert [
         ("Outer.Inner.value", "method", 5, 6),
         ("Outer.run", "method", 7, 9),
@@ -163,19 +163,28 @@ def test_measure_reports_functions_methods_and_nested_defs_with_qualified_names(
 
 
 def test_unparsable_file_measures_nothing_and_is_left_out_of_health() -> None:
-    module = ComplexityModule()
-    broken = _source("def broken(:\n", path="b.py")
-    assert [] == measure(broken)
-    result = module.analyze([broken, _source("x = 1\n", path="a.py")], {})
+    broken = _summary("def broken(:\n", path="b.py")
+    assert ((), {"complexity": FileResult()}, False) == (
+        broken.functions,
+        dict(broken.results),
+        broken.measured,
+    )
+    result = analyse(ComplexityModule(), {"b.py": "def broken(:\n", "a.py": _branches("f", 30)})
     assert 1 == result.metrics.files_analyzed
-    assert 1 == project_health([broken, _source("x = 1\n")], {}).total_files
+    assert result.health is not None
+    assert (1, 1, ["a.py"], 40) == (
+        result.health.total_files,
+        result.health.unscored_files,
+        [f.file for f in result.health.files],
+        result.health.score,
+    )
 
 
 # --- findings -------------------------------------------------------------------------
 
 
 def test_findings_name_functions_and_methods_with_thresholds_and_anchors() -> None:
-    result = ComplexityModule().analyze_file(_source(COMPLEX), {"max-cognitive": 10})
+    result = _file_result(COMPLEX, {"max-cognitive": 10})
     rows = [
         (f.rule_id, f.location.start_line, f.location.end_line, f.message) for f in result.findings
     ]
@@ -209,14 +218,14 @@ def test_findings_name_functions_and_methods_with_thresholds_and_anchors() -> No
 
 def test_threshold_is_exclusive() -> None:
     text = _branches("f", 9)
-    assert () == ComplexityModule().analyze_file(_source(text), {}).findings
-    flagged = ComplexityModule().analyze_file(_source(text), {"max-cyclomatic": 9}).findings
+    assert () == _file_result(text).findings
+    flagged = _file_result(text, {"max-cyclomatic": 9}).findings
     assert ["complexity:high-cyclomatic"] == [f.rule_id for f in flagged]
 
 
 def test_low_health_score_is_a_file_finding_on_line_one() -> None:
     text = _branches("f", 30)
-    result = ComplexityModule().analyze_file(_source(text), {"min-score": 100})
+    result = _file_result(text, {"min-score": 100})
     (finding,) = [f for f in result.findings if f.rule_id == "complexity:low-health-score"]
     assert "file `m.py` has health score 40 (F) below threshold 100" == finding.message
     assert (1, 1) == (finding.location.start_line, finding.location.end_line)
@@ -225,12 +234,12 @@ def test_low_health_score_is_a_file_finding_on_line_one() -> None:
 
 
 def test_anchor_survives_lines_inserted_above_and_bare_cr_files() -> None:
-    module, config = ComplexityModule(), {"max-cyclomatic": 1}
-    before = module.analyze_file(_source("def f(a):\n    if a: pass\n"), config).findings
-    after = module.analyze_file(_source("\n\ndef f(a):\n    if a: pass\n"), config).findings
+    config = {"max-cyclomatic": 1}
+    before = _file_result("def f(a):\n    if a: pass\n", config).findings
+    after = _file_result("\n\ndef f(a):\n    if a: pass\n", config).findings
     assert before[0].anchor == after[0].anchor
     assert before[0].location != after[0].location
-    cr = module.analyze_file(_source("x = 1\rdef f(a):\r    if a: pass\r"), config).findings
+    cr = _file_result("x = 1\rdef f(a):\r    if a: pass\r", config).findings
     assert make_anchor("f", "") == cr[0].anchor
 
 
@@ -263,7 +272,7 @@ def test_worked_example_of_the_health_score() -> None:
 def test_worked_example_with_default_thresholds_from_measured_code() -> None:
     """The same shape with this module's defaults (10/15), measured from source."""
     text = _branches("a", 3) + _branches("b", 5) + _branches("c", 40)
-    functions = measure(_source(text))
+    functions = _measured(text)
     assert [(4, 3), (6, 5), (41, 40)] == [(f.cyclomatic, f.cognitive) for f in functions]
     health = file_health("a.py", functions, Thresholds())
     # avg cyclomatic 17 -> trunc(3 * 7) = 21; avg cognitive 16 -> 3; 81 lines -> 0.
@@ -305,7 +314,7 @@ _MEASURES = st.builds(
 
 
 @given(st.lists(st.lists(_MEASURES, max_size=5), max_size=6), st.randoms())
-def test_health_score_properties(files: list[list[FunctionComplexity]], rnd: object) -> None:
+def test_health_score_properties(files: list[list[FunctionMetrics]], rnd: object) -> None:
     """Scores stay in [0, 100], penalties within caps, grades follow scores, order is irrelevant."""
     scores = [file_health(f"f{i}.py", fs, Thresholds()) for i, fs in enumerate(files)]
     for health in scores:
@@ -325,7 +334,7 @@ def test_health_score_properties(files: list[list[FunctionComplexity]], rnd: obj
 
 
 def test_function_measures_keep_their_invariants() -> None:
-    for function in measure(_source(COMPLEX)):
+    for function in _measured(COMPLEX):
         assert function.cyclomatic >= 1
         assert function.cognitive >= 0
         assert function.max_nesting >= 0
@@ -337,8 +346,10 @@ def test_function_measures_keep_their_invariants() -> None:
 
 def test_module_implements_the_per_file_protocol_and_is_builtin() -> None:
     module = ComplexityModule()
-    assert isinstance(module, PerFileModule)
     assert isinstance(module, AnalysisModule)
+    analyzer = module.file_analyzer({})
+    assert analyzer.needs_functions
+    assert analyzer == pickle.loads(pickle.dumps(analyzer))  # sent to worker processes
     assert ComplexityModule in BUILTIN_MODULES
     info = module.describe()
     assert ("complexity", "Complexity & Health Scoring") == (info.id, info.name)
@@ -350,40 +361,46 @@ def test_module_implements_the_per_file_protocol_and_is_builtin() -> None:
     ] == [r.id for r in info.rules]
 
 
-def test_analyze_equals_combine_of_per_file_results_and_is_picklable() -> None:
+def test_combine_scores_every_file_and_averages_every_function() -> None:
     module = ComplexityModule()
-    files = [
-        _source(COMPLEX, path="b.py"),
-        _source("x = 1\n", path="a.py"),
-        _source(_branches("g", 2), path="c.py"),
-    ]
-    per_file = [(f, module.analyze_file(f, {})) for f in files]
-    combined = module.combine(per_file, {})
-    assert module.analyze(files, {}) == combined
-    assert [f.sort_key for f in combined.findings] == sorted(f.sort_key for f in combined.findings)
+    texts = {"b.py": COMPLEX, "a.py": "x = 1\n", "c.py": _branches("g", 2)}
+    summaries = [_summary(text, path) for path, text in sorted(texts.items())]
+    combined = module.combine(summaries, {}, _PROJECT)
+    assert () == combined.findings  # every finding is a file's own
+    result = analyse(module, texts)
+    own = [f for s in summaries for f in s.results["complexity"].findings]
+    assert (own, combined.metrics, combined.health) == (
+        list(result.findings),
+        result.metrics,
+        result.health,
+    )
     summary = dict(combined.metrics.summary)
     # busy 13/12, checkout 6/15, g 3/2: averages over all three functions.
     assert {"health_score", "cyclomatic_avg", "cognitive_avg", "functions"} == set(summary)
     assert 3 == summary["functions"]
     assert pytest.approx(22 / 3) == summary["cyclomatic_avg"]
     assert pytest.approx(29 / 3) == summary["cognitive_avg"]
-    health = module.health(per_file)
+    health = combined.health
+    assert health is not None
     assert health.score == summary["health_score"]
     assert ["a.py", "b.py", "c.py"] == [f.file for f in health.files]
-    assert health == project_health(files, {})
+    assert (3, 0) == (health.total_files, health.unscored_files)
     assert {"functions_analyzed": 3} == dict(combined.metrics.counters)
     assert 3 == combined.metrics.files_analyzed
 
 
-def test_per_file_results_cross_process_boundaries_as_plain_data() -> None:
-    """Worker processes send results through the cache converter, never pickle."""
+def test_per_file_summaries_cross_process_boundaries_as_plain_data() -> None:
+    """Worker processes and the result cache send summaries through the cache converter."""
     converter = make_cache_converter()
-    result = ComplexityModule().analyze_file(_source(COMPLEX), {})
+    summary = _summary(COMPLEX)
+    assert summary.results["complexity"].findings
+    assert summary == converter.structure(converter.unstructure(summary), FileSummary)
+    result = analyse(ComplexityModule(), {"a.py": COMPLEX})
     assert result == converter.structure(converter.unstructure(result), AnalysisResult)
 
 
 def test_empty_run_has_zero_averages_and_full_health() -> None:
-    result = ComplexityModule().analyze([], {})
+    result = ComplexityModule().combine([], {}, _PROJECT)
     assert {
         "health_score": 100,
         "cyclomatic_avg": 0.0,
@@ -417,5 +434,5 @@ def test_explain_rejects_rules_of_other_modules(rule: str) -> None:
 
 def test_fix_returns_nothing() -> None:
     module = ComplexityModule()
-    findings = module.analyze_file(_source(COMPLEX), {}).findings
+    findings = _file_result(COMPLEX).findings
     assert [] == module.fix(findings, dry_run=True)

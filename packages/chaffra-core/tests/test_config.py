@@ -187,7 +187,7 @@ def test_a_snake_case_key_is_unknown_and_points_at_the_kebab_case_one(tmp_path: 
 
 def test_an_unknown_key_without_a_close_match_lists_the_valid_keys(tmp_path: Path) -> None:
     error = load_error(tmp_path, '[project]\nzzz = "x"\n')
-    assert "unknown key project.zzz (expected one of: entry, ignore)" in str(error)
+    assert "unknown key project.zzz (expected one of: entry, ignore, max-file-size)" in str(error)
 
 
 @pytest.mark.parametrize("section", ["boundaries", "duplication", "audit", "framework"])

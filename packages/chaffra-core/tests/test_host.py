@@ -6,23 +6,50 @@ from collections.abc import Sequence
 
 import attrs
 import pytest
-from chaffra_core._timing import ModuleTelemetry
 
 from chaffra_core import (
+    AnalysisModule,
     AnalysisResult,
+    FileContext,
+    FileResult,
+    FileSummary,
     Finding,
     FixResult,
     Location,
     ModuleConfig,
     ModuleHost,
     ModuleInfo,
+    ProjectContext,
     Rule,
     RuleExplanation,
     Severity,
-    SourceFile,
 )
 from chaffra_core._host import ENTRY_POINT_GROUP, check_result, module_error_finding
 from chaffra_core.errors import CoreError, ModuleNotFound, RuleNotFound
+from chaffra_core.testing import analyse, summarise
+
+
+@attrs.frozen(kw_only=True)
+class _ToyFiles:
+    """One info finding per file; ``fail`` makes ``finish`` raise."""
+
+    module_id: str
+    fail: bool
+    needs_functions: bool = False
+
+    def visitor(self, file: FileContext) -> None:
+        return None
+
+    def finish(self, file: FileContext, visitor: object | None) -> FileResult:
+        if self.fail:
+            raise RuntimeError("boom")
+        finding = Finding(
+            rule_id=f"{self.module_id}:odd-rule",
+            message="m",
+            severity=Severity.INFO,
+            location=Location(file=file.path, start_line=1, end_line=1),
+        )
+        return FileResult(findings=(finding,))
 
 
 class Toy:
@@ -48,20 +75,13 @@ class Toy:
             rules=(rule,),
         )
 
-    def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
-        if self.fail:
-            raise RuntimeError("boom")
-        return AnalysisResult(
-            findings=tuple(
-                Finding(
-                    rule_id=f"{self.module_id}:odd-rule",
-                    message="m",
-                    severity=Severity.INFO,
-                    location=Location(file=f.path, start_line=1, end_line=1),
-                )
-                for f in files
-            )
-        )
+    def file_analyzer(self, config: ModuleConfig) -> _ToyFiles:
+        return _ToyFiles(module_id=self.module_id, fail=self.fail)
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
+        return AnalysisResult()
 
     def explain(self, rule: str) -> RuleExplanation:
         return RuleExplanation(
@@ -114,11 +134,18 @@ def test_rules_are_explained_by_qualified_or_bare_id() -> None:
         host.explain("zz:odd-rule")
 
 
-def test_a_failing_module_is_contained_and_timed() -> None:
-    host = ModuleHost([Toy(fail=True)])
-    run = host.run("toy", [], {})
-    assert ("RuntimeError: boom", ()) == (run.error, run.result.findings)
-    assert run.duration_ms >= 0
+def test_a_module_implementing_the_protocol_is_an_analysis_module() -> None:
+    assert isinstance(Toy(), AnalysisModule)
+    assert not isinstance(object(), AnalysisModule)
+
+
+def test_a_failing_module_is_contained_to_its_own_error() -> None:
+    summary = summarise(Toy(fail=True), "x = 1\n", path="a.py")
+    assert {"toy": FileResult()} == dict(summary.results)
+    assert {"toy": "a.py: RuntimeError: boom"} == dict(summary.errors)
+    with pytest.raises(RuntimeError, match="boom"):
+        analyse(Toy(fail=True), {"a.py": "x = 1\n"})
+    assert ["toy:odd-rule"] == [f.rule_id for f in analyse(Toy(), {"a.py": ""}).findings]
 
 
 def test_module_results_are_checked_at_the_host_boundary() -> None:
@@ -162,14 +189,3 @@ def test_the_default_host_loads_entry_points_and_records_broken_ones(
 
 def test_the_real_default_host_has_the_complexity_module() -> None:
     assert "complexity" in ModuleHost.default().ids()
-
-
-def test_the_module_timer_measures_whole_milliseconds_and_counts() -> None:
-    ticks = iter([1.0, 1.25])
-    timer = ModuleTelemetry("m", clock=lambda: next(ticks))
-    assert 0 == timer.stop()
-    timer.start()
-    assert 250 == timer.stop()
-    timer.increment("files")
-    timer.increment("files", 2)
-    assert {"files": 3} == timer.counters

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from chaffra_core._source import SourceFile
-
 from chaffra_core._findings import (
     Finding,
     Location,
@@ -14,17 +10,19 @@ from chaffra_core._findings import (
     Severity,
     TextEdit,
 )
-from chaffra_core._parse import source_from_bytes
 from chaffra_core._suppressions import (
     STALE_SUPPRESSION,
+    Suppression,
     apply_suppressions,
     physical_lines,
     scan_suppressions,
 )
 
+_File = tuple[str, tuple[Suppression, ...]]
 
-def _file(text: str, path: str = "a.py") -> SourceFile:
-    return source_from_bytes(text.encode(), path=path, absolute=Path("/p") / path)
+
+def _file(text: str, path: str = "a.py") -> _File:
+    return path, scan_suppressions(text)
 
 
 def _finding(rule_id: str, line: int, path: str = "a.py") -> Finding:
@@ -63,9 +61,11 @@ _MODULES = (
 
 
 def _apply(
-    findings: list[Finding], *files: SourceFile, all_modules_ran: bool = True
+    findings: list[Finding], *files: _File, all_modules_ran: bool = True
 ) -> tuple[list[Finding], list[Finding]]:
-    return apply_suppressions(findings, files, modules=_MODULES, all_modules_ran=all_modules_ran)
+    return apply_suppressions(
+        findings, dict(files), modules=_MODULES, all_modules_ran=all_modules_ran
+    )
 
 
 def test_markers_inside_strings_are_not_suppressions() -> None:
@@ -261,3 +261,15 @@ def test_a_misplaced_ignore_file_suppresses_nothing_and_is_stale() -> None:
 
     assert [finding] == kept
     assert 2 == stale.location.start_line
+
+
+def test_a_suppression_keeps_its_physical_line_so_a_stale_one_is_removed_without_the_text() -> None:
+    [suppression] = scan_suppressions("a = 1\nb = 2  # chaffra: ignore[x]\r\nc = 3\n")
+
+    assert "b = 2  # chaffra: ignore[x]\r\n" == suppression.source
+
+
+def test_findings_of_files_without_suppressions_are_kept() -> None:
+    finding = _finding("dead-code:unused-import", 1, path="b.py")
+
+    assert ([finding], []) == _apply([finding], _file("x = 1\n"), ("b.py", ()))
