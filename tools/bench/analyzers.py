@@ -142,7 +142,6 @@ def compare(corpus: Path) -> tuple[Agreement, Agreement, int]:
     """Agreement with radon (cyclomatic) and complexipy (cognitive); files measured."""
     import complexipy
 
-    from chaffra_core import SourceFile
     from chaffra_core.analyzers.complexity import measure
 
     radon_out = subprocess.run(
@@ -158,11 +157,10 @@ def compare(corpus: Path) -> tuple[Agreement, Agreement, int]:
         parsed = _parse(path)
         if parsed is None:
             continue
-        text, tree = parsed
+        _text, tree = parsed
         files += 1
         relative = path.relative_to(corpus).as_posix()
-        source = SourceFile(path=relative, absolute=path, text=text, digest="", tree=tree)
-        ours = {(f.start_line, f.name): f for f in measure(source)}
+        ours = {(f.start_line, f.name): f for f in measure(tree)}
         blocks = radon.get(str(path), [])
         for block in blocks if isinstance(blocks, list) else []:
             if block["type"] == "class":
@@ -278,10 +276,10 @@ def bench_corpus(name: str, corpus: Path, chaffra: list[str], repeat: int) -> Co
 
 def driver(directory: Path) -> None:
     """Discover, read, parse and analyse like ``chaffra complexity``, with a digest cache."""
-    from chaffra_core import SourceFile
+    from chaffra_core import Analyzers, analyse_bytes
     from chaffra_core.analyzers.complexity import ComplexityModule
 
-    module = ComplexityModule()
+    analyzers, _ = Analyzers.build([ComplexityModule()], {})
     cache_file = directory / ".chaffra" / "bench-driver-cache.json"
     cache: dict[str, int] = (
         json.loads(cache_file.read_text(encoding="utf-8")) if cache_file.exists() else {}
@@ -295,19 +293,10 @@ def driver(directory: Path) -> None:
             fresh[digest] = cache[digest]
             findings += cache[digest]
             continue
-        try:
-            text = data.decode("utf-8")
-            tree: ast.Module | None = ast.parse(text)
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            text, tree = "", None
-        source = SourceFile(
-            path=path.relative_to(directory).as_posix(),
-            absolute=path,
-            text=text,
-            digest=digest,
-            tree=tree,
+        summary = analyse_bytes(
+            data, path=path.relative_to(directory).as_posix(), absolute=path, analyzers=analyzers
         )
-        fresh[digest] = len(module.analyze_file(source, {}).findings)
+        fresh[digest] = len(summary.results["complexity"].findings)
         findings += fresh[digest]
     cache_file.parent.mkdir(exist_ok=True)
     cache_file.write_text(json.dumps(fresh), encoding="utf-8")
