@@ -30,6 +30,7 @@ from chaffra_core._parse import (
     parse_findings,
     source_from_bytes,
 )
+from chaffra_core._peer_codes import has_suppression_marker
 from chaffra_core._source import SourceFile, content_hash
 from chaffra_core._timing import ModuleTelemetry
 from chaffra_telemetry import ParseCacheMetrics
@@ -39,7 +40,6 @@ __all__ = ["PARALLEL_THRESHOLD", "Execution", "execute"]
 PARALLEL_THRESHOLD = 200
 """Runs with at least this many files to analyse use worker processes."""
 
-_SUPPRESSION_MARKER = b"chaffra:"
 _PARSE = "parse"
 _CHUNK = 32
 
@@ -153,7 +153,7 @@ def execute(
         suppression_sources=tuple(
             sources.get(i.path) or source_from_bytes(i.data, path=i.path, absolute=i.absolute)
             for i in inputs
-            if _SUPPRESSION_MARKER in i.data
+            if has_suppression_marker(i.data)
         ),
         module_infos=tuple(infos.values()),
         cache_metrics=metrics,

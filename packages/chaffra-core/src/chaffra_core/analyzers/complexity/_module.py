@@ -26,6 +26,7 @@ from chaffra_core._findings import (
     split_rule_id,
 )
 from chaffra_core._module import ModuleConfig
+from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
 from chaffra_core._source import SourceFile
 from chaffra_core.analyzers.complexity._cognitive import cognitive
 from chaffra_core.analyzers.complexity._cyclomatic import cyclomatic
@@ -154,6 +155,35 @@ _RULES = (
     ),
 )
 
+_DEFAULTS = Thresholds()
+CONFIG_SCHEMA = ConfigSchema(
+    keys=(
+        ConfigKey(
+            name="max-cyclomatic",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.max_cyclomatic,
+            minimum=0,
+            description="flag a function above this cyclomatic complexity (radon rank C is 11+)",
+        ),
+        ConfigKey(
+            name="max-cognitive",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.max_cognitive,
+            minimum=0,
+            description="flag a function above this cognitive complexity (complexipy's default)",
+        ),
+        ConfigKey(
+            name="min-score",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.min_score,
+            minimum=0,
+            maximum=100,
+            description="flag a file scoring below this; `chaffra health` exits 1 below it",
+        ),
+    )
+)
+"""The settings of ``[modules.complexity]`` (also accepted under ``[health]``)."""
+
 _EXPLANATIONS = {
     HIGH_CYCLOMATIC: (
         "Cyclomatic complexity counts decision points: 1 plus each `if`, `elif`, loop, "
@@ -211,6 +241,10 @@ class ComplexityModule:
             capabilities=("analyze", "explain", "health"),
             rules=_RULES,
         )
+
+    def config_schema(self) -> ConfigSchema:
+        """The thresholds, with their defaults (the only place they are defined)."""
+        return CONFIG_SCHEMA
 
     def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
         """``combine`` of ``analyze_file`` over ``files``."""
