@@ -379,9 +379,7 @@ def render_init_template() -> str:
     from chaffra_core.analyzers.complexity import ComplexityModule
 
     module = ComplexityModule()
-    rules = [
-        f'# "{rule.id}" = "{rule.default_severity.value}"' for rule in module.describe().rules
-    ]
+    rules = [f'# "{rule.id}" = "{rule.default_severity.value}"' for rule in module.describe().rules]
     schema = module.config_schema()
     settings = [
         f"# {key.name} = {show_value(key.default)}  # {key.description}" for key in schema.keys

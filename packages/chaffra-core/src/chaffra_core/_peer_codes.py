@@ -39,7 +39,7 @@ PEER_CODES: dict[tuple[str, str], PeerCode] = {}
 """The registered peer codes, by ``(marker, code)``; codes are upper case."""
 
 _CODE_LISTS: dict[str, re.Pattern[str]] = {
-    # flake8's grammar: "# noqa: E501,W291", "# noqa:C901 E501" (case-insensitive marker).
+    # flake8's grammar: "#" "noqa:" then codes split by commas or spaces; any case.
     "noqa": re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.I),
     # bandit's: "# nosec B602, B607".
     "nosec": re.compile(r"#\s*nosec\b[:\s]*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)?", re.I),

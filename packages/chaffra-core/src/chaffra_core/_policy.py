@@ -113,6 +113,16 @@ class RunSettings:
     modules: Mapping[str, Mapping[str, object]] = attrs.field(hash=False)
     policy: RulePolicy
     rule_ids: tuple[str, ...]
+    schemas: Mapping[str, ConfigSchema] = attrs.field(factory=dict, hash=False)
+
+    def setting(self, module_id: str, key: str) -> object:
+        """The value of ``key`` for ``module_id``: configured, else the schema's default.
+
+        Raises:
+            KeyError: the module is unknown or declares no such key.
+        """
+        table = self.modules.get(module_id, {})
+        return table[key] if key in table else self.schemas[module_id].key(key).default
 
     def hidden_rules(self) -> frozenset[str]:
         """The known rules this run does not report (their suppressions are not judged)."""
@@ -150,7 +160,9 @@ def validate_run_config(
         if owner in schemas:
             given = _section_values(config, section)
             inherited = _checked(names, (section,), given, schemas[owner])
-            tables[owner] = _merge(names, section, owner, inherited, tables.get(owner, {}))
+            merged = _merge(names, section, owner, inherited, tables.get(owner, {}))
+            if merged:
+                tables[owner] = merged
     rule_ids = _rule_ids(infos)
     for rule_id in config.project.rules:
         _known_rule(names, rule_id, rule_ids, where=("rules", rule_id))
@@ -163,10 +175,9 @@ def validate_run_config(
                 )
     return RunSettings(
         modules=MappingProxyType(tables),
-        policy=RulePolicy(
-            levels=config.project.rules, select=config.select, ignore=config.ignore
-        ),
+        policy=RulePolicy(levels=config.project.rules, select=config.select, ignore=config.ignore),
         rule_ids=rule_ids,
+        schemas=MappingProxyType(schemas),
     )
 
 

@@ -184,8 +184,9 @@ def apply_suppressions(
     only when ``all_modules_ran``. Suppressions of modules that did not run
     are never stale, nor are those of ``hidden_rules`` (qualified ids the run
     does not report: ``off``, not selected), nor peer-tool comments
-    (``# noqa: C901``), which belong to their tool. Each stale rule is one ``core:stale-suppression`` info
-    finding; when the whole comment is stale it carries an edit removing it.
+    (``# noqa: C901``), which belong to their tool. Each stale rule is one
+    ``core:stale-suppression`` info finding; when the whole comment is stale
+    it carries an edit removing it.
     """
     by_path = {file.path: file for file in files}
     scanned = {path: scan_suppressions(file.text) for path, file in by_path.items()}
