@@ -573,7 +573,8 @@ def test_the_init_template_with_every_line_uncommented_is_the_default_run(
     assert {} == dict(default_settings.modules)
     for rule in ComplexityModule().describe().rules:
         level = settings.policy.level(rule.id)
-        assert level is not None and rule.default_severity is level.severity
+        assert level is not None
+        assert rule.default_severity is level.severity
 
 
 def _uncomment(template: str) -> str:
