@@ -41,12 +41,11 @@ def test_the_readme_keeps_its_two_commands() -> None:
 
 def test_the_peer_code_table_in_the_docs_is_the_registry() -> None:
     text = (REPO / "docs" / "suppressions.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\| (?P<tool>[^|]+) \| `# (\w+): (\w+)` \| (?P<rules>[^|]+) \|$", text, re.M)
+    row = re.compile(r"^\| ([^|]+) \| `# (\w+): (\w+)` \| ([^|]+) \|$", re.M)
+    rows = row.findall(text)
     documented = {
         (marker, code): (tool.strip(), tuple(r.strip(" `") for r in rules.split(",")))
         for tool, marker, code, rules in rows
     }
-    registered = {
-        key: (peer.tool, peer.rules) for key, peer in chaffra_core.PEER_CODES.items()
-    }
+    registered = {key: (peer.tool, peer.rules) for key, peer in chaffra_core.PEER_CODES.items()}
     assert registered == documented
