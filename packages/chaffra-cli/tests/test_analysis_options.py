@@ -46,9 +46,7 @@ def test_exclude_globs_are_repeatable_and_skip_files(runner: CliRunner, project:
     assert 1 == json.loads(out)["summary"]["files_analyzed"]
 
 
-def test_select_keeps_only_matching_rules_by_id_or_prefix(
-    runner: CliRunner, project: Path
-) -> None:
+def test_select_keeps_only_matching_rules_by_id_or_prefix(runner: CliRunner, project: Path) -> None:
     code, out, _ = run(runner, "complexity", project, *JSON, "--select", "complexity:high-cyc")
     assert 0 == code
     assert {"complexity:high-cyclomatic"} == {rule for _, rule in findings(out)}
