@@ -308,3 +308,13 @@ def test_audit_log_finds_the_project_root_like_a_run_does(
     # --config does not move the project: the log is still the one of elsewhere's project.
     with_config = ["--config", str(root / ".chaffra.toml")]
     assert "No telemetry" in runner.invoke(cli, [*args, *with_config]).stdout
+
+
+def test_a_default_run_is_logged_as_emitted_for_the_user_not_as_disabled(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = project_with(tmp_path)
+    analysed(runner, root)
+    result = runner.invoke(cli, ["telemetry", "audit-log", str(root)])
+    assert "telemetry_emitted audience=user-only" in result.stdout
+    assert "telemetry_disabled" not in result.stdout
