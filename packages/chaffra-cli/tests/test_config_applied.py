@@ -14,7 +14,25 @@ from chaffra_cli._app import cli
 from chaffra_core import AnalysisResult, ModuleConfig, ModuleHost, ModuleInfo, SourceFile
 from chaffra_core.analyzers.complexity import ComplexityModule
 
-from .conftest import COMPLEX_FUNCTION
+COMPLEX_FUNCTION = """\
+def tangled(a, b, c, d):
+    total = 0
+    for i in range(a):
+        if i % 2 and b:
+            total += 1
+        elif i % 3 or c:
+            total -= 1
+        elif d and not b:
+            total *= 2
+        while total > 100 and a:
+            if c and d or b:
+                break
+        if a > b > c:
+            total += 3
+        elif b > c > d or c > d > a:
+            total += 4
+    return total
+"""
 
 MODERATE = """\
 def moderate(a, b, c):

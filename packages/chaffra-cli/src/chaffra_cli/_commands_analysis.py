@@ -17,10 +17,10 @@ from chaffra_cli._progress import progress_reporter
 from chaffra_cli._version import VERSION
 
 if TYPE_CHECKING:
-    from chaffra_core import RunResult
+    from chaffra_core import CliOverrides, RunResult
     from chaffra_core._config import EffectiveConfig
 
-__all__ = ["complexity", "fails", "health", "resolve_config"]
+__all__ = ["cli_overrides", "complexity", "fails", "health", "resolve_config"]
 
 _PATH = click.argument(
     "path",
@@ -38,17 +38,29 @@ def resolve_config(
     Raises:
         chaffra_core.ConfigError: the configuration file is unreadable or invalid.
     """
-    from chaffra_core import CliOverrides, resolve_effective_config
+    from chaffra_core import resolve_effective_config
 
-    chosen = choices if choices is not None else AnalysisChoices()
-    overrides = CliOverrides(
-        **options.overrides(), select=chosen.select, ignore=chosen.ignore, exclude=chosen.exclude
-    )
-    config = resolve_effective_config(path, options.config, overrides)
+    config = resolve_effective_config(path, options.config, cli_overrides(options, choices))
     if not options.quiet:
         for warning in config.warnings:
             click.echo(f"Warning: {warning}", err=True)
     return config
+
+
+def cli_overrides(options: GlobalOptions, choices: AnalysisChoices | None = None) -> CliOverrides:
+    """The command-line flags that configure a run, as ``resolve_effective_config`` takes them."""
+    from chaffra_core import CliOverrides
+
+    chosen = choices if choices is not None else AnalysisChoices()
+    flags = options.overrides()
+    return CliOverrides(
+        telemetry=flags["telemetry"],
+        telemetry_backend=flags["telemetry_backend"],
+        telemetry_endpoint=flags["telemetry_endpoint"],
+        select=chosen.select,
+        ignore=chosen.ignore,
+        exclude=chosen.exclude,
+    )
 
 
 def fails(result: RunResult, fail_on: str) -> bool:
