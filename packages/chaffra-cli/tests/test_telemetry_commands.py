@@ -206,7 +206,7 @@ def test_inspect_under_operator_audiences_shows_each_backend_payload_without_the
     assert "User-scoped" not in result.stdout
     header, section = result.stdout.split("\n\n", 1)
     assert header.startswith("Latest run (")
-    assert header.endswith(f"audience {audience}: what each backend received.")
+    assert header.endswith(f"audience {audience}: as each configured backend gets it.")
     assert section.startswith("--- json-file ---\n{")
     assert "chaffra.module.call_duration_ms" in section
     assert '"complexity"' in section

@@ -237,6 +237,12 @@ def test_peer_markers_are_found_in_bytes_and_text() -> None:
     assert not has_suppression_marker("x = 1\n")
 
 
+def test_a_text_without_any_marker_has_no_suppressions() -> None:
+    from chaffra_core._suppressions import scan_suppressions
+
+    assert () == scan_suppressions("x = 1  # a comment\n")
+
+
 def test_only_mapped_peer_codes_suppress() -> None:
     assert (("# noqa:E501 c901", ("complexity:high-cyclomatic",)),) == peer_rules(
         "# noqa:E501 c901"

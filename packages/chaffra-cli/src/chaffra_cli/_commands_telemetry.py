@@ -140,7 +140,6 @@ def inspect(options: GlobalOptions, path: Path) -> None:
     see it; under on / operator-only, as each configured backend would receive it.
     """
     from chaffra_telemetry.backends import create_backend
-    from chaffra_telemetry.errors import TelemetryError
 
     config = resolve_config(options, path)
     tel = config.telemetry
@@ -163,13 +162,9 @@ def inspect(options: GlobalOptions, path: Path) -> None:
         )
         click.echo(payload.to_json())
         return
-    click.echo(f"Latest run ({when}), audience {audience}: what each backend received.\n")
+    click.echo(f"Latest run ({when}), audience {audience}: as each configured backend gets it.\n")
     for backend_config in tel.backends:
-        try:
-            backend = create_backend(backend_config, project_root=config.project_root)
-            text = backend.inspect(payload)
-        except TelemetryError as error:
-            text = f"Error: {error}"
+        text = create_backend(backend_config, project_root=config.project_root).inspect(payload)
         click.echo(f"--- {backend_config.kind.value} ---\n{text.rstrip()}\n")
 
 
