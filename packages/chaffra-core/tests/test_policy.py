@@ -143,6 +143,12 @@ def resolved(tmp_path: Path, text: str, overrides: CliOverrides = NO_FLAGS) -> C
     return None
 
 
+def test_a_misspelt_bare_rule_gets_the_closest_bare_name(tmp_path: Path) -> None:
+    error = resolved(tmp_path, '[rules]\nhigh-cyclomatc = "off"\n')
+    assert error is not None
+    assert 'unknown rule rules.high-cyclomatc (did you mean "high-cyclomatic"?' in str(error)
+
+
 def test_a_config_that_names_core_module_error_is_refused(tmp_path: Path) -> None:
     error = resolved(tmp_path, '[rules]\n"core:module-error" = "off"\n')
     assert error is not None

@@ -262,7 +262,8 @@ def _known_rule(
             f"{names.dotted(*where)}: {rule_id} cannot be configured "
             "(a failed module always fails the run)"
         )
+    candidates = rule_ids if module is not None else tuple(sorted(bare_names))
     raise names.error(
-        f"unknown rule {names.dotted(*where)} ({close_match(rule_id, rule_ids)}"
+        f"unknown rule {names.dotted(*where)} ({close_match(rule_id, candidates)}"
         f"rules: {', '.join(rule_ids)})"
     )
