@@ -38,7 +38,10 @@ def test_management_analyses_the_project_serves_its_store_and_exits_0_on_sigterm
     root.mkdir()
     (root / "m.py").write_text(MODULE + "    return a\n", encoding="utf-8")
     done = subprocess.run(
-        [*chaffra_command(), "health", str(root)], capture_output=True, timeout=TIMEOUT, check=False
+        [*chaffra_command(), "complexity", str(root)],
+        capture_output=True,
+        timeout=TIMEOUT,
+        check=False,
     )
     assert 0 == done.returncode
     with management(str(root)) as (url, lines, process):

@@ -137,7 +137,9 @@ def test_syntax_errors_and_non_utf8_files_are_findings_not_crashes(tmp_path: Pat
     assert {"parse:syntax-error", "parse:encoding-error"} <= rules
     assert 1 == chaffra("complexity", root, "--fail-on", "error").returncode
     health = chaffra("health", root)
-    assert (0, "") == (health.returncode, health.stderr)
+    assert 1 == health.returncode  # the tangled file brings the score below min-score 70
+    assert health.stderr.endswith(" is below min-score 70.\n")
+    assert "Project Health:" in health.stdout
 
 
 def test_suppressed_findings_are_not_reported(tmp_path: Path) -> None:
@@ -192,7 +194,7 @@ def test_every_output_format_is_well_formed(tmp_path: Path) -> None:
 
 def test_each_run_stores_one_user_scoped_snapshot(tmp_path: Path) -> None:
     root = write(tmp_path / "p", {"m.py": TANGLED})
-    assert 0 == chaffra("health", root).returncode
+    assert 1 == chaffra("health", root).returncode  # below min-score: still stored
     assert 0 == chaffra("complexity", root).returncode
     stored = user_points(root)
     assert 2 == len(stored)

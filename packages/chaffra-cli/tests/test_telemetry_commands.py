@@ -149,22 +149,50 @@ def test_test_exits_1_when_a_backend_fails(runner: CliRunner, tmp_path: Path) ->
     assert (1, "[FAIL] otlp -- ") == (refused.exit_code, refused.stdout[:15])
 
 
-def test_inspect_under_user_only_prints_the_labelled_user_scoped_payload(
+TANGLED = """\
+def tangled(a, b, c, d, e, f, g, h, i, j, k):
+    return a and b and c and d and e and f and g and h and i and j and k
+"""
+
+
+def analysed(runner: CliRunner, root: Path, *flags: str) -> dict[str, bytes]:
+    """``root`` after a real ``complexity`` run on it, and its files then."""
+    (root / "pkg").mkdir()
+    (root / "pkg" / "tangled.py").write_text(TANGLED, "utf-8")
+    result = runner.invoke(cli, ["complexity", str(root), *flags])
+    assert 0 == result.exit_code, result.output
+    return listing(root)
+
+
+def test_inspect_before_any_run_says_so_and_creates_nothing(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     root = project_with(tmp_path)
     result = runner.invoke(cli, ["telemetry", "inspect", str(root)])
     assert 0 == result.exit_code
+    assert result.stdout.startswith(f"No run recorded yet for {root}")
+    assert {} == listing(root)
+
+
+def test_inspect_under_user_only_prints_the_latest_real_run_user_scoped(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = project_with(tmp_path)
+    before = analysed(runner, root, "--telemetry", "on")
+    result = runner.invoke(cli, ["telemetry", "inspect", str(root)])
+    assert 0 == result.exit_code
     label, _, payload = result.stdout.partition("\n\n")
-    assert label.startswith("User-scoped preview (audience user-only)")
+    assert label.startswith("User-scoped payload (audience user-only) of the latest run")
     document = json.loads(payload)
     assert "user-only" == document["audience"]
     assert {} == document["operator_summary"]["module_call_durations"]
     assert "chaffra.module.call_duration_ms" not in payload
-    assert {"warning": 2} == document["user_summary"]["findings_by_severity"]
+    assert 1 == document["user_summary"]["files_total"]
+    assert {"warning": 1} == document["user_summary"]["findings_by_severity"]
+    assert "example-module" not in payload
     for word in OPERATOR_WORDS:
         assert word not in result.stdout
-    assert {} == listing(root)
+    assert before == listing(root)
 
 
 @pytest.mark.parametrize("audience", ["on", "operator-only"])
@@ -172,14 +200,26 @@ def test_inspect_under_operator_audiences_shows_each_backend_payload_without_the
     runner: CliRunner, tmp_path: Path, audience: str
 ) -> None:
     root = project_with(tmp_path)
+    before = analysed(runner, root, "--telemetry", "on")
     result = runner.invoke(cli, ["telemetry", "inspect", str(root), "--telemetry", audience])
     assert 0 == result.exit_code
     assert "User-scoped" not in result.stdout
     header, section = result.stdout.split("\n\n", 1)
-    assert f"Preview (audience {audience}): what each backend would receive." == header
+    assert header.startswith("Latest run (")
+    assert header.endswith(f"audience {audience}: as each configured backend gets it.")
     assert section.startswith("--- json-file ---\n{")
     assert "chaffra.module.call_duration_ms" in section
-    assert {} == listing(root)
+    assert '"complexity"' in section
+    assert before == listing(root)
+
+
+def test_inspect_never_shows_more_than_the_run_stored(runner: CliRunner, tmp_path: Path) -> None:
+    """A run stored under user-only has no operator data to show, even under on."""
+    root = project_with(tmp_path)
+    analysed(runner, root)
+    result = runner.invoke(cli, ["telemetry", "inspect", str(root), "--telemetry", "on"])
+    assert 0 == result.exit_code
+    assert "chaffra.module.call_duration_ms" not in result.stdout
 
 
 def test_inspect_under_off_says_nothing_would_be_emitted(runner: CliRunner, tmp_path: Path) -> None:
@@ -265,5 +305,16 @@ def test_audit_log_finds_the_project_root_like_a_run_does(
     (elsewhere / "m.py").write_text("x = 1\n", "utf-8")
     args = ["telemetry", "audit-log", str(elsewhere / "m.py")]
     assert "No telemetry" in runner.invoke(cli, args).stdout
+    # --config does not move the project: the log is still the one of elsewhere's project.
     with_config = ["--config", str(root / ".chaffra.toml")]
-    assert "telemetry_enabled" in runner.invoke(cli, [*args, *with_config]).stdout
+    assert "No telemetry" in runner.invoke(cli, [*args, *with_config]).stdout
+
+
+def test_a_default_run_is_logged_as_emitted_for_the_user_not_as_disabled(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = project_with(tmp_path)
+    analysed(runner, root)
+    result = runner.invoke(cli, ["telemetry", "audit-log", str(root)])
+    assert "telemetry_emitted audience=user-only" in result.stdout
+    assert "telemetry_disabled" not in result.stdout

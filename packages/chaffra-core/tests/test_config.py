@@ -56,7 +56,8 @@ def test_an_empty_file_is_the_default_configuration(tmp_path: Path) -> None:
 
 
 def test_defaults_follow_the_spec() -> None:
-    assert HealthSection(max_cyclomatic=20, max_cognitive=15, min_score=70) == HealthSection()
+    """[health] leaves every threshold unset: the complexity module owns the defaults."""
+    assert HealthSection(max_cyclomatic=None, max_cognitive=None, min_score=None) == HealthSection()
     assert ProjectSection(entry=(), ignore=()) == ProjectSection()
     assert ({}, {}) == (ProjectConfig().rules, ProjectConfig().modules)
 
@@ -403,11 +404,12 @@ def test_the_project_root_is_the_directory_of_the_config_file(tmp_path: Path) ->
     assert effective.project.modules == effective.modules == {"x": {"a": 1}}
 
 
-def test_an_explicit_config_replaces_discovery(tmp_path: Path) -> None:
+def test_an_explicit_config_replaces_discovery_but_not_the_project_root(tmp_path: Path) -> None:
     write(tmp_path / "project" / ".chaffra.toml", "[health]\nmin-score = 80\n")
     explicit = write(tmp_path / "ci" / "strict.toml", "[health]\nmin-score = 90\n")
-    effective = resolve_effective_config(tmp_path / "project", explicit, NO_FLAGS)
-    assert (90, explicit, tmp_path / "ci") == (
+    (tmp_path / "project" / "src").mkdir()
+    effective = resolve_effective_config(tmp_path / "project" / "src", explicit, NO_FLAGS)
+    assert (90, explicit, tmp_path / "project") == (
         effective.project.health.min_score,
         effective.config_path,
         effective.project_root,
@@ -541,13 +543,38 @@ def test_the_init_template_shows_every_setting_commented(tmp_path: Path) -> None
         line.removeprefix("# ") for line in template.splitlines() if line.startswith("# ")
     )
     for rule in ("high-cyclomatic", "high-cognitive", "low-health-score"):
-        assert f'"complexity:{rule}" = ' in commented
+        assert f'"complexity:{rule}" = "warning"' in commented
     assert 'default audience is "user-only"' in " ".join(commented.split())
     assert "opt-in" in commented
-    # Uncommenting the settings gives a valid configuration.
-    uncommented = load_text(tmp_path, _uncomment(template))
+
+
+def test_the_init_template_with_every_line_uncommented_is_the_default_run(
+    tmp_path: Path,
+) -> None:
+    """Each value the template shows is the real default: uncommenting changes nothing."""
+    from chaffra_core import ModuleHost
+    from chaffra_core._policy import validate_run_config
+    from chaffra_core.analyzers.complexity import ComplexityModule
+
+    write(tmp_path / "init" / ".chaffra.toml", _uncomment(render_init_template()))
+    (tmp_path / "bare" / ".git").mkdir(parents=True)
+    uncommented = resolve_effective_config(tmp_path / "init", None, NO_FLAGS)
+    defaults = resolve_effective_config(tmp_path / "bare", None, NO_FLAGS)
     assert {"complexity", "telemetry"} == set(uncommented.modules)
-    assert HealthSection() == uncommented.health
+    assert HealthSection(max_cyclomatic=10, max_cognitive=15, min_score=70) == (
+        uncommented.project.health
+    )
+    assert defaults.telemetry == uncommented.telemetry
+    host = ModuleHost([ComplexityModule()])
+    settings = validate_run_config(uncommented, list(host), host.infos())
+    default_settings = validate_run_config(defaults, list(host), host.infos())
+    schema = ComplexityModule().config_schema()
+    assert dict(schema.defaults()) == dict(settings.modules["complexity"])
+    assert {} == dict(default_settings.modules)
+    for rule in ComplexityModule().describe().rules:
+        level = settings.policy.level(rule.id)
+        assert level is not None
+        assert rule.default_severity is level.severity
 
 
 def _uncomment(template: str) -> str:

@@ -25,6 +25,7 @@ from chaffra_telemetry._audit import (
     PathModeChanged,
     SamplingRateChanged,
     TelemetryDisabled,
+    TelemetryEmitted,
     TelemetryEnabled,
     TenantIdChanged,
     append_event,
@@ -54,6 +55,12 @@ users = st.none() | text
 rates = st.floats(allow_nan=False, allow_infinity=False)
 
 events: st.SearchStrategy[AuditEvent] = st.one_of(
+    st.builds(
+        TelemetryEmitted,
+        timestamp_ms=timestamps,
+        user=users,
+        audience=st.sampled_from(TelemetryAudience),
+    ),
     st.builds(
         TelemetryEnabled,
         timestamp_ms=timestamps,
@@ -225,24 +232,31 @@ def test_off_writes_nothing_and_creates_no_project_directory(tmp_path: Path) -> 
     assert [] == list(tmp_path.iterdir())
 
 
-def test_user_only_records_telemetry_disabled(tmp_path: Path) -> None:
+def test_a_user_only_run_records_that_it_emitted_under_user_only(tmp_path: Path) -> None:
+    """Not ``telemetry_disabled``: the run did emit, for the user."""
     assert record_emission(TelemetryAudience.USER_ONLY, tmp_path, user="alice", clock=fixed_clock)
 
-    assert (TelemetryDisabled(timestamp_ms=TS, user="alice"),) == read_log(tmp_path).events
+    assert (
+        TelemetryEmitted(timestamp_ms=TS, user="alice", audience=TelemetryAudience.USER_ONLY),
+    ) == read_log(tmp_path).events
 
 
 @pytest.mark.parametrize(
     ("audience", "spelling"),
-    [(TelemetryAudience.ON, "on"), (TelemetryAudience.OPERATOR_ONLY, "operator-only")],
+    [
+        (TelemetryAudience.ON, "on"),
+        (TelemetryAudience.OPERATOR_ONLY, "operator-only"),
+        (TelemetryAudience.USER_ONLY, "user-only"),
+    ],
 )
-def test_operator_audiences_record_telemetry_enabled_with_the_canonical_spelling(
+def test_emitting_runs_record_telemetry_emitted_with_the_canonical_spelling(
     tmp_path: Path, audience: TelemetryAudience, spelling: str
 ) -> None:
     assert record_emission(audience, tmp_path, user="alice", clock=fixed_clock)
 
     [line] = log_lines(tmp_path)
     assert {
-        "event": "telemetry_enabled",
+        "event": "telemetry_emitted",
         "timestamp_ms": TS,
         "user": "alice",
         "audience": spelling,

@@ -329,8 +329,8 @@ def test_flush_to_backends_under_off_contacts_nothing(tmp_path: Path) -> None:
 def test_each_emitting_run_writes_one_audit_event_and_off_none(tmp_path: Path) -> None:
     _run(tmp_path, USER_ONLY)
     _run(tmp_path, ON)
-    assert ["telemetry_disabled", "telemetry_enabled"] == [
-        event_name(e) for e in read_log(tmp_path).events
+    assert [("telemetry_emitted", USER_ONLY), ("telemetry_emitted", ON)] == [
+        (event_name(e), getattr(e, "audience", None)) for e in read_log(tmp_path).events
     ]
     off_root = tmp_path / "off"
     off_root.mkdir()

@@ -31,9 +31,10 @@ def cli(ctx: click.Context, /, **values: object) -> None:
     \b
     Exit status:
       0    success (findings do not fail a run unless --fail-on says so)
-      1    findings at or above --fail-on, or a runtime error
+      1    findings at or above --fail-on, a health score below min-score,
+           a module that failed, or a runtime error
       2    usage error or invalid configuration (.chaffra.toml, --config,
-           [modules.telemetry]); nothing is analysed or written
+           unknown rules or module settings); nothing is analysed or written
       130  interrupted
 
     \b

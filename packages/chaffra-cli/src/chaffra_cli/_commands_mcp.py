@@ -61,11 +61,11 @@ def mcp(
     stderr). With --http the endpoint is http://HOST:PORT/mcp, loopback only
     unless a token is given.
     """
-    from chaffra_core import CliOverrides
+    from chaffra_cli._commands_analysis import cli_overrides
     from chaffra_mcp import TOKEN_ENV, ServerSettings, UsageError, serve_http, serve_stdio
 
     settings = ServerSettings.create(
-        roots, config_path=options.config, overrides=CliOverrides(**options.overrides())
+        roots, config_path=options.config, overrides=cli_overrides(options)
     )
     if not use_http:
         serve_stdio(settings)

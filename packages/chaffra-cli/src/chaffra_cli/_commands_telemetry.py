@@ -20,7 +20,7 @@ from chaffra_cli._options import GlobalOptions, pass_globals
 if TYPE_CHECKING:
     from chaffra_telemetry import ProjectedSnapshot, TelemetryConfig
 
-__all__ = ["WITHHELD", "synthetic_payload", "telemetry"]
+__all__ = ["WITHHELD", "latest_payload", "telemetry"]
 
 WITHHELD = "backend details withheld (operator audience only)"
 _OPT_IN = "use --telemetry on or --telemetry operator-only to see them"
@@ -105,26 +105,35 @@ def _flush_each(payload: ProjectedSnapshot, tel: TelemetryConfig, root: Path) ->
     ]
 
 
-def synthetic_payload(tel: TelemetryConfig) -> ProjectedSnapshot:
-    """What a run would emit: no files, one 100 ms call of ``example-module``, two warnings."""
-    from chaffra_telemetry import TelemetryCollector, project
+def latest_payload(root: Path, tel: TelemetryConfig) -> ProjectedSnapshot | None:
+    """The project's latest stored run, projected for ``tel.audience`` (``None``: no run yet).
 
-    collector = TelemetryCollector(tel)
-    collector.register_core_metrics()
-    collector.set_files_total(0)
-    collector.record_module_call("example-module", 100, False)
-    collector.record_module_findings("example-module", 2, {"warning": 2})
-    collector.finish_analysis()
-    return project(collector.snapshot(), tel.audience)
+    Reads ``<root>/.chaffra/telemetry.db`` only when it exists, so a preview
+    never creates it.
+    """
+    from chaffra_telemetry import LiveTelemetryState, SqliteStore
+
+    path = root / ".chaffra" / "telemetry.db"
+    if not path.is_file():
+        return None
+    store = SqliteStore(path)
+    try:
+        return LiveTelemetryState(store).current(audience=tel.audience)
+    finally:
+        store.close()
 
 
 @telemetry.command()
 @_PATH
 @pass_globals
 def inspect(options: GlobalOptions, path: Path) -> None:
-    """Preview exactly what a run would emit, projected for the effective audience."""
+    """Show what the project's latest run emitted, projected for the effective audience.
+
+    The payload is the latest snapshot in <project>/.chaffra/telemetry.db (any
+    command's: health, complexity, watch, MCP...), as the effective audience may
+    see it; under on / operator-only, as each configured backend would receive it.
+    """
     from chaffra_telemetry.backends import create_backend
-    from chaffra_telemetry.errors import TelemetryError
 
     config = resolve_config(options, path)
     tel = config.telemetry
@@ -132,22 +141,32 @@ def inspect(options: GlobalOptions, path: Path) -> None:
     if not (tel.audience.user_enabled or tel.audience.operator_enabled):
         click.echo(f"Telemetry audience: {audience}: nothing is collected, stored or sent.")
         return
-    payload = synthetic_payload(tel)
+    payload = latest_payload(config.project_root, tel)
+    if payload is None:
+        click.echo(
+            f"No run recorded yet for {config.project_root}: run an analysis "
+            f"(e.g. `chaffra health {path}`), then inspect shows what it emitted."
+        )
+        return
+    when = _iso(payload.timestamp_ms)
     if not tel.audience.operator_enabled:
         click.echo(
-            f"User-scoped preview (audience {audience}): the exact payload a run would "
-            f"emit, from a synthetic run; {WITHHELD}.\n"
+            f"User-scoped payload (audience {audience}) of the latest run ({when}), "
+            f"exactly as stored and sent; {WITHHELD}.\n"
         )
         click.echo(payload.to_json())
         return
-    click.echo(f"Preview (audience {audience}): what each backend would receive.\n")
+    click.echo(f"Latest run ({when}), audience {audience}: as each configured backend gets it.\n")
     for backend_config in tel.backends:
-        try:
-            backend = create_backend(backend_config, project_root=config.project_root)
-            text = backend.inspect(payload)
-        except TelemetryError as error:
-            text = f"Error: {error}"
+        text = create_backend(backend_config, project_root=config.project_root).inspect(payload)
         click.echo(f"--- {backend_config.kind.value} ---\n{text.rstrip()}\n")
+
+
+def _iso(timestamp_ms: int) -> str:
+    import datetime as dt
+
+    moment = dt.datetime.fromtimestamp(timestamp_ms / 1000, tz=dt.timezone.utc)
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 @telemetry.command()
@@ -189,13 +208,10 @@ def audit_log(options: GlobalOptions, path: Path, export: bool) -> None:
 
 
 def _project_root(options: GlobalOptions, path: Path) -> Path:
-    """The project root a run on ``path`` would use, without validating the configuration."""
-    from chaffra_core import discover_config
+    """The project root a run on ``path`` would use, without validating the configuration.
 
-    if options.config is not None:
-        return options.config.absolute().parent
-    source = discover_config(path)
-    if source is not None:
-        return source.root
-    target = path.absolute()
-    return target if target.is_dir() else target.parent
+    It follows ``path`` whatever ``--config`` says, as it does for a run.
+    """
+    from chaffra_core import find_project_root
+
+    return find_project_root(path)

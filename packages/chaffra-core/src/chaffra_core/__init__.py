@@ -10,6 +10,7 @@ from chaffra_core._config import (
     CliOverrides,
     EffectiveConfig,
     discover_config,
+    find_project_root,
     load_config_file,
     render_init_template,
     resolve_effective_config,
@@ -39,7 +40,10 @@ from chaffra_core._findings import (
 from chaffra_core._function_metrics import FunctionMetrics
 from chaffra_core._host import LoadError, ModuleHost
 from chaffra_core._module import AnalysisModule, FileAnalyzer, ModuleConfig, ProjectContext
+from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
+from chaffra_core._peer_codes import PEER_CODES, PeerCode, register_peer_code
 from chaffra_core._pipeline import run_analysis
+from chaffra_core._policy import RulePolicy, RunSettings, validate_run_config
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._result_cache import cache_home, clean_cache
@@ -59,12 +63,15 @@ __version__ = version("chaffra-core")
 __all__ = [
     "CONFIG_FILE_NAME",
     "DEFAULT_MAX_FILE_SIZE",
+    "PEER_CODES",
     "Action",
     "AnalysisModule",
     "AnalysisResult",
     "Analyzers",
     "CliOverrides",
     "ConfigError",
+    "ConfigKey",
+    "ConfigSchema",
     "EffectiveConfig",
     "FileAnalyzer",
     "FileContext",
@@ -83,6 +90,7 @@ __all__ = [
     "ModuleHost",
     "ModuleInfo",
     "ModuleMetrics",
+    "PeerCode",
     "ProgressCallback",
     "ProjectConfig",
     "ProjectContext",
@@ -91,13 +99,16 @@ __all__ = [
     "Rule",
     "RuleExplanation",
     "RuleLevel",
+    "RulePolicy",
     "RunResult",
+    "RunSettings",
     "Scope",
     "ScopeKind",
     "Severity",
     "SkippedFile",
     "TextEdit",
     "Traversal",
+    "ValueKind",
     "__version__",
     "analyse_bytes",
     "cache_home",
@@ -105,12 +116,15 @@ __all__ = [
     "content_hash",
     "discover",
     "discover_config",
+    "find_project_root",
     "grade_for",
     "load_config_file",
     "make_anchor",
     "qualify",
+    "register_peer_code",
     "render_init_template",
     "resolve_effective_config",
     "run_analysis",
     "split_rule_id",
+    "validate_run_config",
 ]

@@ -37,6 +37,7 @@ __all__ = [
     "ConfigSource",
     "EffectiveConfig",
     "discover_config",
+    "find_project_root",
     "load_config_file",
     "render_init_template",
     "resolve_effective_config",
@@ -77,11 +78,19 @@ class ConfigSource:
 
 @attrs.frozen(kw_only=True)
 class CliOverrides:
-    """The raw global telemetry flags; ``None`` means the flag was not given."""
+    """The raw command-line flags that configure a run; ``None``/empty means not given.
+
+    ``select`` and ``ignore`` are rule ids or prefixes (checked against the
+    modules' rules before the run); ``exclude`` are gitignore-style globs,
+    relative to the project root, added to ``[project] ignore``.
+    """
 
     telemetry: str | None = None
     telemetry_backend: str | None = None
     telemetry_endpoint: str | None = None
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -95,6 +104,13 @@ class EffectiveConfig:
     telemetry: TelemetryConfig
     modules: Mapping[str, Mapping[str, object]] = attrs.field(hash=False)
     warnings: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def ignore_patterns(self) -> tuple[str, ...]:
+        """``[project] ignore`` and the ``--exclude`` globs, relative to the project root."""
+        return (*self.project.project.ignore, *self.exclude)
 
 
 def _absolute(path: Path) -> Path:
@@ -228,8 +244,10 @@ def resolve_effective_config(
 
     The telemetry flags are validated first. ``explicit_config_path`` (``--config``)
     replaces discovery; otherwise the configuration is discovered from the target.
-    The project root is the directory holding the configuration file, or the
-    target's directory when there is none. Telemetry merges the flags with
+    The project root (where ``.chaffra/`` lives and what paths are relative to)
+    always follows the target, never a ``--config`` file's location: the
+    directory that holds the target's own configuration file, or the target's
+    directory when there is none. Telemetry merges the flags with
     ``[modules.telemetry]``, an explicit flag winning.
 
     Raises:
@@ -249,12 +267,11 @@ def resolve_effective_config(
         source: ConfigSource | None = ConfigSource(
             path=config_path, kind=ConfigKind.of(config_path)
         )
+        root = find_project_root(target)
     else:
         source = discover_config(target)
-    if source is None:
-        root, project = _start_directory(target), ProjectConfig()
-    else:
-        root, project = source.root, load_config_file(source.path)
+        root = _start_directory(target) if source is None else source.root
+    project = ProjectConfig() if source is None else load_config_file(source.path)
     return EffectiveConfig(
         project_root=root,
         target=target,
@@ -263,7 +280,41 @@ def resolve_effective_config(
         telemetry=_merge_telemetry(cli, project, source, root),
         modules=project.modules,
         warnings=() if source is None else source.warnings,
+        select=cli_overrides.select,
+        ignore=cli_overrides.ignore,
+        exclude=cli_overrides.exclude,
     )
+
+
+def find_project_root(target: Path) -> Path:
+    """The project root of ``target`` whatever configuration file is used.
+
+    The nearest directory from ``target`` up to the repository root (a
+    directory holding ``.git``) that holds ``.chaffra.toml`` or a
+    ``pyproject.toml`` with ``[tool.chaffra]``; else ``target``'s directory.
+    Unlike :func:`discover_config` nothing is validated: a ``pyproject.toml``
+    that cannot be read does not configure chaffra.
+
+    Raises:
+        ConfigError: the existence of a candidate cannot be determined.
+    """
+    start = _start_directory(_absolute(target))
+    for candidate in (start, *start.parents):
+        if _probe(candidate / CONFIG_FILE_NAME) is not None or _has_tool_table(candidate):
+            return candidate
+        if _probe(candidate / ".git") is not None:
+            break
+    return start
+
+
+def _has_tool_table(directory: Path) -> bool:
+    pyproject = directory / PYPROJECT_FILE_NAME
+    if _probe(pyproject) is None:
+        return False
+    try:
+        return _tool_chaffra(_read_toml(pyproject))[0]
+    except ConfigError:
+        return False
 
 
 def _merge_telemetry(
@@ -286,49 +337,67 @@ def _merge_telemetry(
         raise error from exc
 
 
-_INIT_TEMPLATE = """\
+_INIT_HEADER = """\
 # chaffra project configuration.
 # Found by walking up from the analysed path (stopping at the repository root);
-# a [tool.chaffra] table in pyproject.toml works too. Unknown keys are errors.
+# a [tool.chaffra] table in pyproject.toml works too. Unknown sections and keys are
+# errors. Every setting below is commented out and shows its default.
 
 [project]
-# Globs relative to this directory.
+# Globs relative to the project root (gitignore syntax).
 # entry = ["src/mypackage/__main__.py"]
 # ignore = ["build/**", "**/migrations/**"]
 
 [rules]
-# Per-rule severity: "error", "warning" (or "warn"), "info" or "off".
-# Rule ids are "module:rule" (quoted: TOML bare keys cannot hold ":").
-# "complexity:high-cyclomatic" = "error"
-# "complexity:high-cognitive" = "warning"
-# "complexity:low-health-score" = "off"
+# Per-rule severity: "error", "warning" (or "warn"), "info" or "off" (not reported).
+# Rule ids are "module:rule" (quoted: TOML bare keys cannot hold ":"); a bare
+# rule name means that rule in every module. `chaffra modules` lists the rules.
+"""
 
-[health]
-# Thresholds of the `chaffra health` command (the defaults are shown).
-# max-cyclomatic = 20
-# max-cognitive = 15
-# min-score = 70
-
-[modules]
-# Each [modules.<id>] table is handed to that module.
-
-# [modules.complexity]
-# max-cyclomatic = 20
-# max-cognitive = 15
-# min-score = 70
+_INIT_TELEMETRY = """\
 
 # [modules.telemetry]
 # The default audience is "user-only": only what you see about your own code is
-# collected. Operator telemetry (module timings and errors) is opt-in:
-# audience = "on"            # or "operator-only", "user-only", "off"
-# An explicit --telemetry flag always wins over this file.
-# backend = "json-file"
-# path = ".chaffra/telemetry.json"
+# collected. Operator telemetry (module timings and errors) is opt-in: set "on"
+# or "operator-only" ("off" collects nothing). An explicit --telemetry flag
+# always wins over this file.
+# audience = "user-only"
 # sampling-rate = 1.0
 # sampling-strategy = "rate"  # or "on-change"
+# To export, add a backend (json-file, stderr, prometheus, otlp, statsd or
+# cloudwatch) with its path or endpoint, e.g. backend = "json-file".
 """
 
 
 def render_init_template() -> str:
-    """The commented ``.chaffra.toml`` written by ``chaffra init``; it parses to the defaults."""
-    return _INIT_TEMPLATE
+    """The commented ``.chaffra.toml`` written by ``chaffra init``.
+
+    Each setting shows its real default, taken from the module that owns it,
+    so uncommenting every line changes nothing.
+    """
+    from chaffra_core._config_schema import show_value
+    from chaffra_core.analyzers.complexity import ComplexityModule
+
+    module = ComplexityModule()
+    rules = [f'# "{rule.id}" = "{rule.default_severity.value}"' for rule in module.describe().rules]
+    schema = module.config_schema()
+    settings = [
+        f"# {key.name} = {show_value(key.default)}  # {key.description}" for key in schema.keys
+    ]
+    return "\n".join(
+        [
+            _INIT_HEADER + "\n".join(rules),
+            "",
+            "[health]",
+            "# The complexity thresholds. [modules.complexity] takes the same keys:",
+            "# set each in one place (both, with different values, is an error).",
+            *settings,
+            "",
+            "[modules]",
+            "# Each [modules.<id>] table is handed to that module (`chaffra modules`).",
+            "",
+            "# [modules.complexity]",
+            *(f"# {key.name} = {show_value(key.default)}" for key in schema.keys),
+            _INIT_TELEMETRY,
+        ]
+    )

@@ -27,6 +27,8 @@ __all__ = [
     "ProjectSection",
     "RuleLevel",
     "parse_project_config",
+    "show_value",
+    "toml_key",
 ]
 
 
@@ -85,11 +87,15 @@ class ProjectSection:
 
 @attrs.frozen(kw_only=True)
 class HealthSection:
-    """``[health]``: the thresholds of the ``health`` command."""
+    """``[health]``: the complexity thresholds and the score ``health`` must reach.
 
-    max_cyclomatic: int = 20
-    max_cognitive: int = 15
-    min_score: int = 70
+    ``None`` means not set: the default is the complexity module's (declared
+    once, in its config schema), and ``[modules.complexity]`` may set it instead.
+    """
+
+    max_cyclomatic: int | None = None
+    max_cognitive: int | None = None
+    min_score: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -109,7 +115,6 @@ class ProjectConfig:
     )
 
 
-_DEFAULT_HEALTH = HealthSection()
 _SECTIONS = ("project", "rules", "health", "modules")
 _PROJECT_KEYS = ("entry", "ignore", "max-file-size")
 _SIZE = re.compile(r"(?P<number>\d+)\s*(?P<unit>[KMG]i?B|B)?", re.IGNORECASE)
@@ -133,11 +138,11 @@ class _Context:
     prefix: tuple[str, ...]
 
     def dotted(self, *keys: str) -> str:
-        return ".".join(_toml_key(key) for key in (*self.prefix, *keys))
+        return ".".join(toml_key(key) for key in (*self.prefix, *keys))
 
     def invalid(self, keys: tuple[str, ...], value: object, expected: str) -> ConfigError:
         return ConfigError(
-            f"invalid value {self.dotted(*keys)} = {_show(value)}: expected {expected}",
+            f"invalid value {self.dotted(*keys)} = {show_value(value)}: expected {expected}",
             path=self.path,
         )
 
@@ -152,20 +157,21 @@ class _Context:
         )
 
 
-def _toml_key(key: str) -> str:
+def toml_key(key: str) -> str:
+    """``key`` as TOML writes it: bare when it can be, else quoted."""
     return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
-def _show(value: object) -> str:
+def show_value(value: object) -> str:
     """``value`` as it would be written in TOML, for error messages."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{toml_key(k)} = {show_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_show(item) for item in value) + "]"
+        return "[" + ", ".join(show_value(item) for item in value) + "]"
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return repr(value)
@@ -197,8 +203,8 @@ def parse_project_config(
         ),
         rules=_rules(ctx, _table(ctx, data, "rules")),
         health=HealthSection(
-            max_cyclomatic=_count(ctx, health, "max-cyclomatic", _DEFAULT_HEALTH.max_cyclomatic),
-            max_cognitive=_count(ctx, health, "max-cognitive", _DEFAULT_HEALTH.max_cognitive),
+            max_cyclomatic=_count(ctx, health, "max-cyclomatic"),
+            max_cognitive=_count(ctx, health, "max-cognitive"),
             min_score=_score(ctx, health),
         ),
         modules=_modules(ctx, _table(ctx, data, "modules")),
@@ -244,8 +250,10 @@ def _rules(ctx: _Context, section: Mapping[str, object]) -> dict[str, RuleLevel]
     return rules
 
 
-def _count(ctx: _Context, section: Mapping[str, object], key: str, default: int) -> int:
-    value = section.get(key, default)
+def _count(ctx: _Context, section: Mapping[str, object], key: str) -> int | None:
+    if key not in section:
+        return None
+    value = section[key]
     # bool is an int subclass in Python; TOML's true is not a number.
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ctx.invalid(("health", key), value, "a non-negative integer")
@@ -270,9 +278,9 @@ def _file_size(ctx: _Context, section: Mapping[str, object]) -> int:
     return size
 
 
-def _score(ctx: _Context, section: Mapping[str, object]) -> int:
-    score = _count(ctx, section, "min-score", _DEFAULT_HEALTH.min_score)
-    if score > 100:
+def _score(ctx: _Context, section: Mapping[str, object]) -> int | None:
+    score = _count(ctx, section, "min-score")
+    if score is not None and score > 100:
         raise ctx.invalid(("health", "min-score"), score, "an integer from 0 to 100")
     return score
 

@@ -19,6 +19,7 @@ from chaffra_core._execution import execute
 from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
+from chaffra_core._policy import validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import (
@@ -56,12 +57,20 @@ def run_analysis(
     (skipped when ``churn`` is false, e.g. for ``health``), a snapshot pushed
     to ``<root>/.chaffra/telemetry.db``, the flush to the configured backends.
     Under the ``off`` audience the project directory is left untouched.
+
+    The configuration is checked against every registered module first; the
+    ``[rules]`` levels and ``--select``/``--ignore`` decide what is reported.
+    A run where a module failed keeps the churn state as it was.
+
+    Raises:
+        ConfigError: the configuration does not fit the modules (nothing ran).
     """
     started = time.monotonic()
     cpu_started = _cpu_seconds()
     host = host if host is not None else ModuleHost.default()
     module_ids = list(modules) if modules is not None else host.ids()
     selected = [host.get(module_id) for module_id in module_ids]
+    settings = validate_run_config(config, list(host), host.infos())
     off = config.telemetry.audience is TelemetryAudience.OFF
     root = config.project_root
 
@@ -69,16 +78,14 @@ def run_analysis(
     collector.register_core_metrics()
     _record_host(collector, host)
     patterns = tuple(p for module in selected for p in module.describe().file_patterns)
-    paths = discover(
-        config.target, ignore=config.project.project.ignore, root=root, patterns=patterns
-    )
+    paths = discover(config.target, ignore=config.ignore_patterns(), root=root, patterns=patterns)
     collector.set_files_total(len(paths))
 
     execution = execute(
         paths,
         project=ProjectContext(root=root, target=config.target, entry=config.project.project.entry),
         modules=selected,
-        configs=config.modules,
+        configs=settings.modules,
         jobs=jobs,
         progress=progress,
         max_file_size=config.project.project.max_file_size,
@@ -93,23 +100,28 @@ def run_analysis(
         if outcome.error is not None:
             errors.append((outcome.module_id, outcome.error))
             findings.append(module_error_finding(outcome.module_id, outcome.error))
-        if outcome.result.health is not None:
+        if outcome.result.health is not None and paths:  # no files: nothing to grade
             health = outcome.result.health
             collector.record(HEALTH_SCORE, health.score)
+    failed = {module_id for module_id, _ in errors}
     kept, stale = apply_suppressions(
         findings,
         {summary.path: summary.suppressions for summary in execution.summaries},
-        modules=execution.module_infos,
-        all_modules_ran=modules is None,
+        modules=[info for info in execution.module_infos if info.id not in failed],
+        all_modules_ran=modules is None and not failed,
+        hidden_rules=settings.hidden_rules(),
     )
-    final = tuple(sorted([*kept, *stale], key=lambda f: f.sort_key))
+    reported = settings.policy.apply([*kept, *stale])
+    final = tuple(sorted(reported, key=lambda f: f.sort_key))
     if stale:
         collector.record_module_findings("core", len(stale), _severity_counts(stale))
     collector.set_finding_fingerprints(f.fingerprint() for f in final)
     execution.cache_metrics.flush_to_collector(collector)
 
     if not off:
-        _finish_telemetry(collector, config, command=command, churn=churn, stderr=stderr)
+        _finish_telemetry(
+            collector, config, command=command, churn=churn and not failed, stderr=stderr
+        )
     return RunResult(
         root=root,
         command=command,

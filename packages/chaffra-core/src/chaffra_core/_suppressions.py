@@ -31,6 +31,7 @@ from chaffra_core._findings import (
     make_anchor,
     split_rule_id,
 )
+from chaffra_core._peer_codes import has_suppression_marker, peer_rules
 
 __all__ = [
     "STALE_SUPPRESSION",
@@ -55,9 +56,10 @@ class Suppression:
     ``rules`` are as written (bare or qualified); empty means every rule.
     ``lines`` are the lines whose findings it covers (empty for a misplaced
     ``ignore-file``, which then covers nothing and is reported stale);
-    ``file_level`` suppressions cover the whole file. ``source`` is the comment's
-    physical line (with its ending), kept so a stale one can be removed without
-    the file's text.
+    ``file_level`` suppressions cover the whole file; ``peer`` ones come from
+    another tool's comment (``# noqa: C901``), mapped to chaffra rules.
+    ``source`` is the comment's physical line (with its ending), kept so a stale
+    one can be removed without the file's text.
     """
 
     line: int
@@ -66,6 +68,7 @@ class Suppression:
     rules: tuple[str, ...]
     lines: frozenset[int]
     file_level: bool = False
+    peer: bool = False
     source: str = ""
 
 
@@ -76,7 +79,7 @@ def scan_suppressions(text: str) -> tuple[Suppression, ...]:
     it and the next one (so it can sit above a ``def``). A file that does not
     tokenize keeps the suppressions found before the error.
     """
-    if "chaffra:" not in text:
+    if not has_suppression_marker(text):
         return ()  # the common case, without tokenizing
     found: list[Suppression] = []
     header = True
@@ -88,6 +91,7 @@ def scan_suppressions(text: str) -> tuple[Suppression, ...]:
             suppression = _parse_comment(token, header=header)
             if suppression is not None:
                 found.append(suppression)
+            found.extend(_peer_suppressions(token))
     except (tokenize.TokenError, SyntaxError):
         pass  # a broken file: keep what was found before the error
     return tuple(found)
@@ -121,6 +125,21 @@ def _parse_comment(token: tokenize.TokenInfo, *, header: bool) -> Suppression | 
         file_level=file_level and header,
         source=token.line.splitlines(keepends=True)[0] if token.line else "",
     )
+
+
+def _peer_suppressions(token: tokenize.TokenInfo) -> list[Suppression]:
+    line, column = token.start
+    return [
+        Suppression(
+            line=line,
+            column=column,
+            marker=marker,
+            rules=rules,
+            lines=frozenset({line}),  # as in the peer tool: its own line only
+            peer=True,
+        )
+        for marker, rules in peer_rules(token.string)
+    ]
 
 
 def physical_lines(text: str) -> list[str]:
@@ -157,6 +176,7 @@ def apply_suppressions(
     *,
     modules: Iterable[ModuleInfo],
     all_modules_ran: bool,
+    hidden_rules: frozenset[str] = frozenset(),
 ) -> tuple[list[Finding], list[Finding]]:
     """``(kept, stale)``: findings not suppressed (in input order), and stale suppressions.
 
@@ -166,8 +186,11 @@ def apply_suppressions(
     ran (a bare rule: some module that ran has a rule of that name); an
     all-rules suppression is judged
     only when ``all_modules_ran``. Suppressions of modules that did not run
-    are never stale. Each stale rule is one ``core:stale-suppression`` info
-    finding; when the whole comment is stale it carries an edit removing it.
+    are never stale, nor are those of ``hidden_rules`` (qualified ids the run
+    does not report: ``off``, not selected), nor peer-tool comments
+    (``# noqa: C901``), which belong to their tool. Each stale rule is one
+    ``core:stale-suppression`` info finding; when the whole comment is stale
+    it carries an edit removing it.
     """
     scanned = {path: found for path, found in suppressions.items() if found}
     used: set[tuple[str, int, str]] = set()  # (path, suppression index, rule or "*")
@@ -183,10 +206,12 @@ def apply_suppressions(
                     suppressed = True
         if not suppressed:
             kept.append(finding)
-    judge = _Judge(modules, all_modules_ran=all_modules_ran)
+    judge = _Judge(modules, all_modules_ran=all_modules_ran, hidden=hidden_rules)
     stale: list[Finding] = []
     for path, comments in scanned.items():
         for index, suppression in enumerate(comments):
+            if suppression.peer:
+                continue
             rules = suppression.rules or ("*",)
             unused = [
                 rule for rule in rules if (path, index, rule) not in used and judge.evaluates(rule)
@@ -201,17 +226,27 @@ def apply_suppressions(
 class _Judge:
     """Which suppressed rules this run can call stale."""
 
-    def __init__(self, modules: Iterable[ModuleInfo], *, all_modules_ran: bool) -> None:
+    def __init__(
+        self, modules: Iterable[ModuleInfo], *, all_modules_ran: bool, hidden: frozenset[str]
+    ) -> None:
         infos = list(modules)
         self._module_ids = {info.id for info in infos}
-        self._rule_names = {split_rule_id(rule.id)[1] for info in infos for rule in info.rules}
-        self._all = all_modules_ran
+        self._rule_names = {
+            split_rule_id(rule.id)[1]
+            for info in infos
+            for rule in info.rules
+            if rule.id not in hidden
+        }
+        self._hidden = hidden
+        self._all = all_modules_ran and not hidden
 
     def evaluates(self, rule: str) -> bool:
         if rule == "*":
             return self._all
         module, name = split_rule_id(rule)
-        return module in self._module_ids if module is not None else name in self._rule_names
+        if module is None:
+            return name in self._rule_names
+        return module in self._module_ids and rule not in self._hidden
 
 
 def _stale_finding(path: str, suppression: Suppression, rule: str, *, removable: bool) -> Finding:

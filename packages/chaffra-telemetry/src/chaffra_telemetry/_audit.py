@@ -40,6 +40,7 @@ __all__ = [
     "PathModeChanged",
     "SamplingRateChanged",
     "TelemetryDisabled",
+    "TelemetryEmitted",
     "TelemetryEnabled",
     "TenantIdChanged",
     "append_event",
@@ -78,8 +79,23 @@ def _timestamp() -> Any:
 
 
 @attrs.frozen(kw_only=True)
+class TelemetryEmitted:
+    """A run emitted its telemetry (stored, and sent to the backends) under ``audience``.
+
+    What :func:`record_emission` writes for every run that is not ``off``.
+    """
+
+    timestamp_ms: int = _timestamp()
+    user: str | None
+    audience: TelemetryAudience
+
+
+@attrs.frozen(kw_only=True)
 class TelemetryEnabled:
-    """Telemetry with the operator scope was emitted (audience ``on`` or ``operator-only``)."""
+    """Telemetry with the operator scope was emitted (audience ``on`` or ``operator-only``).
+
+    Written for every such run by earlier versions (now :class:`TelemetryEmitted`); still read.
+    """
 
     timestamp_ms: int = _timestamp()
     user: str | None
@@ -88,7 +104,11 @@ class TelemetryEnabled:
 
 @attrs.frozen(kw_only=True)
 class TelemetryDisabled:
-    """Telemetry ran without the operator scope (audience ``user-only``)."""
+    """Telemetry ran without the operator scope (audience ``user-only``).
+
+    Written for every such run by earlier versions, a misleading name for a run
+    that did emit user telemetry (now :class:`TelemetryEmitted`); still read.
+    """
 
     timestamp_ms: int = _timestamp()
     user: str | None
@@ -156,7 +176,8 @@ class SamplingRateChanged:
 
 
 AuditEvent: TypeAlias = (
-    TelemetryEnabled
+    TelemetryEmitted
+    | TelemetryEnabled
     | TelemetryDisabled
     | BackendAdded
     | BackendRemoved
@@ -168,6 +189,7 @@ AuditEvent: TypeAlias = (
 """Every event the audit log records."""
 
 _EVENT_NAMES: Mapping[type, str] = {
+    TelemetryEmitted: "telemetry_emitted",
     TelemetryEnabled: "telemetry_enabled",
     TelemetryDisabled: "telemetry_disabled",
     BackendAdded: "backend_added",
@@ -296,15 +318,14 @@ def record_emission(
 ) -> bool:
     """Record one telemetry-emitting invocation at the emission boundary; return whether written.
 
-    ``on`` / ``operator-only`` record ``telemetry_enabled``, ``user-only``
-    records ``telemetry_disabled`` and ``off`` records nothing and touches no
-    file (the kill switch leaves no trace). ``user`` defaults to :func:`current_user`.
+    Every audience but ``off`` records ``telemetry_emitted`` with the audience;
+    ``off`` records nothing and touches no file (the kill switch leaves no
+    trace). ``user`` defaults to :func:`current_user`.
     """
     if audience is TelemetryAudience.OFF:
         return False
-    if audience.operator_enabled:
-        return log_telemetry_enabled(audience, root, user=user, clock=clock)
-    return log_telemetry_disabled(root, user=user, clock=clock)
+    event = TelemetryEmitted(timestamp_ms=clock(), user=_user(user), audience=audience)
+    return append_event(event, root)
 
 
 def log_telemetry_enabled(
@@ -444,7 +465,7 @@ def export_log(events: Iterable[AuditEvent], *, user: str | None = None) -> str:
 
 
 def _details(event: AuditEvent) -> str:
-    if isinstance(event, TelemetryEnabled):
+    if isinstance(event, (TelemetryEmitted, TelemetryEnabled)):
         return f" audience={event.audience.value}{_optional(' user=', event.user)}"
     if isinstance(event, TelemetryDisabled):
         return _optional(" user=", event.user)

@@ -23,6 +23,7 @@ from chaffra_core._findings import (
 )
 from chaffra_core._function_metrics import FunctionMetrics, FunctionMetricsVisitor
 from chaffra_core._module import ModuleConfig, ProjectContext
+from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core._traversal import Traversal
 from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
@@ -68,6 +69,35 @@ _RULES = (
         category="complexity",
     ),
 )
+
+_DEFAULTS = Thresholds()
+CONFIG_SCHEMA = ConfigSchema(
+    keys=(
+        ConfigKey(
+            name="max-cyclomatic",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.max_cyclomatic,
+            minimum=0,
+            description="flag a function above this cyclomatic complexity (radon rank C is 11+)",
+        ),
+        ConfigKey(
+            name="max-cognitive",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.max_cognitive,
+            minimum=0,
+            description="flag a function above this cognitive complexity (complexipy's default)",
+        ),
+        ConfigKey(
+            name="min-score",
+            kind=ValueKind.INTEGER,
+            default=_DEFAULTS.min_score,
+            minimum=0,
+            maximum=100,
+            description="flag a file scoring below this; `chaffra health` exits 1 below it",
+        ),
+    )
+)
+"""The settings of ``[modules.complexity]`` (also accepted under ``[health]``)."""
 
 _EXPLANATIONS = {
     HIGH_CYCLOMATIC: (
@@ -157,6 +187,10 @@ class ComplexityModule:
             capabilities=("analyze", "explain", "health"),
             rules=_RULES,
         )
+
+    def config_schema(self) -> ConfigSchema:
+        """The thresholds, with their defaults (the only place they are defined)."""
+        return CONFIG_SCHEMA
 
     def file_analyzer(self, config: ModuleConfig) -> _FileAnalyzer:
         """The per-file analyzer for ``config``.

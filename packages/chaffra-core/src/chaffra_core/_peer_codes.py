@@ -1,0 +1,99 @@
+"""Suppression comments of peer tools that chaffra honours, and what they map to.
+
+A project moving from flake8, ruff, bandit or vulture already has comments
+like ``# noqa: C901``; chaffra reads them so the same line is not reported
+twice. The mapping is a registry: each analyzer registers the peer codes of
+its rules (the security analyzer adds ``# nosec``), and
+``docs/suppressions.md`` shows the table (a test keeps the two equal).
+
+Peer comments cover their own line only, as in the peer tool, and are never
+reported stale: they belong to the other tool too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import attrs
+
+__all__ = [
+    "PEER_CODES",
+    "PeerCode",
+    "has_suppression_marker",
+    "peer_rules",
+    "register_peer_code",
+]
+
+
+@attrs.frozen(kw_only=True)
+class PeerCode:
+    """``# <marker>: <code>`` of ``tool`` suppresses the chaffra ``rules``."""
+
+    tool: str
+    marker: str
+    code: str
+    rules: tuple[str, ...]
+
+
+PEER_CODES: dict[tuple[str, str], PeerCode] = {}
+"""The registered peer codes, by ``(marker, code)``; codes are upper case."""
+
+_CODE_LISTS: dict[str, re.Pattern[str]] = {
+    # flake8's grammar: "#" "noqa:" then codes split by commas or spaces; any case.
+    "noqa": re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)", re.I),
+    # bandit's: "# nosec B602, B607".
+    "nosec": re.compile(r"#\s*nosec\b[:\s]*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)?", re.I),
+}
+_ANY_MARKER = re.compile(rb"chaffra:|noqa|nosec", re.I)
+_ANY_MARKER_TEXT = re.compile(_ANY_MARKER.pattern.decode("ascii"), re.I)
+
+
+def register_peer_code(code: PeerCode) -> None:
+    """Map a peer code to chaffra rules (an analyzer calls this for its rules).
+
+    Raises:
+        ValueError: the marker is unknown, or the code is already mapped elsewhere.
+    """
+    if code.marker not in _CODE_LISTS:
+        known = ", ".join(sorted(_CODE_LISTS))
+        raise ValueError(f"unknown peer marker {code.marker!r} (expected one of: {known})")
+    key = (code.marker, code.code.upper())
+    if key in PEER_CODES and PEER_CODES[key] != code:
+        raise ValueError(f"peer code {code.marker}: {code.code} is already mapped")
+    PEER_CODES[key] = code
+
+
+def has_suppression_marker(data: bytes | str) -> bool:
+    """Whether a file's content may hold a suppression comment (chaffra's or a peer's)."""
+    if isinstance(data, str):
+        return _ANY_MARKER_TEXT.search(data) is not None
+    return _ANY_MARKER.search(data) is not None
+
+
+def peer_rules(comment: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each peer marker in ``comment`` as ``(marker text, chaffra rules)``, mapped codes only."""
+    found = []
+    for marker, pattern in _CODE_LISTS.items():
+        for match in pattern.finditer(comment):
+            codes = re.split(r"[,\s]+", (match["codes"] or "").strip())
+            rules = tuple(
+                dict.fromkeys(
+                    rule
+                    for code in codes
+                    if (marker, code.upper()) in PEER_CODES
+                    for rule in PEER_CODES[marker, code.upper()].rules
+                )
+            )
+            if rules:
+                found.append((match.group(0).strip(), rules))
+    return tuple(found)
+
+
+register_peer_code(
+    PeerCode(
+        tool="flake8 / ruff (mccabe)",
+        marker="noqa",
+        code="C901",
+        rules=("complexity:high-cyclomatic",),
+    )
+)
