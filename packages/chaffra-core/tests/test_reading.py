@@ -177,3 +177,15 @@ def test_an_invalid_max_file_size_fails_closed_naming_key_and_value(
     assert "project.max-file-size" in message
     assert value.strip('"') in message
     assert "8 MiB" in message  # the allowed form is named
+
+
+@_LINUX
+def test_a_file_larger_than_its_reported_size_is_still_cut_at_the_limit() -> None:
+    """``/proc`` files report size 0 and hold more: the read itself enforces the limit."""
+    assert 0 == os.stat("/proc/self/status").st_size
+    assert ReadRefused(reason="larger than the 100 bytes limit", skipped=True) == read_file(
+        "/proc/self/status", 100
+    )
+    whole = read_file("/proc/self/status", 1 << 20)
+    assert isinstance(whole, bytes)
+    assert whole.startswith(b"Name:")

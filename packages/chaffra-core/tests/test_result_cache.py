@@ -30,6 +30,7 @@ from chaffra_core import (
     resolve_effective_config,
     run_analysis,
 )
+from chaffra_core._execution import execute
 from chaffra_core._result_cache import MAX_PROJECTS, CacheKey, ResultCache
 from chaffra_core.analyzers.complexity import ComplexityModule
 
@@ -314,3 +315,17 @@ class _Calls:
 
     def fix(self, findings: Sequence[Finding], *, dry_run: bool) -> list[FixResult]:
         return []
+
+
+def test_a_file_gone_before_it_is_looked_up_is_a_read_error_and_not_cached(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path / "p", count=1)
+    paths = [root / "m0.py", root / "gone.py"]
+    project = ProjectContext(root=root, target=root)
+    cold = execute(paths, project=project, modules=[ComplexityModule()], configs={})
+    execution = execute(paths, project=project, modules=[ComplexityModule()], configs={})
+    assert (2, 1) == (cold.analysed, execution.analysed)  # the missing file is retried
+    problems = [s.problem.rule_id for s in execution.summaries if s.problem is not None]
+    assert ["parse:read-error"] == problems
+    assert (1, 1) == (execution.cache_metrics.hits, execution.cache_metrics.misses)

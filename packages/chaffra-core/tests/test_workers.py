@@ -40,7 +40,7 @@ from chaffra_core import (
 )
 from chaffra_core._analysis import FileJob, analyse_file
 from chaffra_core._execution import PARALLEL_THRESHOLD
-from chaffra_core._workers import pool_context, unpicklable
+from chaffra_core._workers import _alive, pool_context, unpicklable
 from chaffra_core.analyzers.complexity import ComplexityModule
 from chaffra_core.testing import summarise
 
@@ -373,3 +373,69 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path: Path) -> None:
         if parent.poll() is None:
             parent.kill()
             parent.wait(timeout=60)
+
+
+class _NoVisitor:
+    def describe(self) -> ModuleInfo:
+        return attrs.evolve(_Pids().describe(), id="novisitor")
+
+    def file_analyzer(self, config: ModuleConfig) -> _NoVisitorFiles:
+        return _NoVisitorFiles()
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
+        return AnalysisResult()
+
+    def explain(self, rule: str) -> RuleExplanation:
+        raise NotImplementedError
+
+    def fix(self, findings: Sequence[Finding], *, dry_run: bool) -> list[FixResult]:
+        return []
+
+
+@attrs.frozen
+class _NoVisitorFiles:
+    needs_functions: bool = False
+
+    def visitor(self, file: FileContext) -> None:
+        raise LookupError(f"no visitor for {file.path}")
+
+    def finish(self, file: FileContext, visitor: object | None) -> FileResult:
+        raise AssertionError("finish after a failed visitor")
+
+
+def test_a_module_failing_to_make_a_visitor_is_its_error_alone(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p", 2)
+    alone = _run(root, ComplexityModule())
+    result = _run(root, ComplexityModule(), _NoVisitor())
+    message = dict(result.module_errors)["novisitor"]
+    assert (
+        "m000.py: LookupError: no visitor for m000.py; m001.py: LookupError: no visitor for m001.py"
+        == message
+    )
+    assert list(alone.findings) == [f for f in result.findings if f.rule_id != "core:module-error"]
+
+
+def test_alive_tells_a_running_process_from_a_finished_one() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=60)
+    assert _alive(os.getpid())
+    assert not _alive(child.pid)
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_is_gone() -> None:
+    """The portable fallback of PR_SET_PDEATHSIG: polling the parent."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait(timeout=60)
+    watcher = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os\nfrom chaffra_core._workers import _watch_parent\n"
+            f"_watch_parent(os.getppid(), {gone.pid})\nraise SystemExit(5)\n",
+        ],
+        timeout=60,
+        check=False,
+    )
+    assert 1 == watcher.returncode
