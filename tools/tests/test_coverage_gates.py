@@ -107,7 +107,8 @@ class Project:
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the caller's git and coverage settings out of the synthetic repositories."""
-    for name in ("COVERAGE_FILE", "COVERAGE_RCFILE", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+    caller = ("COVERAGE_FILE", "COVERAGE_RCFILE", "COVERAGE_PROCESS_CONFIG", "COVERAGE_RUN")
+    for name in (*caller, "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", os.devnull)
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
