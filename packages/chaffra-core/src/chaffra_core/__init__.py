@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
+from chaffra_core._baseline import BASELINE_FILE_NAME, Baseline, BaselineComparison, BaselineEntry
+from chaffra_core._changes import changed_files
 from chaffra_core._config import (
     CliOverrides,
     EffectiveConfig,
@@ -39,15 +41,20 @@ from chaffra_core._module import AnalysisModule, ModuleConfig, PerFileModule
 from chaffra_core._parse import ParseCache, load_source, parse_findings, source_from_bytes
 from chaffra_core._pipeline import run_analysis
 from chaffra_core._result import ProgressCallback, RunResult
+from chaffra_core._rule_texts import rule_explanations
 from chaffra_core._source import SourceFile, content_hash
 from chaffra_core.errors import ConfigError
 
 __version__ = version("chaffra-core")
 
 __all__ = [
+    "BASELINE_FILE_NAME",
     "Action",
     "AnalysisModule",
     "AnalysisResult",
+    "Baseline",
+    "BaselineComparison",
+    "BaselineEntry",
     "CliOverrides",
     "ConfigError",
     "EffectiveConfig",
@@ -75,6 +82,7 @@ __all__ = [
     "SourceFile",
     "TextEdit",
     "__version__",
+    "changed_files",
     "content_hash",
     "discover",
     "discover_config",
@@ -86,6 +94,7 @@ __all__ = [
     "qualify",
     "render_init_template",
     "resolve_effective_config",
+    "rule_explanations",
     "run_analysis",
     "source_from_bytes",
     "split_rule_id",
