@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from chaffra_cli._commands_analysis import resolve_config
-from chaffra_cli._errors import ChaffraGroup, CommandFailed
 from chaffra_cli._commands_info import to_json
+from chaffra_cli._errors import ChaffraGroup, CommandFailed
 from chaffra_cli._options import INFO_FORMATS, SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 if TYPE_CHECKING:

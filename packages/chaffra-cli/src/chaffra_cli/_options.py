@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 import click
@@ -289,12 +289,27 @@ def global_options(
     return function
 
 
+_Callback = Callable[..., Any]
+
+
+@overload
 def pass_globals(
-    function: Callable[..., Any] | None = None,
+    function: _Callback, *, accepts: Collection[str] = ..., formats: tuple[str, ...] = ...
+) -> _Callback: ...
+
+
+@overload
+def pass_globals(
+    function: None = None, *, accepts: Collection[str] = ..., formats: tuple[str, ...] = ...
+) -> Callable[[_Callback], _Callback]: ...
+
+
+def pass_globals(
+    function: _Callback | None = None,
     *,
     accepts: Collection[str] = ANALYSIS_OPTIONS,
     formats: tuple[str, ...] = FORMATS,
-) -> Any:
+) -> _Callback | Callable[[_Callback], _Callback]:
     """Attach the global options in ``accepts`` and call ``function(options, **own_params)``.
 
     The command's own global-option values are merged over the parents'; the

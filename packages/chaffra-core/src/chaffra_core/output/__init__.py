@@ -32,6 +32,7 @@ __all__ = [
     "OutputContext",
     "OutputFormat",
     "SupportsIsatty",
+    "display_path",
     "json_schema",
     "render",
     "repository_root",
