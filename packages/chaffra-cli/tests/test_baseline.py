@@ -14,6 +14,15 @@ from click.testing import CliRunner
 from chaffra_cli._app import cli
 from chaffra_cli._listing import function_rows, rank
 from chaffra_core import Baseline, ConfigError
+from chaffra_core.output import json_schema
+
+def jsonschema_errors(document: object) -> list[str]:
+    """Errors of ``document`` against the shipped JSON schema (the closed 2.0 schema)."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(json_schema())
+    return [error.message for error in validator.iter_errors(document)]
+
 
 FRESH = "def fresh(a):\n" + "".join(f"    if a > {i}:\n        a -= 1\n" for i in range(12))
 
@@ -129,6 +138,7 @@ def test_complexity_all_lists_every_function_sorted_and_filtered(
         run(runner, "complexity", str(complex_project), "--all", "--format", "json")
     )
     assert "2.0" == document["schema_version"]
+    assert [] == jsonschema_errors(document)
     (tangled,) = [f for f in document["functions"] if f["qualified_name"] == "tangled"]
     assert {"cyclomatic": 23, "cognitive": 27, "nesting": 3, "lines": 26, "rank": "D"} == {
         k: tangled[k] for k in ("cyclomatic", "cognitive", "nesting", "lines", "rank")

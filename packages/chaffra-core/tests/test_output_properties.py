@@ -78,7 +78,9 @@ FINDINGS = st.builds(
     confidence=UNIT,
     actions=st.lists(ACTIONS, max_size=2).map(tuple),
     metadata=st.dictionaries(
-        TEXT, st.one_of(TEXT, INTS, st.booleans(), st.floats(allow_nan=False)), max_size=3
+        TEXT,
+        st.one_of(TEXT, INTS, st.booleans(), st.floats(allow_nan=False, allow_infinity=False)),
+        max_size=3,
     ),
     anchor=TEXT,
 )

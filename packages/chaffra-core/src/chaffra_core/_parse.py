@@ -307,7 +307,7 @@ class ParseCache:
         self.metrics.set_size_bytes(size_now)
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: typed finding metadata, signature-free complexity anchors
 """Version of the on-disk result-cache layout; another version's files are ignored."""
 
 
