@@ -16,6 +16,7 @@ from chaffra_cli._listing import function_rows, rank
 from chaffra_core import Baseline, ConfigError
 from chaffra_core.output import json_schema
 
+
 def jsonschema_errors(document: object) -> list[str]:
     """Errors of ``document`` against the shipped JSON schema (the closed 2.0 schema)."""
     import jsonschema
