@@ -73,6 +73,12 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def complex_source() -> str:
+    """A function far above the default complexity thresholds (cyclomatic 23, cognitive 27)."""
+    return COMPLEX_FUNCTION
+
+
+@pytest.fixture
 def complex_project(make_project: Callable[..., Path]) -> Path:
     """A project with one function far above the default complexity thresholds."""
     return make_project({"pkg/__init__.py": "", "pkg/tangled.py": COMPLEX_FUNCTION})

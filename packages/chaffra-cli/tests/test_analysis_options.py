@@ -42,14 +42,17 @@ def findings(stdout: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def project(make_project: Callable[..., Path]) -> Path:
-    return make_project(
+def project(make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project, as the working directory (reported paths are relative to it)."""
+    root = make_project(
         {
             "src/tangled.py": COMPLEX_FUNCTION,
             "vendor_copy/tangled.py": COMPLEX_FUNCTION,
             "tests/test_tangled.py": COMPLEX_FUNCTION,
         }
     )
+    monkeypatch.chdir(root)
+    return root
 
 
 JSON = ("--format", "json", "--telemetry", "off")
@@ -127,12 +130,13 @@ def test_output_file_gets_no_colours_even_when_forced(
 
 
 def test_noqa_c901_suppresses_high_cyclomatic_like_flake8(
-    runner: CliRunner, make_project: Callable[..., Path]
+    runner: CliRunner, make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     marked = COMPLEX_FUNCTION.replace(
         "def tangled(a, b, c, d):", "def tangled(a, b, c, d):  # noqa: E501,C901"
     )
     project = make_project({"a.py": marked, "b.py": COMPLEX_FUNCTION})
+    monkeypatch.chdir(project)
     code, out, _ = run(runner, "complexity", project, *JSON)
     assert 0 == code
     reported = findings(out)
@@ -143,12 +147,13 @@ def test_noqa_c901_suppresses_high_cyclomatic_like_flake8(
 
 
 def test_a_noqa_without_a_mapped_code_suppresses_nothing_and_is_never_stale(
-    runner: CliRunner, make_project: Callable[..., Path]
+    runner: CliRunner, make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     marked = COMPLEX_FUNCTION.replace(
         "def tangled(a, b, c, d):", "def tangled(a, b, c, d):  # noqa: E501"
     )
     project = make_project({"a.py": marked, "ok.py": "x = 1  # noqa: C901\n"})
+    monkeypatch.chdir(project)
     reported = findings(run(runner, "complexity", project, *JSON)[1])
     assert ("a.py", "complexity:high-cyclomatic") in reported
     assert all(rule != "core:stale-suppression" for _, rule in reported)

@@ -63,8 +63,11 @@ def rules_in(stdout: str) -> list[str]:
 
 
 @pytest.fixture
-def project(make_project: Callable[..., Path]) -> Path:
-    return make_project({"pkg/tangled.py": COMPLEX_FUNCTION, "pkg/moderate.py": MODERATE})
+def project(make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The project, as the working directory (reported paths are relative to it)."""
+    root = make_project({"pkg/tangled.py": COMPLEX_FUNCTION, "pkg/moderate.py": MODERATE})
+    monkeypatch.chdir(root)
+    return root
 
 
 def configure(project: Path, text: str) -> Path:

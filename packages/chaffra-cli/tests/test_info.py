@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -120,11 +121,60 @@ def test_explain_of_a_bare_name_two_modules_define_is_ambiguous(
     assert 0 == runner.invoke(cli, ["explain", "beta:shared"]).exit_code
 
 
-def test_explain_ignores_the_config_option(runner: CliRunner, tmp_path: Path) -> None:
-    broken = tmp_path / "broken.toml"
-    broken.write_text("[[[", encoding="utf-8")
-    result = runner.invoke(cli, ["explain", "high-cyclomatic", "--config", str(broken)])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["explain", "high-cyclomatic", "--config", "CONFIG"],
+        ["--config", "CONFIG", "explain", "high-cyclomatic"],
+        ["explain", "high-cyclomatic", "--fail-on", "error"],
+        ["--fail-on", "error", "explain", "high-cyclomatic"],
+        ["explain", "high-cyclomatic", "--format", "sarif"],
+        ["--format", "sarif", "explain", "high-cyclomatic"],
+        ["modules", "--telemetry", "off"],
+        ["--format", "sarif", "modules"],
+        ["telemetry", "status", "--format", "sarif"],
+        ["--fail-on", "error", "telemetry", "status"],
+        ["init", "--format", "json"],
+    ],
+)
+def test_options_that_mean_nothing_to_a_command_are_usage_errors(
+    runner: CliRunner, tmp_path: Path, args: list[str]
+) -> None:
+    """Before or after the command: refused with exit 2, nothing runs."""
+    config = tmp_path / "c.toml"
+    config.write_text("", encoding="utf-8")
+    result = runner.invoke(cli, [str(config) if a == "CONFIG" else a for a in args])
+    assert 2 == result.exit_code, result.output
+    assert "" == result.stdout
+
+
+def test_explain_modules_and_telemetry_status_write_json(runner: CliRunner, tmp_path: Path) -> None:
+    explained = json.loads(
+        runner.invoke(cli, ["explain", "high-cyclomatic", "--format", "json"]).stdout
+    )
+    assert "complexity:high-cyclomatic" == explained["rule_id"]
+    assert "warning" == explained["default_severity"]
+    listed = json.loads(runner.invoke(cli, ["--format", "json", "modules"]).stdout)
+    assert ["complexity"] == [m["id"] for m in listed["modules"]]
+    assert "complexity:high-cyclomatic" in [r["id"] for r in listed["modules"][0]["rules"]]
+    status = runner.invoke(cli, ["telemetry", "status", str(tmp_path), "--format", "json"])
+    assert {"audience": "user-only", "backends": None, "sampling": None} == {
+        k: v
+        for k, v in json.loads(status.stdout).items()
+        if k in ("audience", "backends", "sampling")
+    }
+    on = runner.invoke(
+        cli, ["telemetry", "status", str(tmp_path), "--format", "json", "--telemetry", "on"]
+    )
+    document = json.loads(on.stdout)
+    assert ["json-file"] == [b["kind"] for b in document["backends"]]
+    assert {"rate": 1.0, "strategy": "rate"} == document["sampling"]
+
+
+def test_explain_explains_chaffras_own_rules(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["explain", "parse:syntax-error"])
     assert 0 == result.exit_code
+    assert result.stdout.startswith("Rule: Syntax error (parse:syntax-error)\n")
 
 
 def test_modules_lists_each_module_with_its_rules_sorted_by_id(

@@ -211,9 +211,9 @@ def test_findings_name_functions_and_methods_with_thresholds_and_anchors() -> No
     first = result.findings[1]
     assert Severity.WARNING is first.severity
     assert 1.0 == first.confidence
-    assert {"cyclomatic": "13", "threshold": "10", "symbol": "busy"} == dict(first.metadata)
-    assert make_anchor("busy", "def busy(a):") == first.anchor
-    assert make_anchor("Shop.checkout", "def checkout(self, a):") == result.findings[2].anchor
+    assert {"cyclomatic": 13, "threshold": 10, "symbol": "busy"} == dict(first.metadata)
+    assert make_anchor("busy", "complexity:high-cyclomatic") == first.anchor
+    assert make_anchor("Shop.checkout", result.findings[2].rule_id) == result.findings[2].anchor
 
 
 def test_threshold_is_exclusive() -> None:
@@ -229,7 +229,7 @@ def test_low_health_score_is_a_file_finding_on_line_one() -> None:
     (finding,) = [f for f in result.findings if f.rule_id == "complexity:low-health-score"]
     assert "file `m.py` has health score 40 (F) below threshold 100" == finding.message
     assert (1, 1) == (finding.location.start_line, finding.location.end_line)
-    assert {"score": "40", "grade": "F"} == dict(finding.metadata)
+    assert {"score": 40, "grade": "F"} == dict(finding.metadata)
     assert finding.anchor
 
 
@@ -240,7 +240,15 @@ def test_anchor_survives_lines_inserted_above_and_bare_cr_files() -> None:
     assert before[0].anchor == after[0].anchor
     assert before[0].location != after[0].location
     cr = _file_result("x = 1\rdef f(a):\r    if a: pass\r", config).findings
-    assert make_anchor("f", "") == cr[0].anchor
+    assert make_anchor("f", "complexity:high-cyclomatic") == cr[0].anchor
+
+
+def test_anchor_survives_a_new_parameter() -> None:
+    """The signature is not part of a finding's identity: adding a parameter keeps it."""
+    config = {"max-cyclomatic": 1}
+    before = _file_result("def f(a):\n    if a: pass\n", config).findings
+    after = _file_result("def f(a, b=1):\n    if a: pass\n", config).findings
+    assert before[0].fingerprint() == after[0].fingerprint()
 
 
 # --- health score ---------------------------------------------------------------------

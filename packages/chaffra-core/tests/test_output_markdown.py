@@ -83,5 +83,5 @@ def test_markdown_health_without_files_has_no_table() -> None:
     """Only the score lines."""
     health = ProjectHealth(score=100.0, grade=HealthGrade.A, files=(), total_files=0)
     text = _render(health=health)
-    assert "**Files Analyzed:** 0\n\n## Module Errors" in text
+    assert "**Files scored:** 0 of 1\n\n## Module Errors" in text
     assert "| File |" not in text

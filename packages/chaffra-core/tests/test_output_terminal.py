@@ -159,4 +159,4 @@ def test_terminal_health_without_files_prints_only_the_score() -> None:
     """No per-file block when the project has no scored files."""
     health = ProjectHealth(score=100.0, grade=HealthGrade.A, files=(), total_files=0)
     text = render(_result(health=health), "terminal", tool_version="1")
-    assert "Project Health: 100.0 (A)\nFiles analyzed: 0\n\nNo issues found.\n" in text
+    assert "Project Health: 100.0 (A)\nFiles scored: 0 of 0\n\nNo issues found.\n" in text

@@ -334,3 +334,18 @@ def test_concurrent_threads_recording_different_modules_all_appear() -> None:
     assert {f"m{i}": 200 for i in range(8)} == dict(snapshot.operator_summary.module_call_durations)
     assert {"info": 1600} == dict(snapshot.user_summary.findings_by_severity)
     assert 8 * 200 * 3 == len(snapshot.data_points)
+
+
+def test_a_pinned_analysis_duration_is_what_points_and_snapshots_report() -> None:
+    """The producer's measure of a run is the one telemetry records (one source)."""
+    ticks = iter([0.0, 5.0, 9.0, 12.0])
+    collector = TelemetryCollector(monotonic_s=lambda: next(ticks))
+    collector.set_analysis_duration(74)
+    collector.finish_analysis()
+    snapshot = collector.snapshot()
+    assert 74 == snapshot.user_summary.analysis_duration_ms
+    assert [74.0] == [
+        p.value for p in snapshot.data_points if p.name == "chaffra.analysis.duration_ms"
+    ]
+    with pytest.raises(ValueError, match="must not be negative, got -1"):
+        collector.set_analysis_duration(-1)

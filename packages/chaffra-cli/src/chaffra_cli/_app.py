@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chaffra_cli._commands_analysis import complexity, health
+from chaffra_cli._commands_analysis import baseline, complexity, health
 from chaffra_cli._commands_cache import cache
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_management import management
@@ -46,5 +46,16 @@ def cli(ctx: click.Context, /, **values: object) -> None:
     ctx.obj = current_options(ctx).merged(ctx, values)
 
 
-for _command in (health, complexity, explain, modules, init, telemetry, management, mcp, cache):
+for _command in (
+    health,
+    complexity,
+    baseline,
+    explain,
+    modules,
+    init,
+    telemetry,
+    management,
+    mcp,
+    cache,
+):
     cli.add_command(_command)

@@ -4,22 +4,32 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from chaffra_cli._analysis_options import AnalysisChoices, analysis_options
-from chaffra_cli._errors import EXIT_FAILURE
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._errors import EXIT_FAILURE, CommandFailed
+from chaffra_cli._listing import (
+    LISTING_FORMATS,
+    RANKS,
+    SORT_KEYS,
+    function_rows,
+    listed_functions,
+    render_listing,
+)
+from chaffra_cli._options import ANALYSIS_OPTIONS, GlobalOptions, pass_globals
 from chaffra_cli._progress import progress_reporter
 from chaffra_cli._version import VERSION
 
 if TYPE_CHECKING:
-    from chaffra_core import CliOverrides, EffectiveConfig, RunResult
+    from chaffra_core import Baseline, BaselineComparison, CliOverrides, EffectiveConfig, RunResult
+    from chaffra_core.output import OutputContext
 
-__all__ = ["cli_overrides", "complexity", "fails", "health", "resolve_config"]
+__all__ = ["baseline", "cli_overrides", "complexity", "fails", "health", "resolve_config"]
 
 _PATH = click.argument(
     "path",
@@ -72,6 +82,32 @@ def fails(result: RunResult, fail_on: str) -> bool:
     return worst is not None and worst.rank >= Severity.parse(fail_on).rank
 
 
+@attrs.frozen(kw_only=True)
+class _Narrowing:
+    """What the report keeps: findings not in ``baseline``, in files changed since a ref."""
+
+    baseline: Path | None = None
+    changed_since: str | None = None
+
+
+def _report_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--baseline FILE`` and ``--changed-since GIT_REF``."""
+    function = click.option(
+        "--changed-since",
+        metavar="GIT_REF",
+        default=None,
+        help="Report only findings in files changed since GIT_REF (committed or not); "
+        "the analysis still reads the whole project.",
+    )(function)
+    return click.option(
+        "--baseline",
+        "baseline_file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Report and gate only findings not in this baseline file (`chaffra baseline`).",
+    )(function)
+
+
 def _analyse(
     options: GlobalOptions,
     path: Path,
@@ -80,18 +116,39 @@ def _analyse(
     command: str,
     modules: Sequence[str] | None,
     churn: bool,
+    narrowing: _Narrowing,
+    listing: _ListingRequest | None = None,
 ) -> RunResult:
     """Run the analysis, write the report, and exit 1 when the run failed or gates failed.
 
     The whole configuration is checked against the modules before any file is
     read; a module that failed makes the run fail (its error on stderr).
     """
-    from chaffra_core import ModuleHost, run_analysis, validate_run_config
-    from chaffra_core.output import OutputFormat, render, should_color
+    from chaffra_core import (
+        Baseline,
+        ModuleHost,
+        changed_files,
+        rule_explanations,
+        run_analysis,
+        validate_run_config,
+    )
+    from chaffra_core.output import (
+        OutputContext,
+        OutputFormat,
+        render,
+        repository_root,
+        should_color,
+    )
 
     config = resolve_config(options, path, choices)
     host = ModuleHost.default()
     settings = validate_run_config(config, list(host), host.infos())
+    baseline = Baseline.read(narrowing.baseline) if narrowing.baseline is not None else None
+    changed = (
+        changed_files(config.project_root, narrowing.changed_since)
+        if narrowing.changed_since is not None
+        else None
+    )
     show_progress = not (options.quiet or options.no_progress)
     with progress_reporter(enabled=show_progress) as progress:
         result = run_analysis(
@@ -107,24 +164,33 @@ def _analyse(
         for skipped in result.skipped:
             click.echo(f"Notice: skipped {skipped.path}: {skipped.reason}", err=True)
     fmt = OutputFormat(options.output_format)
-    out = sys.stdout
+    reported, comparison = _narrow(result, baseline, changed)
+    if not options.quiet:
+        _notice_narrowing(result, reported, comparison, changed)
+    context = OutputContext(
+        cwd=Path(os.path.abspath(os.getcwd())),
+        target=config.target,
+        repo_root=repository_root(config.target) or config.project_root,
+        rules=rule_explanations(host) if fmt is OutputFormat.SARIF else {},
+        comparison=comparison,
+    )
     color = (
         choices.output_file is None
         and fmt is OutputFormat.TERMINAL
-        and should_color(out, os.environ)
+        and should_color(sys.stdout, os.environ)
     )
-    if result.files_analyzed == 0:
-        report = f"No Python files found in {path}.\n"
-        if not options.quiet and fmt is not OutputFormat.TERMINAL:
-            click.echo(report, err=True, nl=False)
-        if fmt is not OutputFormat.TERMINAL:
-            report = render(result, fmt, color=False, tool_version=VERSION)
+    if result.files_analyzed == 0 and fmt is OutputFormat.TERMINAL:
+        text = f"No Python files found in {path}.\n"
     else:
-        report = render(result, fmt, color=color, tool_version=VERSION)
-    _write(report, choices.output_file, color=color)
+        if result.files_analyzed == 0 and not options.quiet:
+            click.echo(f"No Python files found in {path}.", err=True)
+        text = render(reported, fmt, color=color, tool_version=VERSION, context=context)
+    if listing is not None:
+        text = _listing_text(listing, result=result, context=context, fmt=fmt.value, report=text)
+    _write(text, choices.output_file, color=color)
     for module_id, message in result.module_errors:
         click.echo(f"Error: module {module_id} failed: {message}", err=True)
-    if result.module_errors or fails(result, options.fail_on):
+    if result.module_errors or fails(reported, options.fail_on):
         raise click.exceptions.Exit(EXIT_FAILURE)
     if result.health is not None and command == "health":
         min_score = settings.setting("complexity", "min-score")
@@ -144,6 +210,62 @@ def _write(report: str, output_file: Path | None, *, color: bool) -> None:
     output_file.write_text(report, encoding="utf-8")
 
 
+def _narrow(
+    result: RunResult, baseline: Baseline | None, changed: frozenset[str] | None
+) -> tuple[RunResult, BaselineComparison | None]:
+    """``result`` with only the findings to report, and the baseline comparison if any."""
+    comparison = baseline.compare(result.findings) if baseline is not None else None
+    findings = comparison.new if comparison is not None else result.findings
+    if changed is not None:
+        findings = tuple(f for f in findings if f.location.file in changed)
+        if comparison is not None:
+            comparison = attrs.evolve(
+                comparison,
+                new=findings,
+                resolved=tuple(e for e in comparison.resolved if e.file in changed),
+            )
+    return attrs.evolve(result, findings=findings), comparison
+
+
+def _notice_narrowing(
+    result: RunResult,
+    reported: RunResult,
+    comparison: BaselineComparison | None,
+    changed: frozenset[str] | None,
+) -> None:
+    hidden = len(result.findings) - len(reported.findings)
+    if comparison is not None:
+        click.echo(
+            f"Baseline: {len(comparison.known)} known finding(s) not reported, "
+            f"{len(comparison.resolved)} resolved.",
+            err=True,
+        )
+    elif changed is not None and hidden:
+        click.echo(f"{hidden} finding(s) in unchanged files not reported.", err=True)
+
+
+@attrs.frozen(kw_only=True)
+class _ListingRequest:
+    sort: str
+    top: int | None
+    min_rank: str
+
+
+def _listing_text(
+    listing: _ListingRequest,
+    *,
+    result: RunResult,
+    context: OutputContext,
+    fmt: str,
+    report: str,
+) -> str:
+    from chaffra_core.output import display_path
+
+    functions = listed_functions(result, lambda file: display_path(result.root, file, context.cwd))
+    rows = function_rows(functions, sort=listing.sort, top=listing.top, min_rank=listing.min_rank)
+    return render_listing(rows, fmt, report)
+
+
 @click.command(short_help="Health score and grade of a project.")
 @_PATH
 @analysis_options
@@ -154,9 +276,15 @@ def _write(report: str, output_file: Path | None, *, color: bool) -> None:
     metavar="ID",
     help="Run only this module (repeatable; see `chaffra modules`). Default: every module.",
 )
+@_report_options
 @pass_globals
 def health(
-    options: GlobalOptions, path: Path, module_ids: tuple[str, ...], **values: object
+    options: GlobalOptions,
+    path: Path,
+    module_ids: tuple[str, ...],
+    baseline_file: Path | None,
+    changed_since: str | None,
+    **values: object,
 ) -> None:
     """Health score (A-F) of the Python project at PATH (default: .).
 
@@ -169,19 +297,126 @@ def health(
     <project>/.chaffra/telemetry.db (see `chaffra management`).
     """
     choices = AnalysisChoices.pop_from(dict(values))
-    _analyse(options, path, choices, command="health", modules=module_ids or None, churn=False)
+    narrowing = _Narrowing(baseline=baseline_file, changed_since=changed_since)
+    _analyse(
+        options,
+        path,
+        choices,
+        command="health",
+        modules=module_ids or None,
+        churn=False,
+        narrowing=narrowing,
+    )
 
 
-@click.command(short_help="Functions above the complexity thresholds.")
+@click.command(short_help="Functions above the complexity thresholds, or all of them.")
 @_PATH
+@click.option(
+    "--all",
+    "list_all",
+    is_flag=True,
+    help="List every function and method with cyclomatic, cognitive, nesting, lines and rank.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(tuple(SORT_KEYS), case_sensitive=False),
+    default=None,
+    help="Order of --all (default: file).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Only the first N of --all.",
+)
+@click.option(
+    "--min",
+    "min_rank",
+    type=click.Choice(RANKS, case_sensitive=False),
+    default=None,
+    help="Only functions of this radon rank or worse (A 1-5 ... F 41+) in --all.",
+)
+@_report_options
 @analysis_options
 @pass_globals
-def complexity(options: GlobalOptions, path: Path, **values: object) -> None:
+def complexity(
+    options: GlobalOptions,
+    *,
+    path: Path,
+    list_all: bool,
+    sort: str | None,
+    top: int | None,
+    min_rank: str | None,
+    baseline_file: Path | None,
+    changed_since: str | None,
+    **values: object,
+) -> None:
     """Cyclomatic and cognitive complexity findings for the project at PATH (default: .).
 
-    Reports functions above the thresholds of [health] / [modules.complexity];
-    finding churn (new, resolved, unchanged since the last `complexity` run) is
-    recorded in telemetry unless --telemetry off.
+    Reports functions above the thresholds of [health] / [modules.complexity]; finding
+    churn (new, resolved, unchanged since the last `complexity` run) is
+    recorded in telemetry unless --telemetry off. With --all, lists every
+    function and method instead, like `radon cc -s` (JSON: the report plus
+    `functions`).
     """
-    choices = AnalysisChoices.pop_from(dict(values))
-    _analyse(options, path, choices, command="complexity", modules=("complexity",), churn=True)
+    ctx = click.get_current_context()
+    listing = None
+    if list_all:
+        if options.output_format not in LISTING_FORMATS:
+            raise click.UsageError(
+                f"--all writes {', '.join(LISTING_FORMATS)}, not {options.output_format}", ctx
+            )
+        listing = _ListingRequest(
+            sort=(sort or "file").lower(), top=top, min_rank=(min_rank or "A").upper()
+        )
+    else:
+        flags = (("--sort", sort), ("--top", top), ("--min", min_rank))
+        given = [flag for flag, value in flags if value is not None]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply with --all", ctx)
+    narrowing = _Narrowing(baseline=baseline_file, changed_since=changed_since)
+    _analyse(
+        options,
+        path,
+        AnalysisChoices.pop_from(dict(values)),
+        command="complexity",
+        modules=("complexity",),
+        churn=True,
+        narrowing=narrowing,
+        listing=listing,
+    )
+
+
+@click.command(short_help="Write a baseline of the current findings.")
+@_PATH
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Baseline file to write (default: <project>/.chaffra-baseline.json).",
+)
+@pass_globals(accepts=ANALYSIS_OPTIONS - {"output_format", "fail_on"})
+def baseline(options: GlobalOptions, path: Path, output: Path | None) -> None:
+    """Write the findings of PATH (default: .) to a baseline file to commit.
+
+    Later runs with --baseline FILE report and gate only findings not in it;
+    entries are sorted, one per line, so branches merge cleanly. Findings are
+    matched by rule, file and enclosing symbol, not by line, so edits above a
+    finding or a new parameter keep it known.
+    """
+    from chaffra_core import BASELINE_FILE_NAME, Baseline, run_analysis
+
+    config = resolve_config(options, path)
+    show_progress = not (options.quiet or options.no_progress)
+    with progress_reporter(enabled=show_progress) as progress:
+        result = run_analysis(
+            config, command="baseline", progress=progress, churn=False, stderr=sys.stderr
+        )
+    if result.module_errors:
+        failed = ", ".join(module for module, _ in result.module_errors)
+        raise CommandFailed(f"not writing a baseline: module(s) {failed} failed")
+    target = output if output is not None else config.project_root / BASELINE_FILE_NAME
+    Baseline.of(result.findings).write(target)
+    click.echo(f"Wrote {len(result.findings)} finding(s) to {target}")

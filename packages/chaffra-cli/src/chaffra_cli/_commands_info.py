@@ -5,19 +5,33 @@ None of them records telemetry.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 from chaffra_cli._errors import CommandFailed
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import INFO_FORMATS, INFO_OPTIONS, GlobalOptions, pass_globals
 
 if TYPE_CHECKING:
     from chaffra_core import ModuleHost, RuleExplanation
 
-__all__ = ["explain", "format_explanation", "init", "modules"]
+__all__ = ["explain", "format_explanation", "init", "modules", "to_json"]
+
+
+def to_json(value: Any) -> str:
+    """``value`` (attrs instances, tuples, string enums) as indented JSON."""
+    plain = attrs.asdict(value) if attrs.has(type(value)) else value
+    return json.dumps(plain, indent=2, default=_plain) + "\n"
+
+
+def _plain(value: object) -> object:
+    if attrs.has(type(value)):
+        return attrs.asdict(value)  # type: ignore[arg-type]  # attrs.has narrows at runtime
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def _host() -> ModuleHost:
@@ -52,13 +66,15 @@ def format_explanation(explanation: RuleExplanation) -> str:
 
 @click.command(short_help="Explain a rule, e.g. complexity:high-cyclomatic.")
 @click.argument("rule")
-@pass_globals
+@pass_globals(accepts=INFO_OPTIONS, formats=INFO_FORMATS)
 def explain(options: GlobalOptions, rule: str) -> None:
     """Explain RULE: `module:rule` (e.g. complexity:high-cyclomatic) or a bare rule name.
 
     A bare name that several modules define is ambiguous: qualify it.
+    chaffra's own rules (parse:*, core:*) are explained too.
     """
     from chaffra_core import split_rule_id
+    from chaffra_core._rule_texts import BUILTIN_EXPLANATIONS
     from chaffra_core.errors import ModuleNotFound, RuleNotFound
 
     host = _host()
@@ -75,17 +91,23 @@ def explain(options: GlobalOptions, rule: str) -> None:
         if owners:
             rule = f"{owners[0]}:{bare}"
     try:
-        explanation = host.explain(rule)
+        explanation = BUILTIN_EXPLANATIONS.get(rule) or host.explain(rule)
     except (ModuleNotFound, RuleNotFound) as error:
         raise CommandFailed(f"{error} (`chaffra modules` lists the rules)") from error
-    click.echo(format_explanation(explanation), nl=False)
+    if options.output_format == "json":
+        click.echo(to_json(explanation), nl=False)
+    else:
+        click.echo(format_explanation(explanation), nl=False)
 
 
 @click.command(short_help="List the analysis modules and their rules.")
-@pass_globals
+@pass_globals(accepts=INFO_OPTIONS, formats=INFO_FORMATS)
 def modules(options: GlobalOptions) -> None:
     """List the analysis modules (built-in and `chaffra.modules` plugins) and their rules."""
     infos = _host().infos()
+    if options.output_format == "json":
+        click.echo(to_json({"modules": infos}), nl=False)
+        return
     if not infos:
         click.echo("No modules registered.")
         return
@@ -111,7 +133,7 @@ def modules(options: GlobalOptions) -> None:
     required=False,
 )
 @click.option("--force", is_flag=True, help="Overwrite an existing .chaffra.toml.")
-@pass_globals
+@pass_globals(accepts={"quiet"})
 def init(options: GlobalOptions, directory: Path, force: bool) -> None:
     """Write a commented .chaffra.toml into DIRECTORY (default: .).
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from chaffra_cli._commands_analysis import resolve_config
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import SETTINGS_OPTIONS, GlobalOptions, pass_globals
 from chaffra_cli._progress import progress_reporter
 from chaffra_management import DEFAULT_PORT
 
@@ -73,7 +73,7 @@ def prepare_management(options: GlobalOptions, config: EffectiveConfig, *, seede
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
 @click.option("--seeded", is_flag=True, help="Serve deterministic demo data instead.")
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS | {"no_progress"})
 def management(options: GlobalOptions, path: Path, port: int, seeded: bool) -> None:
     """Serve the telemetry dashboard, REST API and Prometheus /metrics of the project at PATH.
 

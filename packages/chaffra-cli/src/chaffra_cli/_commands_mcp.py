@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 __all__ = ["mcp"]
 
@@ -36,7 +36,7 @@ __all__ = ["mcp"]
     help="Bearer token every HTTP request must carry (or $CHAFFRA_MCP_TOKEN); "
     "required for a non-loopback --host.",
 )
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def mcp(
     options: GlobalOptions,
     *,

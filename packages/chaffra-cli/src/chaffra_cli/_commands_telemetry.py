@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 import click
 
 from chaffra_cli._commands_analysis import resolve_config
+from chaffra_cli._commands_info import to_json
 from chaffra_cli._errors import ChaffraGroup, CommandFailed
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import INFO_FORMATS, SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 if TYPE_CHECKING:
+    from chaffra_core._config import EffectiveConfig
     from chaffra_telemetry import ProjectedSnapshot, TelemetryConfig
 
 __all__ = ["WITHHELD", "latest_payload", "telemetry"]
@@ -30,7 +32,7 @@ _PATH = click.argument(
 
 
 @click.group(cls=ChaffraGroup, short_help="Telemetry status, test, preview, dashboard, audit log.")
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def telemetry(options: GlobalOptions) -> None:
     """Inspect and test the telemetry configuration of a project.
 
@@ -41,13 +43,16 @@ def telemetry(options: GlobalOptions) -> None:
 
 @telemetry.command()
 @_PATH
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS | {"output_format"}, formats=INFO_FORMATS)
 def status(options: GlobalOptions, path: Path) -> None:
     """The effective audience; backends and sampling for operator audiences only."""
     from chaffra_telemetry.backends import create_backends, format_number
 
     config = resolve_config(options, path)
     tel = config.telemetry
+    if options.output_format == "json":
+        click.echo(to_json(_status_document(config)), nl=False)
+        return
     lines = [f"Telemetry audience: {tel.audience.value}"]
     if config.config_path is not None:
         lines.append(f"Configuration: {config.config_path}")
@@ -68,9 +73,35 @@ def status(options: GlobalOptions, path: Path) -> None:
     click.echo("\n".join(lines))
 
 
+def _status_document(config: EffectiveConfig) -> dict[str, object]:
+    """``telemetry status`` as JSON: the same facts, withheld the same way."""
+    from chaffra_telemetry.backends import create_backends
+
+    tel = config.telemetry
+    recorded = tel.audience.user_enabled or tel.audience.operator_enabled
+    document: dict[str, object] = {
+        "audience": tel.audience.value,
+        "configuration": None if config.config_path is None else str(config.config_path),
+        "history": str(config.project_root / ".chaffra" / "telemetry.db") if recorded else None,
+        "backends": None,
+        "sampling": None,
+    }
+    if tel.audience.operator_enabled:
+        _, statuses = create_backends(tel.backends, project_root=config.project_root)
+        document["backends"] = [
+            {"name": s.name, "kind": str(s.kind), "connected": s.connected, "message": s.message}
+            for s in statuses
+        ]
+        document["sampling"] = {
+            "rate": tel.sampling_rate,
+            "strategy": tel.sampling_strategy.value,
+        }
+    return document
+
+
 @telemetry.command()
 @_PATH
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def test(options: GlobalOptions, path: Path) -> None:
     """Flush one test metric to every backend (operator audiences only; exit 1 on failure)."""
     from chaffra_telemetry import TelemetryCollector, project
@@ -125,7 +156,7 @@ def latest_payload(root: Path, tel: TelemetryConfig) -> ProjectedSnapshot | None
 
 @telemetry.command()
 @_PATH
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def inspect(options: GlobalOptions, path: Path) -> None:
     """Show what the project's latest run emitted, projected for the effective audience.
 
@@ -178,7 +209,7 @@ def _iso(timestamp_ms: int) -> str:
     default=None,
     help="File to write (default: ./chaffra-grafana-dashboard.json).",
 )
-@pass_globals
+@pass_globals(accepts={"quiet"})
 def dashboard(options: GlobalOptions, to_stdout: bool, output: Path | None) -> None:
     """Write the Grafana dashboard (Prometheus data source) for chaffra's metrics."""
     from chaffra_telemetry.grafana import DASHBOARD_FILE, dashboard_json
@@ -195,7 +226,7 @@ def dashboard(options: GlobalOptions, to_stdout: bool, output: Path | None) -> N
 @telemetry.command("audit-log")
 @_PATH
 @click.option("--export", "export", is_flag=True, help="Print the events as a JSON array.")
-@pass_globals
+@pass_globals(accepts={"config", "quiet"})
 def audit_log(options: GlobalOptions, path: Path, export: bool) -> None:
     """Show the telemetry audit log of the project (<project>/.chaffra/telemetry-audit.log)."""
     from chaffra_telemetry.audit import export_log, format_log, read_log

@@ -1,20 +1,22 @@
 """Global options: accepted before or after the subcommand, validated at parse time.
 
-Every command carries the same options as the group (``global_options``);
-:func:`pass_globals` merges a command's own values over its parents' by
-presence, so ``chaffra --telemetry off health .`` and
-``chaffra health . --telemetry off`` mean the same, and when both are given the
-later (the command's) wins. :attr:`GlobalOptions.explicit` records what the
-user actually typed, so precedence never depends on comparing values with
-defaults.
+The group carries every global option; each command carries only those that
+mean something to it (``pass_globals(accepts=...)``), so ``chaffra explain X
+--fail-on error`` is a usage error instead of being ignored, and so is
+``chaffra --fail-on error explain X``. :func:`pass_globals` merges a command's
+own values over its parents' by presence, so ``chaffra --telemetry off health
+.`` and ``chaffra health . --telemetry off`` mean the same, and when both are
+given the later (the command's) wins. :attr:`GlobalOptions.explicit` records
+what the user actually typed, so precedence never depends on comparing values
+with defaults.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 import click
@@ -35,10 +37,14 @@ else:
     _AudienceBase = _BackendBase = _TextBase = click.ParamType
 
 __all__ = [
+    "ANALYSIS_OPTIONS",
     "FAIL_ON_CHOICES",
     "FORMATS",
     "FORMAT_ALIASES",
     "GLOBAL_NAMES",
+    "INFO_FORMATS",
+    "INFO_OPTIONS",
+    "SETTINGS_OPTIONS",
     "GlobalOptions",
     "global_options",
     "pass_globals",
@@ -46,8 +52,20 @@ __all__ = [
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-FORMATS = ("terminal", "json", "markdown", "sarif", "codeclimate", "github")
+FORMATS = (
+    "terminal",
+    "json",
+    "markdown",
+    "sarif",
+    "codeclimate",
+    "github",
+    "pr-comment",
+    "badge",
+    "badge-svg",
+)
 """Output formats, in the spelling of ``chaffra_core.output.OutputFormat``."""
+INFO_FORMATS = ("terminal", "json")
+"""What commands that describe chaffra itself (``explain``, ``modules``, ...) can write."""
 
 FORMAT_ALIASES = {
     "text": "terminal",
@@ -57,6 +75,11 @@ FORMAT_ALIASES = {
     "gitlab": "codeclimate",
     "annotations": "github",
     "actions": "github",
+    "pr_comment": "pr-comment",
+    "prcomment": "pr-comment",
+    "shields": "badge",
+    "badge_svg": "badge-svg",
+    "svg": "badge-svg",
 }
 FAIL_ON_CHOICES = ("info", "warning", "error", "never")
 GLOBAL_NAMES = (
@@ -69,14 +92,32 @@ GLOBAL_NAMES = (
     "no_progress",
     "fail_on",
 )
+ANALYSIS_OPTIONS = frozenset(GLOBAL_NAMES)
+"""Analysis commands take every global option."""
+SETTINGS_OPTIONS = frozenset(
+    {"config", "telemetry", "telemetry_backend", "telemetry_endpoint", "quiet"}
+)
+"""Commands that resolve a project's settings but write no report (``telemetry *``, servers)."""
+INFO_OPTIONS = frozenset({"output_format", "quiet"})
+"""Commands that describe chaffra itself: a format (``INFO_FORMATS``) and ``--quiet``."""
+_FLAGS = {
+    "output_format": "--format",
+    "config": "--config",
+    "telemetry": "--telemetry",
+    "telemetry_backend": "--telemetry-backend",
+    "telemetry_endpoint": "--telemetry-endpoint",
+    "quiet": "--quiet",
+    "no_progress": "--no-progress",
+    "fail_on": "--fail-on",
+}
 _EXPLICIT_SOURCES = frozenset({ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT})
 
 
 class FormatChoice(_FormatBase):
     """``--format``: case-insensitive, with the aliases of the original CLI."""
 
-    def __init__(self) -> None:
-        super().__init__(FORMATS, case_sensitive=False)
+    def __init__(self, formats: tuple[str, ...] = FORMATS) -> None:
+        super().__init__(formats, case_sensitive=False)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         return str(super().convert(FORMAT_ALIASES.get(str(value).lower(), value), param, ctx))
@@ -175,77 +216,134 @@ def current_options(ctx: click.Context) -> GlobalOptions:
     return found if found is not None else GlobalOptions()
 
 
-_OPTIONS: tuple[Callable[[_F], _F], ...] = (
-    click.option(
+def _format_option(formats: tuple[str, ...]) -> Callable[[_F], _F]:
+    return click.option(
         "--format",
         "output_format",
-        type=FormatChoice(),
+        type=FormatChoice(formats),
         default="terminal",
         show_default=True,
-        help="Output format (aliases: text, md, gitlab, actions...).",
-    ),
-    click.option(
+        help=(
+            "Output format (aliases: text, md, gitlab, actions...)."
+            if formats == FORMATS
+            else f"Output format: {' or '.join(formats)}."
+        ),
+    )
+
+
+_OPTIONS: dict[str, Callable[[_F], _F]] = {
+    "config": click.option(
         "--config",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
         help="Project config file instead of <PATH>/.chaffra.toml.",
     ),
-    click.option(
+    "telemetry": click.option(
         "--telemetry",
         type=AudienceType(),
         default=None,
         help="Telemetry audience: on, off, user-only (default) or operator-only. "
         "Beats [modules.telemetry] audience; off writes nothing at all.",
     ),
-    click.option(
+    "telemetry_backend": click.option(
         "--telemetry-backend",
         type=BackendType(),
         default=None,
         help="Telemetry backend: json-file, stderr, prometheus, otlp, statsd or cloudwatch.",
     ),
-    click.option(
+    "telemetry_endpoint": click.option(
         "--telemetry-endpoint",
         type=EndpointType(),
         default=None,
         help="Endpoint of --telemetry-backend (alone: an otlp backend at this endpoint).",
     ),
-    click.option(
+    "fail_on": click.option(
         "--fail-on",
         type=click.Choice(FAIL_ON_CHOICES, case_sensitive=False),
         default="never",
         show_default=True,
         help="Exit 1 when a finding at or above this severity is reported.",
     ),
-    click.option(
+    "quiet": click.option(
         "-q", "--quiet", is_flag=True, help="No progress bar, notices or configuration warnings."
     ),
-    click.option("--no-progress", is_flag=True, help="No progress bar on stderr."),
-    click.version_option(
-        VERSION, "-V", "--version", prog_name="chaffra", message="%(prog)s %(version)s"
-    ),
+    "no_progress": click.option("--no-progress", is_flag=True, help="No progress bar on stderr."),
+}
+_VERSION = click.version_option(
+    VERSION, "-V", "--version", prog_name="chaffra", message="%(prog)s %(version)s"
 )
 
 
-def global_options(function: _F) -> _F:
-    """Attach the global options (the same on the group and on every command)."""
-    for option in reversed(_OPTIONS):
-        function = option(function)
+def global_options(
+    function: _F,
+    *,
+    accepts: Collection[str] = ANALYSIS_OPTIONS,
+    formats: tuple[str, ...] = FORMATS,
+) -> _F:
+    """Attach the global options named in ``accepts`` (all of them on the group)."""
+    decorators = [_format_option(formats)] if "output_format" in accepts else []
+    decorators += [option for name, option in _OPTIONS.items() if name in accepts]
+    decorators.append(_VERSION)
+    for decorator in reversed(decorators):
+        function = decorator(function)
     return function
 
 
-def pass_globals(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Attach the global options and call ``function(options, **own_params)``.
+_Callback = Callable[..., Any]
+
+
+@overload
+def pass_globals(
+    function: _Callback, *, accepts: Collection[str] = ..., formats: tuple[str, ...] = ...
+) -> _Callback: ...
+
+
+@overload
+def pass_globals(
+    function: None = None, *, accepts: Collection[str] = ..., formats: tuple[str, ...] = ...
+) -> Callable[[_Callback], _Callback]: ...
+
+
+def pass_globals(
+    function: _Callback | None = None,
+    *,
+    accepts: Collection[str] = ANALYSIS_OPTIONS,
+    formats: tuple[str, ...] = FORMATS,
+) -> _Callback | Callable[[_Callback], _Callback]:
+    """Attach the global options in ``accepts`` and call ``function(options, **own_params)``.
 
     The command's own global-option values are merged over the parents'; the
-    result is also stored as the context object for nested commands.
+    result is also stored as the context object for nested commands. A
+    command (not a group) refuses a global option given before it that it
+    does not take, and a ``--format`` outside ``formats``: a usage error, exit 2.
     """
+    if function is None:
+        return functools.partial(pass_globals, accepts=accepts, formats=formats)
+    callback = function
 
-    @functools.wraps(function)
+    @functools.wraps(callback)
     def wrapper(**values: Any) -> Any:
         ctx = click.get_current_context()
         options = current_options(ctx).merged(ctx, values)
+        if not isinstance(ctx.command, click.Group):
+            _refuse_inapplicable(ctx, options, accepts, formats)
         ctx.obj = options
         own = {name: value for name, value in values.items() if name not in GLOBAL_NAMES}
-        return function(options, **own)
+        return callback(options, **own)
 
-    return global_options(wrapper)
+    return global_options(wrapper, accepts=accepts, formats=formats)
+
+
+def _refuse_inapplicable(
+    ctx: click.Context,
+    options: GlobalOptions,
+    accepts: Collection[str],
+    formats: tuple[str, ...],
+) -> None:
+    for name in sorted(options.explicit - set(accepts)):
+        raise click.UsageError(f"{_FLAGS[name]} does not apply to `{ctx.command_path}`", ctx)
+    if options.output_format not in formats:
+        allowed = ", ".join(formats)
+        raise click.UsageError(
+            f"--format {options.output_format}: `{ctx.command_path}` writes {allowed}", ctx
+        )

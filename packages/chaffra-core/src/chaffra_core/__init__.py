@@ -5,6 +5,8 @@ from __future__ import annotations
 from importlib.metadata import version
 
 from chaffra_core._analysis import Analyzers, analyse_bytes
+from chaffra_core._baseline import BASELINE_FILE_NAME, Baseline, BaselineComparison, BaselineEntry
+from chaffra_core._changes import changed_files
 from chaffra_core._config import (
     CONFIG_FILE_NAME,
     CliOverrides,
@@ -47,6 +49,7 @@ from chaffra_core._policy import RulePolicy, RunSettings, validate_run_config
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._result_cache import cache_home, clean_cache
+from chaffra_core._rule_texts import rule_explanations
 from chaffra_core._summary import (
     FileContext,
     FileResult,
@@ -61,6 +64,7 @@ from chaffra_core.errors import ConfigError
 __version__ = version("chaffra-core")
 
 __all__ = [
+    "BASELINE_FILE_NAME",
     "CONFIG_FILE_NAME",
     "DEFAULT_MAX_FILE_SIZE",
     "PEER_CODES",
@@ -68,6 +72,9 @@ __all__ = [
     "AnalysisModule",
     "AnalysisResult",
     "Analyzers",
+    "Baseline",
+    "BaselineComparison",
+    "BaselineEntry",
     "CliOverrides",
     "ConfigError",
     "ConfigKey",
@@ -112,6 +119,7 @@ __all__ = [
     "__version__",
     "analyse_bytes",
     "cache_home",
+    "changed_files",
     "clean_cache",
     "content_hash",
     "discover",
@@ -124,6 +132,7 @@ __all__ = [
     "register_peer_code",
     "render_init_template",
     "resolve_effective_config",
+    "rule_explanations",
     "run_analysis",
     "split_rule_id",
     "validate_run_config",

@@ -136,7 +136,7 @@ class Finding:
     location: Location
     confidence: float = 1.0
     actions: tuple[Action, ...] = ()
-    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze)
+    metadata: Mapping[str, str | int | float | bool] = attrs.field(factory=dict, converter=_freeze)
     anchor: str = attrs.field(default="", eq=False)
 
     @property

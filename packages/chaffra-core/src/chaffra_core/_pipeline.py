@@ -117,7 +117,8 @@ def run_analysis(
         collector.record_module_findings("core", len(stale), _severity_counts(stale))
     collector.set_finding_fingerprints(f.fingerprint() for f in final)
     execution.cache_metrics.flush_to_collector(collector)
-
+    duration_ms = int((time.monotonic() - started) * 1000)
+    collector.set_analysis_duration(duration_ms)  # one duration for the report and telemetry
     if not off:
         _finish_telemetry(
             collector, config, command=command, churn=churn and not failed, stderr=stderr
@@ -129,7 +130,7 @@ def run_analysis(
         findings=final,
         health=health,
         files_analyzed=len(execution.summaries),
-        duration_ms=int((time.monotonic() - started) * 1000),
+        duration_ms=duration_ms,
         module_errors=tuple(errors),
         files=execution.summaries,
         skipped=execution.skipped,

@@ -30,7 +30,7 @@ import attrs
 
 __all__ = ["CACHE_ENV", "CacheKey", "ResultCache", "cache_home", "clean_cache"]
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: typed finding metadata, signature-free complexity anchors
 MAX_PROJECTS = 64
 """Project directories kept; the least recently used beyond this are removed."""
 MAX_BYTES = 512 * 1024 * 1024

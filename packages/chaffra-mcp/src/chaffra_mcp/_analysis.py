@@ -58,7 +58,7 @@ def importance(finding: Finding) -> tuple[float, ...]:
     return (-finding.severity.rank, -_excess(finding.metadata), -finding.confidence)
 
 
-def _number(text: str) -> float | None:
+def _number(text: str | float) -> float | None:
     try:
         value = float(text)
     except ValueError:
@@ -66,7 +66,7 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _excess(metadata: Mapping[str, str]) -> float:
+def _excess(metadata: Mapping[str, str | float]) -> float:
     threshold = _number(metadata.get("threshold", ""))
     if threshold is None or threshold <= 0:
         return 0.0

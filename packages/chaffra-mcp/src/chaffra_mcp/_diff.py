@@ -46,7 +46,7 @@ class Diff:
     matched: tuple[tuple[Finding, BaselineItem], ...]
 
 
-def _number(text: str) -> float | None:
+def _number(text: str | float) -> float | None:
     try:
         value = float(text)
     except ValueError:
@@ -117,7 +117,7 @@ def change_entry(
     after: float | None = None,
 ) -> dict[str, Any]:
     """One entry of the changes list (a flat object, cheap in tokens)."""
-    metadata: Mapping[str, str] = finding.metadata if finding is not None else {}
+    metadata: Mapping[str, str | float] = finding.metadata if finding is not None else {}
     return {
         "change": change,
         "rule_id": fingerprint.rule_id,

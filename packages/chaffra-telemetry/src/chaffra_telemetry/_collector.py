@@ -117,6 +117,7 @@ class TelemetryCollector:
         self._rejected = 0
         self._fingerprints: frozenset[FindingFingerprint] = frozenset()
         self._started = self._monotonic_s()
+        self._duration_ms: int | None = None
 
     @classmethod
     def with_defaults(cls) -> TelemetryCollector:
@@ -395,7 +396,20 @@ class TelemetryCollector:
 
     # -- snapshot ------------------------------------------------------------
 
+    def set_analysis_duration(self, duration_ms: int) -> None:
+        """Stop the analysis clock at ``duration_ms``, the producer's own measure of the run.
+
+        Every later duration point and snapshot reports this value, so a
+        report and its telemetry never disagree about how long a run took.
+        """
+        if duration_ms < 0:
+            raise ValueError(f"duration_ms must not be negative, got {duration_ms}")
+        with self._lock:
+            self._duration_ms = duration_ms
+
     def _elapsed_ms(self) -> int:
+        if self._duration_ms is not None:
+            return self._duration_ms
         return max(0, int((self._monotonic_s() - self._started) * 1000))
 
     def snapshot(self) -> TelemetrySnapshot:

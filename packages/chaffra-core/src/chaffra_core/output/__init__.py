@@ -8,20 +8,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
+from pathlib import Path
 from typing import Protocol
 
+import attrs
+
+from chaffra_core._baseline import BaselineComparison
 from chaffra_core._compat import StrEnum
 from chaffra_core._result import RunResult
-from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, to_document
+from chaffra_core.output._badge import render_badge, render_badge_svg
+from chaffra_core.output._codeclimate import render_codeclimate
+from chaffra_core.output._context import OutputContext, display_path, for_display
+from chaffra_core.output._github import render_github
+from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, render_json, to_document
+from chaffra_core.output._markdown import render_markdown
+from chaffra_core.output._pr_comment import COMMENT_LIMIT, render_pr_comment
+from chaffra_core.output._sarif import render_sarif
+from chaffra_core.output._terminal import render_terminal
 
 __all__ = [
+    "COMMENT_LIMIT",
     "JSON_SCHEMA_VERSION",
     "RENDERERS",
+    "OutputContext",
     "OutputFormat",
     "SupportsIsatty",
+    "display_path",
     "json_schema",
     "render",
+    "repository_root",
     "should_color",
     "to_document",
 ]
@@ -36,6 +51,9 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
     CODECLIMATE = "codeclimate"
     GITHUB = "github"
+    PR_COMMENT = "pr-comment"
+    BADGE = "badge"
+    BADGE_SVG = "badge-svg"
 
     @classmethod
     def parse(cls, value: str) -> OutputFormat:
@@ -53,6 +71,54 @@ class OutputFormat(StrEnum):
             ) from None
 
 
+@attrs.frozen(kw_only=True)
+class _Request:
+    result: RunResult  # as analysed: root-relative paths
+    shown: RunResult  # as the reader sees it: display paths, escaped text
+    context: OutputContext
+    color: bool
+    tool_version: str
+
+
+def _json(request: _Request) -> str:
+    context = request.context
+    root = "." if context.target is None else display_path(context.target, "", context.cwd)
+    return render_json(request.shown, tool_version=request.tool_version, root=root)
+
+
+def _pr_comment(request: _Request) -> str:
+    comparison = request.context.comparison
+    if comparison is not None:
+        comparison = _shown_comparison(request.result, comparison, request.context)
+    return render_pr_comment(request.shown, comparison)
+
+
+def _shown_comparison(
+    result: RunResult, comparison: BaselineComparison, context: OutputContext
+) -> BaselineComparison:
+    shown = for_display(attrs.evolve(result, findings=comparison.new), context)
+    resolved = tuple(
+        attrs.evolve(entry, file=display_path(result.root, entry.file, context.cwd))
+        for entry in comparison.resolved
+    )
+    return attrs.evolve(comparison, new=shown.findings, resolved=resolved)
+
+
+RENDERERS: Mapping[OutputFormat, Callable[[_Request], str]] = {
+    OutputFormat.TERMINAL: lambda r: render_terminal(r.shown, color=r.color),
+    OutputFormat.JSON: _json,
+    OutputFormat.MARKDOWN: lambda r: render_markdown(r.shown),
+    OutputFormat.SARIF: lambda r: render_sarif(
+        r.result, tool_version=r.tool_version, context=r.context
+    ),
+    OutputFormat.CODECLIMATE: lambda r: render_codeclimate(r.shown),
+    OutputFormat.GITHUB: lambda r: render_github(r.shown),
+    OutputFormat.PR_COMMENT: _pr_comment,
+    OutputFormat.BADGE: lambda r: render_badge(r.shown),
+    OutputFormat.BADGE_SVG: lambda r: render_badge_svg(r.shown),
+}
+
+
 class SupportsIsatty(Protocol):
     """Anything with ``isatty()``: ``sys.stdout``, a click stream, a test double."""
 
@@ -60,68 +126,40 @@ class SupportsIsatty(Protocol):
 
 
 def render(
-    result: RunResult, fmt: OutputFormat | str, *, color: bool = False, tool_version: str
+    result: RunResult,
+    fmt: OutputFormat | str,
+    *,
+    color: bool = False,
+    tool_version: str,
+    context: OutputContext | None = None,
 ) -> str:
     """``result`` in format ``fmt``; ``color`` affects only ``terminal``.
+
+    ``context`` says where the reader stands (paths relative to its ``cwd``),
+    what ``%SRCROOT%`` is, the rule texts and the baseline comparison; without
+    it paths stay relative to the project root.
 
     Raises:
         ValueError: if ``fmt`` names no format.
     """
     fmt = fmt if isinstance(fmt, OutputFormat) else OutputFormat.parse(fmt)
-    return RENDERERS[fmt](result, color, tool_version)
+    context = context if context is not None else OutputContext()
+    request = _Request(
+        result=result,
+        shown=for_display(result, context),
+        context=context,
+        color=color,
+        tool_version=tool_version,
+    )
+    return RENDERERS[fmt](request)
 
 
-Renderer = Callable[[RunResult, bool, str], str]
-"""``(result, color, tool_version) -> text``; each format imports its module when used."""
-
-
-def _terminal(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._terminal import render_terminal
-
-    return render_terminal(result, color=color)
-
-
-def _json(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._json import render_json
-
-    return render_json(result, tool_version=tool_version)
-
-
-def _markdown(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._markdown import render_markdown
-
-    return render_markdown(result)
-
-
-def _sarif(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._sarif import render_sarif
-
-    return render_sarif(result, tool_version=tool_version)
-
-
-def _codeclimate(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._codeclimate import render_codeclimate
-
-    return render_codeclimate(result)
-
-
-def _github(result: RunResult, color: bool, tool_version: str) -> str:
-    from chaffra_core.output._github import render_github
-
-    return render_github(result)
-
-
-RENDERERS: Mapping[OutputFormat, Renderer] = MappingProxyType(
-    {
-        OutputFormat.TERMINAL: _terminal,
-        OutputFormat.JSON: _json,
-        OutputFormat.MARKDOWN: _markdown,
-        OutputFormat.SARIF: _sarif,
-        OutputFormat.CODECLIMATE: _codeclimate,
-        OutputFormat.GITHUB: _github,
-    }
-)
-"""One renderer per format (a test checks the keys are exactly the members)."""
+def repository_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` holding ``.git`` (a checkout), or ``None``."""
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return None
 
 
 def should_color(stream: SupportsIsatty, environ: Mapping[str, str] | None = None) -> bool:

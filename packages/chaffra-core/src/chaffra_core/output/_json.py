@@ -1,6 +1,6 @@
-"""The JSON format: a documented, versioned document (``schema-v1.json``, docs/output-json.md).
+"""The JSON format: a documented, versioned document (``schema-v2.json``, docs/output-json.md).
 
-Compatibility rule: within ``1.x`` fields are only added, never renamed,
+Compatibility rule: within ``2.x`` fields are only added, never renamed,
 removed or retyped; anything else bumps the major version.
 """
 
@@ -19,7 +19,7 @@ from chaffra_core._result import RunResult
 
 __all__ = ["JSON_SCHEMA_VERSION", "dumps", "json_schema", "render_json", "to_document"]
 
-JSON_SCHEMA_VERSION = "1.0"
+JSON_SCHEMA_VERSION = "2.0"
 """The ``schema_version`` every JSON document carries."""
 
 TOOL_NAME = "chaffra"
@@ -66,12 +66,16 @@ class _Document:
 
 
 def to_document(
-    result: RunResult, *, tool_version: str, converter: cattrs.Converter | None = None
+    result: RunResult,
+    *,
+    tool_version: str,
+    converter: cattrs.Converter | None = None,
+    root: str = ".",
 ) -> dict[str, Any]:
     """The JSON document of ``result`` as plain dicts and lists.
 
-    ``root`` is always ``"."``: locations are root-relative and the absolute
-    path of the user's checkout is not the reader's business.
+    ``root`` is the analysed path as the reader sees it; locations are
+    already in the reader's form (see ``OutputContext``).
     """
     conv = converter if converter is not None else shared_converter()
     counts = _FindingCounts(
@@ -84,7 +88,7 @@ def to_document(
         schema_version=JSON_SCHEMA_VERSION,
         tool=_Tool(name=TOOL_NAME, version=tool_version),
         command=result.command,
-        root=".",
+        root=root,
         modules=result.modules,
         summary=_Summary(
             files_analyzed=result.files_analyzed, duration_ms=result.duration_ms, findings=counts
@@ -97,9 +101,9 @@ def to_document(
     return unstructured
 
 
-def render_json(result: RunResult, *, tool_version: str) -> str:
+def render_json(result: RunResult, *, tool_version: str, root: str = ".") -> str:
     """The JSON document, pretty-printed with two-space indentation."""
-    return dumps(to_document(result, tool_version=tool_version))
+    return dumps(to_document(result, tool_version=tool_version, root=root))
 
 
 def dumps(document: object) -> str:
@@ -109,6 +113,6 @@ def dumps(document: object) -> str:
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the current ``schema_version``."""
-    text = files("chaffra_core.output").joinpath("schema-v1.json").read_text(encoding="utf-8")
+    text = files("chaffra_core.output").joinpath("schema-v2.json").read_text(encoding="utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

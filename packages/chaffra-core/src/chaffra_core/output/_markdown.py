@@ -14,7 +14,7 @@ from chaffra_core._findings import Finding, ProjectHealth
 from chaffra_core._result import RunResult
 from chaffra_core.output._common import LETTERS, by_file, format_score, summary_counts, worst_files
 
-__all__ = ["render_markdown"]
+__all__ = ["code_span", "inline", "render_markdown", "text"]
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 _INLINE_SPECIALS = re.compile(r"([\\`*_\[\]#|~])")
@@ -37,29 +37,29 @@ def render_markdown(result: RunResult) -> str:
         "",
     ]
     if result.health is not None:
-        lines += _health_lines(result.health)
+        lines += _health_lines(result.health, result.files_analyzed)
     if result.module_errors:
         lines += ["## Module Errors", ""]
-        lines += [f"- **{_inline(m)}**: {_text(msg)}" for m, msg in result.module_errors]
+        lines += [f"- **{inline(m)}**: {text(msg)}" for m, msg in result.module_errors]
         lines.append("")
     lines += _finding_lines(result.findings)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _health_lines(health: ProjectHealth) -> list[str]:
+def _health_lines(health: ProjectHealth, analyzed: int) -> list[str]:
     lines = [
         "## Health Report",
         "",
         f"**Project Score:** {format_score(health.score)} ({health.grade})",
         "",
-        f"**Files Analyzed:** {health.total_files}",
+        f"**Files scored:** {health.total_files} of {analyzed}",
         "",
     ]
     shown, hidden = worst_files(health)
     if shown:
         lines += ["| File | Score | Grade |", "| --- | ---: | :---: |"]
         lines += [
-            f"| {_cell(_code(f.file))} | {format_score(f.score)} | {f.grade} |" for f in shown
+            f"| {_cell(code_span(f.file))} | {format_score(f.score)} | {f.grade} |" for f in shown
         ]
         lines.append("")
     if hidden:
@@ -72,10 +72,10 @@ def _finding_lines(findings: tuple[Finding, ...]) -> list[str]:
     if not findings:
         return [*lines, "No issues found.", ""]
     for file, group in by_file(findings):
-        lines += [f"### {_code(file)}", ""]
+        lines += [f"### {code_span(file)}", ""]
         lines += [
-            f"- [{LETTERS[f.severity]}] **{_inline(f.rule_id)}** "
-            f"(line {f.location.start_line}): {_text(f.message)}"
+            f"- [{LETTERS[f.severity]}] **{inline(f.rule_id)}** "
+            f"(line {f.location.start_line}): {text(f.message)}"
             for f in group
         ]
         lines.append("")
@@ -86,23 +86,23 @@ def _one_line(text: str) -> str:
     return _LINE_BREAKS.sub(" ", text)
 
 
-def _text(text: str) -> str:
+def text(value: str) -> str:
     """Running text: markdown kept (backticks in messages render as code), HTML escaped."""
-    return _one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _one_line(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _inline(text: str) -> str:
+def inline(value: str) -> str:
     """Literal text: every markdown special escaped as well."""
-    return _INLINE_SPECIALS.sub(r"\\\1", _text(text))
+    return _INLINE_SPECIALS.sub(r"\\\1", text(value))
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _code(text: str) -> str:
-    """A code span that holds ``text`` literally, whatever backticks it contains."""
-    text = _one_line(text)
+def code_span(value: str) -> str:
+    """A code span that holds ``value`` literally, whatever backticks it contains."""
+    text = _one_line(value)
     longest = max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     # CommonMark strips one space from each end of a span that has one on both

@@ -43,7 +43,7 @@ def render_terminal(result: RunResult, *, color: bool = False) -> str:
     paint = _Painter(color)
     lines = [paint("=== Chaffra Analysis ===", _BOLD), ""]
     if result.health is not None:
-        lines += [*_health_lines(result.health, paint), ""]
+        lines += [*_health_lines(result.health, result.files_analyzed, paint), ""]
     lines += _finding_lines(result.findings, paint)
     if result.module_errors:
         lines += ["", paint("Module errors:", _BOLD, _RED)]
@@ -64,10 +64,10 @@ class _Painter:
         return f"\x1b[{';'.join(codes)}m{text}{_RESET}"
 
 
-def _health_lines(health: ProjectHealth, paint: _Painter) -> list[str]:
+def _health_lines(health: ProjectHealth, analyzed: int, paint: _Painter) -> list[str]:
     _, grade_color = _GRADE_STYLE[health.grade]
     score = paint(f"{format_score(health.score)} ({health.grade})", _BOLD, grade_color)
-    lines = [f"Project Health: {score}", f"Files analyzed: {health.total_files}"]
+    lines = [f"Project Health: {score}", f"Files scored: {health.total_files} of {analyzed}"]
     if health.unscored_files:
         lines.append(
             f"Files not scored: {health.unscored_files} (unreadable or not parseable, see findings)"

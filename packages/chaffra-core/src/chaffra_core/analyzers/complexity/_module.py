@@ -162,7 +162,7 @@ class _FileAnalyzer:
                     ),
                     severity=Severity.WARNING,
                     location=Location(file=file.path, start_line=1, end_line=1),
-                    metadata={"score": str(health.score), "grade": str(health.grade)},
+                    metadata={"score": health.score, "grade": health.grade.value},
                     anchor=make_anchor("<module>", LOW_HEALTH_SCORE),
                 )
             )
@@ -266,7 +266,6 @@ def _mean(total: float, count: int) -> float:
 def _function_findings(
     file: FileContext, functions: Sequence[FunctionMetrics], thresholds: Thresholds
 ) -> Iterator[Finding]:
-    lines = file.text.split("\n")
     for function in functions:
         checks = (
             (HIGH_CYCLOMATIC, "cyclomatic", function.cyclomatic, thresholds.max_cyclomatic),
@@ -275,7 +274,6 @@ def _function_findings(
         for rule_id, measure_name, value, threshold in checks:
             if value <= threshold:
                 continue
-            def_line = lines[function.start_line - 1] if function.start_line <= len(lines) else ""
             yield Finding(
                 rule_id=rule_id,
                 message=(
@@ -287,9 +285,10 @@ def _function_findings(
                     file=file.path, start_line=function.start_line, end_line=function.end_line
                 ),
                 metadata={
-                    measure_name: str(value),
-                    "threshold": str(threshold),
+                    measure_name: value,
+                    "threshold": threshold,
                     "symbol": function.qualified_name,
                 },
-                anchor=make_anchor(function.qualified_name, def_line.rstrip("\r")),
+                # The symbol and the rule, not the def line: a new parameter is the same finding.
+                anchor=make_anchor(function.qualified_name, rule_id),
             )
