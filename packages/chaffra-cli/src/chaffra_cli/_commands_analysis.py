@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import click
 
 from chaffra_cli._errors import EXIT_FAILURE
@@ -61,11 +62,15 @@ def _analyse(
     command: str,
     modules: Sequence[str] | None,
     churn: bool,
+    module_flags: Mapping[str, Mapping[str, object]] | None = None,
 ) -> None:
     from chaffra_core._pipeline import run_analysis
     from chaffra_core.output import OutputFormat, render, should_color
 
     config = resolve_config(options, path)
+    if module_flags:  # a command's own flags win over the project's [modules.<id>] tables
+        tables = {k: {**config.modules.get(k, {}), **v} for k, v in module_flags.items()}
+        config = attrs.evolve(config, modules={**config.modules, **tables})
     show_progress = not (options.quiet or options.no_progress)
     with progress_reporter(enabled=show_progress) as progress:
         result = run_analysis(

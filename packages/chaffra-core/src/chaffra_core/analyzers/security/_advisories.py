@@ -76,9 +76,20 @@ class Advisory:
 class AdvisoryLookup(Protocol):
     """Where advisories come from: ``for_package`` plus the data's date and origin."""
 
-    date: str
-    origin: str
-    age_days: int | None
+    @property
+    def date(self) -> str:
+        """When the data was published or fetched (ISO date)."""
+        ...
+
+    @property
+    def origin(self) -> str:
+        """Where the data came from (a URL or a path)."""
+        ...
+
+    @property
+    def age_days(self) -> int | None:
+        """How old the data is, in days (``None``: unknown)."""
+        ...
 
     def for_package(self, name: str) -> Sequence[Advisory]:
         """The advisories of a PEP 503 package name."""

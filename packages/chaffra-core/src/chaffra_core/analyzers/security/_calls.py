@@ -33,7 +33,10 @@ class Hit:
 class CallSite(Protocol):
     """What a check knows besides the call: taint and the file's imports."""
 
-    taint: TaintState
+    @property
+    def taint(self) -> TaintState:
+        """The taint of the current function."""
+        ...
 
     def imported(self, module: str) -> bool:
         """Whether the file imports ``module`` (or something from it)."""
@@ -263,7 +266,7 @@ def _flask_run(call: ast.Call, name: str, site: CallSite) -> Hit | None:
     return None
 
 
-_SHELL_CALLS = ("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4")
+_SHELL_CALLS: tuple[str, ...] = ("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4")
 _SHELL_CALLS += ("popen2.popen2", "popen2.popen3", "popen2.popen4", "popen2.Popen3")
 _SHELL_CALLS += ("commands.getoutput", "commands.getstatusoutput")
 _SHELL_CALLS += ("subprocess.getoutput", "subprocess.getstatusoutput")
@@ -304,7 +307,8 @@ _CIPHERS += tuple(
 _RANDOM = tuple(
     f"random.{f}"
     for f in ("random", "randrange", "randint", "choice", "choices", "uniform", "triangular")
-) + ("random.getrandbits", "random.randbytes", "random.sample")
+)
+_RANDOM += ("random.getrandbits", "random.randbytes", "random.sample")
 _HTTP = tuple(f"{m}.{v}" for m in ("requests", "httpx") for v in ("get", "post", "put", "patch"))
 _HTTP += tuple(
     f"{m}.{v}" for m in ("requests", "httpx") for v in ("delete", "head", "options", "request")

@@ -154,7 +154,7 @@ def open_advisories(
 
 
 def _download(url: str, target: BinaryIO, timeout: float) -> None:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http(s) URL)
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         total = 0
         while chunk := response.read(1 << 20):
             total += len(chunk)

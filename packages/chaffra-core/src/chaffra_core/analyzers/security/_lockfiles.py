@@ -133,7 +133,7 @@ def _pep508(text: str, strings: Iterable[object]) -> list[Dependency]:
 
 
 def _poetry_pins(text: str, table: object) -> list[Dependency]:
-    found = []
+    found: list[Dependency] = []
     if not isinstance(table, dict):
         return found
     for name, spec in table.items():

@@ -25,7 +25,12 @@ from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core.analyzers.security._advisories import match_dependencies
 from chaffra_core.analyzers.security._database import AdvisorySource, open_advisories
-from chaffra_core.analyzers.security._lockfiles import MANIFEST_PATTERNS, parse_manifest
+from chaffra_core.analyzers.security._lockfiles import (
+    MANIFEST_PATTERNS,
+    parse_manifest,
+    parse_requirements,
+    requirement_includes,
+)
 from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, RULES
 from chaffra_core.analyzers.security._sast import SastVisitor, is_test_path, nosec_lines
 from chaffra_core.analyzers.security._secrets import scan_secrets
@@ -130,7 +135,43 @@ class _FileAnalyzer:
         dependencies = parse_manifest(name, file.text)
         if dependencies is not None:
             facts["dependencies"] = [d.to_json() for d in dependencies]
+            includes = requirement_includes(file.text) if name.endswith(".txt") else []
+            if includes:
+                facts["includes"] = includes
         return FileResult(findings=tuple(sorted(findings, key=lambda f: f.sort_key)), facts=facts)
+
+
+def _with_includes(
+    facts: Mapping[str, Mapping[str, object]], root: Path
+) -> dict[str, Sequence[object]]:
+    """Each manifest's pins, plus those of the files they include with ``-r`` that
+    discovery did not see (``requirements/base.txt``), read from the project."""
+    manifests: dict[str, Sequence[object]] = {}
+    pending = list(facts.items())
+    while pending and len(manifests) < 256:
+        path, table = pending.pop()
+        pins = table.get("dependencies", [])
+        manifests[path] = pins if isinstance(pins, list) else []
+        includes = table.get("includes", [])
+        for include in includes if isinstance(includes, list) else []:
+            target = (root / path).parent / str(include)
+            try:
+                relative = target.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue  # outside the project: not read
+            if relative in manifests or relative in facts or not target.is_file():
+                continue
+            text = target.read_text(encoding="utf-8", errors="replace")
+            pending.append(
+                (
+                    relative,
+                    {
+                        "dependencies": [d.to_json() for d in parse_requirements(text)],
+                        "includes": requirement_includes(text),
+                    },
+                )
+            )
+    return manifests
 
 
 def _missing_database(path: str) -> Finding:
@@ -199,11 +240,12 @@ class SecurityModule:
         own = [f for s in files for f in s.results.get(MODULE_ID, FileResult()).findings]
         counters["sast_findings"] = sum(1 for f in own if f.metadata.get("bandit_id") is not None)
         counters["secret_findings"] = sum(1 for f in own if "secret_type" in f.metadata)
-        manifests = {
-            s.path: s.results[MODULE_ID].facts["dependencies"]
+        facts = {
+            s.path: s.results[MODULE_ID].facts
             for s in files
             if MODULE_ID in s.results and "dependencies" in s.results[MODULE_ID].facts
         }
+        manifests = _with_includes(facts, project.root)
         findings: tuple[Finding, ...] = ()
         summary: dict[str, float] = {}
         if manifests:

@@ -151,8 +151,12 @@ class SastVisitor:
     def enter_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
         positional = [*args.posonlyargs, *args.args]
-        pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
-        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        pairs = list(
+            zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+        )
+        pairs += [
+            (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+        ]
         for arg, default in pairs:
             if _PASSWORD_NAME.search(arg.arg):
                 self._password(default, arg.arg, "B107", node)
@@ -213,7 +217,7 @@ class SastVisitor:
             )
 
     def enter_Constant(self, node: ast.Constant) -> None:
-        if node.value == "0.0.0.0":  # noqa: S104 (the rule's own pattern)
+        if node.value == "0.0.0.0":
             self._add(
                 Hit(
                     rule="bind-all-interfaces",

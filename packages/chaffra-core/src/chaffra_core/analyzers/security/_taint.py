@@ -138,9 +138,7 @@ def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
         item = stack.pop()
         if isinstance(item, (ast.Tuple, ast.List)):
             stack.extend(item.elts)
-        elif isinstance(item, ast.Starred):
-            stack.append(item.value)
-        elif isinstance(item, ast.Subscript):
+        elif isinstance(item, (ast.Starred, ast.Subscript)):
             stack.append(item.value)
         else:
             name = dotted(item, {})
