@@ -323,7 +323,9 @@ def _register(names: tuple[str, ...] | str, check: Check) -> None:
         CALL_RULES[name] = (*CALL_RULES.get(name, ()), check)
 
 
-_register(_SHELL_CALLS, _always("command-injection", "B605", "runs a shell command"))
+_register(
+    _SHELL_CALLS, _flow("command-injection", "B605", "runs a shell command", constant_ok=False)
+)
 _register(tuple(f"subprocess.{f}" for f in _SUBPROCESS), _subprocess)
 _register(_EXEC_CALLS, _tainted_only("command-injection", "B606", "starts a process"))
 _register(("eval", "builtins.eval"), _flow("code-injection", "B307", "evaluates code"))

@@ -134,7 +134,9 @@ class SastVisitor:
     def enter_Call(self, node: ast.Call) -> None:
         name = self.resolve(node.func)
         if name is None:
-            return
+            if not isinstance(node.func, ast.Attribute):
+                return
+            name = f"(...).{node.func.attr}"  # a method of a computed object
         for check in lookup(name):
             hit = check(node, name, self)
             if hit is not None:
