@@ -60,6 +60,7 @@ SECRET_PATTERNS = (
 """Non-Python files scanned for secrets (lock files and requirements come with the manifests)."""
 
 _KEYS = ("advisories", "check-tests", "secrets")
+_PASSWORD = qualify(MODULE_ID, "hardcoded-password")
 
 
 @attrs.frozen(kw_only=True)
@@ -121,9 +122,20 @@ class _FileAnalyzer:
                 for f in findings
                 if f.rule_id == qualify(MODULE_ID, "hardcoded-password")
             }
+            secrets = scan_secrets(file.path, file.text, python=python, test_code=test_code)
+            providers = {
+                f.location.start_line for f in secrets if f.metadata.get("detector") != "keyword"
+            }
+            # One finding per credential: a provider match beats bandit's name-based B105,
+            # which beats the generic keyword match.
+            findings = [
+                f
+                for f in findings
+                if not (f.rule_id == _PASSWORD and f.location.start_line in providers)
+            ]
             findings.extend(
                 f
-                for f in scan_secrets(file.path, file.text, python=python, test_code=test_code)
+                for f in secrets
                 if not (
                     f.metadata.get("detector") == "keyword" and f.location.start_line in passwords
                 )

@@ -87,6 +87,7 @@ _PLACEHOLDER = re.compile(
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/_=-]{20,}$")
 _HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_.-]*$")
 _HASH_CONTEXT = re.compile(
     r"(?i)sha(?:1|256|384|512)[:=-]|md5[:=]|--hash|integrity|checksum|digest"
@@ -193,7 +194,7 @@ def _assignment(
     if _HASH_CONTEXT.search(key) or _HASH_CONTEXT.match(value):
         return None
     entropy = _entropy_kind(value)
-    if _STRONG_KEY.search(key) and not _IDENTIFIER.match(value) and not _UUID.match(value):
+    if _STRONG_KEY.search(key) and not _DOTTED.match(value) and not _UUID.match(value):
         return ("hardcoded-secret", f"`{key}` assignment", "keyword", value, Confidence.MEDIUM)
     if entropy is not None:
         return (
