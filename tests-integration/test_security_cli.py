@@ -153,7 +153,8 @@ def test_security_finds_injection_password_and_vulnerable_pin_after_an_update(
     assert 0 == update.returncode, update.stderr
     assert "Stored 2 advisories" in update.stdout
     info = _run("advisories", "info", env=env)
-    assert osv_server in info.stdout and "(0 days old)" in info.stdout
+    assert osv_server in info.stdout
+    assert "(0 days old)" in info.stdout
 
     after = _run("security", project, "--format", "json", "--telemetry", "off", env=env)
     findings = json.loads(after.stdout)["findings"]
@@ -179,7 +180,8 @@ def test_security_finds_injection_password_and_vulnerable_pin_after_an_update(
         ("base.txt", "requests", "warning", "2.31.0"),
     ] == deps
     message = by_rule["security:vulnerable-dependency"]["message"]
-    assert "days old" in message and "CVE-" in message
+    assert "days old" in message
+    assert "CVE-" in message
 
 
 def test_an_unreachable_advisory_server_is_an_error_not_a_silent_pass(

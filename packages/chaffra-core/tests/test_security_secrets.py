@@ -33,7 +33,8 @@ PROVIDERS = {
     "sendgrid": "SG." + "abcdefghijklmnopqrstuv" + "." + "A" * 21 + "b" * 22,
     "npm": "npm_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
     "pypi": "pypi-AgEIcHlwaS5vcmc" + "x1Y2z3" * 10,
-    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
 }
 
 
