@@ -64,19 +64,39 @@ PROVIDERS: dict[str, tuple[str, str]] = {
 }
 """Provider detectors by name: (description, regular expression)."""
 
-_PROVIDER_RE = re.compile(
-    "|".join(f"(?P<{name}>{regex})" for name, (_, regex) in PROVIDERS.items())
-)
+_MARKERS: dict[str, tuple[str, ...]] = {
+    # Lower-case strings one of which a match must contain: most files skip most regexes.
+    "aws_key_id": ("akia", "asia", "abia", "acca"),
+    "aws_secret": ("aws",),
+    "github": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab": ("glpat-",),
+    "slack_token": ("xox",),
+    "slack_webhook": ("hooks.slack.com",),
+    "stripe": ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    "google": ("aiza",),
+    "azure": ("accountkey",),
+    "sendgrid": ("sg.",),
+    "npm": ("npm_",),
+    "pypi": ("pypi-",),
+    "private_key": ("private key",),
+    "jwt": ("eyj",),
+    "basic_auth": ("://",),
+}
+_REGEXES = {name: re.compile(f"(?P<{name}>{regex})") for name, (_, regex) in PROVIDERS.items()}
 _VALUE_GROUPS = {"aws_secret": "aws_secret_v", "azure": "azure_v", "basic_auth": "basic_auth_v"}
 
 _KEYWORD = (
     r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"private[_-]?key|auth|credential|signing[_-]?key|client[_-]?secret|salt"
 )
-_ASSIGNMENT = re.compile(
-    rf"(?P<key>[A-Za-z0-9_.-]*(?i:{_KEYWORD})[A-Za-z0-9_.-]*)[\"']?\s*(?::=|=>|=|:)\s*"
+_KEYWORD_RE = re.compile(rf"(?i:{_KEYWORD})")
+_KEYWORD_LOWER = re.compile(_KEYWORD)
+# What follows a keyword: the rest of the key, an assignment operator and a value.
+_TAIL = re.compile(
+    r"(?P<rest>[A-Za-z0-9_.-]*)[\"']?\s*(?::=|=>|=|:)\s*"
     r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]{1,512})(?P=quote)|(?P<bare>[^\s\"'`,;#]{1,512}))"
 )
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
 _STRONG_KEY = re.compile(r"(?i)pass|pwd|secret")
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?.*|\{\{.*|%\(.*|<.*>|\*+|x+|\.+|-+|none|null|nil|true|false|changeme_?|"
@@ -137,10 +157,18 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
     allowed = _allowed_lines(text, starts) if "allowlist" in text else set()
     taken: set[int] = set(allowed)
     name = path.rpartition("/")[2]
-    for match in _PROVIDER_RE.finditer(text):
-        detector = match.lastgroup or ""
-        if detector in _VALUE_GROUPS.values():  # pragma: no cover - lastgroup is the outer name
-            continue
+    lowered = text.lower()
+    same_offsets = len(lowered) == len(text)
+    candidates = [
+        (name, regex)
+        for name, regex in _REGEXES.items()
+        if not same_offsets or any(m in lowered for m in _MARKERS.get(name, ("",)))
+    ]
+    provider_matches = sorted(
+        ((m.start(), name, m) for name, regex in candidates for m in regex.finditer(text)),
+        key=lambda item: item[0],
+    )
+    for _, detector, match in provider_matches:
         value_group = _VALUE_GROUPS.get(detector)
         value = match.group(value_group) if value_group else match.group(detector)
         start = match.start(value_group) if value_group else match.start(detector)
@@ -159,17 +187,27 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
         )
     if name in _LOCK_FILES:
         return
-    for match in _ASSIGNMENT.finditer(text):
-        start = match.start()
+    resume = 0
+    keywords = _KEYWORD_LOWER.finditer(lowered) if same_offsets else _KEYWORD_RE.finditer(text)
+    for keyword in keywords:
+        if keyword.start() < resume:
+            continue
+        tail = _TAIL.match(text, keyword.end())
+        if tail is None:
+            continue
+        resume = tail.end()
+        start = keyword.start()
+        while start > 0 and text[start - 1] in _KEY_CHARS:
+            start -= 1
         line = bisect.bisect_right(starts, start)
         if line in taken or _in_comment(text, starts[line - 1], start, python=python):
             continue
-        found = _assignment(match, python=python)
+        found = _assignment(text[start : tail.end("rest")], tail, python=python)
         if found is None:
             continue
         rule, kind, detector, value, confidence = found
         taken.add(line)
-        value_start = match.start("quoted") if match["quoted"] is not None else match.start("bare")
+        value_start = tail.start("quoted") if tail["quoted"] is not None else tail.start("bare")
         yield SecretMatch(
             rule=rule,
             kind=kind,
@@ -182,12 +220,11 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
 
 
 def _assignment(
-    match: re.Match[str], *, python: bool
+    key: str, match: re.Match[str], *, python: bool
 ) -> tuple[str, str, str, str, Confidence] | None:
     value = match["quoted"] if match["quoted"] is not None else match["bare"]
     if match["quoted"] is None and python:
         return None  # an unquoted value in Python is an expression, not a literal
-    key = match["key"]
     value = value.strip()
     if len(value) < 6 or _PLACEHOLDER.match(value) or " " in value.strip():
         return None
