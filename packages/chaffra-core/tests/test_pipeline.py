@@ -70,6 +70,8 @@ def _project(root: Path, files: dict[str, str]) -> Path:
 
 def _run(root: Path, *, telemetry: str | None = None, command: str = "complexity", **kw: object):  # type: ignore[no-untyped-def]
     config = resolve_effective_config(root, None, CliOverrides(telemetry=telemetry))
+    if "host" not in kw:  # the files and modules these tests count: complexity's
+        kw.setdefault("modules", ("complexity",))
     return run_analysis(config, command=command, stderr=io.StringIO(), **kw)  # type: ignore[arg-type]
 
 
@@ -148,10 +150,11 @@ def test_an_edited_file_is_the_only_one_analysed_again(tmp_path: Path) -> None:
 
 def test_the_cache_is_off_when_asked_and_keyed_by_the_module_config(tmp_path: Path) -> None:
     root = _project(tmp_path, {"a.py": COMPLEX})
-    _run(root, telemetry="off")
-    assert 1 == _run(root, telemetry="off", use_cache=False).analysed
+    host = ModuleHost([ComplexityModule()])
+    _run(root, telemetry="off", host=host)
+    assert 1 == _run(root, telemetry="off", use_cache=False, host=host).analysed
     (root / ".chaffra.toml").write_text("[modules.complexity]\nmax-cyclomatic = 2\n")
-    assert 1 == _run(root, telemetry="off").analysed
+    assert 1 == _run(root, telemetry="off", host=host).analysed
 
 
 def test_worker_processes_give_the_same_sorted_result(

@@ -9,6 +9,7 @@ from chaffra_cli._commands_cache import cache
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_management import management
 from chaffra_cli._commands_mcp import mcp
+from chaffra_cli._commands_security import advisories, security
 from chaffra_cli._commands_telemetry import telemetry
 from chaffra_cli._errors import ChaffraGroup
 from chaffra_cli._options import current_options, global_options
@@ -58,4 +59,6 @@ for _command in (
     mcp,
     cache,
 ):
+    cli.add_command(_command)
+for _command in (security, advisories):
     cli.add_command(_command)

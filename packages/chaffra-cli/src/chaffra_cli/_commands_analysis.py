@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +118,7 @@ def _analyse(
     churn: bool,
     narrowing: _Narrowing,
     listing: _ListingRequest | None = None,
+    module_flags: Mapping[str, Mapping[str, object]] | None = None,
 ) -> RunResult:
     """Run the analysis, write the report, and exit 1 when the run failed or gates failed.
 
@@ -141,6 +142,9 @@ def _analyse(
     )
 
     config = resolve_config(options, path, choices)
+    if module_flags:  # a command's own flags win over the project's [modules.<id>] tables
+        tables = {k: {**config.modules.get(k, {}), **v} for k, v in module_flags.items()}
+        config = attrs.evolve(config, modules={**config.modules, **tables})
     host = ModuleHost.default()
     settings = validate_run_config(config, list(host), host.infos())
     baseline = Baseline.read(narrowing.baseline) if narrowing.baseline is not None else None

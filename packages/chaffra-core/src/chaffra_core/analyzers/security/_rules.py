@@ -1,0 +1,321 @@
+"""The security rules: what each reports, its CWE and the bandit tests it covers.
+
+Rule ids are ``security:<rule>``. A rule groups bandit tests of one kind of
+weakness; every finding carries the bandit test id it corresponds to in its
+metadata (``bandit_id``), so ``# nosec B602`` and bandit baselines map over.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+from chaffra_core._findings import Rule, Severity, qualify
+
+__all__ = [
+    "MODULE_ID",
+    "RULES",
+    "RULE_INFO",
+    "Confidence",
+    "RuleInfo",
+]
+
+MODULE_ID = "security"
+
+
+class Confidence(str, enum.Enum):
+    """How sure a finding is (bandit's levels); the values are the wire spellings."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def score(self) -> float:
+        """The finding's numeric confidence (0-1)."""
+        return _SCORES[self]
+
+
+_SCORES = {Confidence.LOW: 0.3, Confidence.MEDIUM: 0.6, Confidence.HIGH: 0.9}
+
+
+@attrs.frozen(kw_only=True)
+class RuleInfo:
+    """One rule: its id, wording, default severity, CWE and explanation."""
+
+    name: str
+    title: str
+    severity: Severity
+    cwe: int
+    category: str
+    description: str
+    rationale: str
+    example: str
+
+    @property
+    def id(self) -> str:
+        """The qualified id, ``security:<name>``."""
+        return qualify(MODULE_ID, self.name)
+
+
+_INFOS = (
+    RuleInfo(
+        name="command-injection",
+        title="Command injection",
+        severity=Severity.ERROR,
+        cwe=78,
+        category="sast",
+        description="A shell runs a command (`shell=True`, `os.system`, `os.popen`) or a "
+        "process starts from a command built from input (bandit B602, B603, B604, B605, B606).",
+        rationale="A shell interprets metacharacters in its input; data that reaches it from "
+        "a request, argv or the environment can run arbitrary commands.",
+        example="subprocess.run(['git', 'log', name])  # instead of shell=True with a string",
+    ),
+    RuleInfo(
+        name="code-injection",
+        title="Dynamic code execution",
+        severity=Severity.ERROR,
+        cwe=94,
+        category="sast",
+        description="`eval`, `exec` or `compile` runs code that is not a constant "
+        "(bandit B307, B102).",
+        rationale="Code built from data runs with the program's privileges; "
+        "`ast.literal_eval` parses literals safely.",
+        example="value = ast.literal_eval(text)",
+    ),
+    RuleInfo(
+        name="sql-injection",
+        title="SQL built from strings",
+        severity=Severity.ERROR,
+        cwe=89,
+        category="sast",
+        description="An SQL statement is built by formatting or concatenation, or Django's "
+        "`extra`/`RawSQL` get non-constant SQL (bandit B608, B610, B611).",
+        rationale="Interpolated values can change the statement; pass them as parameters.",
+        example='cursor.execute("SELECT * FROM t WHERE id = %s", [user_id])',
+    ),
+    RuleInfo(
+        name="unsafe-deserialization",
+        title="Unsafe deserialization",
+        severity=Severity.ERROR,
+        cwe=502,
+        category="sast",
+        description="pickle, marshal, shelve, dill, jsonpickle loads, or `yaml.load` without a "
+        "safe loader (bandit B301, B302, B506).",
+        rationale="These formats can construct arbitrary objects and run code while loading.",
+        example="data = yaml.safe_load(stream)",
+    ),
+    RuleInfo(
+        name="xss",
+        title="Unescaped markup",
+        severity=Severity.ERROR,
+        cwe=79,
+        category="sast",
+        description="`markupsafe.Markup` or Django's `mark_safe` on non-constant text "
+        "(bandit B308, B703, B704).",
+        rationale="Text marked safe is inserted into HTML unescaped.",
+        example="html = format_html('<b>{}</b>', name)",
+    ),
+    RuleInfo(
+        name="template-autoescape-off",
+        title="Templates without autoescaping",
+        severity=Severity.ERROR,
+        cwe=79,
+        category="sast",
+        description="A jinja2 `Environment` with `autoescape=False` or without `autoescape` "
+        "(bandit B701).",
+        rationale="Without autoescaping every variable in a template is an XSS risk.",
+        example="Environment(autoescape=select_autoescape())",
+    ),
+    RuleInfo(
+        name="weak-cryptography",
+        title="Weak hash or cipher",
+        severity=Severity.WARNING,
+        cwe=327,
+        category="sast",
+        description="MD4/MD5/SHA1 for security, DES/RC4/Blowfish ciphers or ECB mode "
+        "(bandit B303, B304, B305, B324).",
+        rationale="Collisions and known attacks make these unfit for protecting data; "
+        "pass `usedforsecurity=False` for a checksum.",
+        example="hashlib.sha256(data)  # or hashlib.md5(data, usedforsecurity=False)",
+    ),
+    RuleInfo(
+        name="insecure-random",
+        title="random for secrets",
+        severity=Severity.WARNING,
+        cwe=330,
+        category="sast",
+        description="The `random` module makes a value named like a token, password, key, "
+        "salt or nonce (bandit B311).",
+        rationale="`random` is predictable; `secrets` is made for tokens.",
+        example="token = secrets.token_urlsafe(32)",
+    ),
+    RuleInfo(
+        name="tls-verification-disabled",
+        title="TLS without verification",
+        severity=Severity.ERROR,
+        cwe=295,
+        category="sast",
+        description="`requests`/`httpx`/`urllib3` with `verify=False` or `CERT_NONE`, an "
+        "unverified `ssl` context, or an obsolete protocol version "
+        "(bandit B501, B502, B503, B504, B323).",
+        rationale="Without certificate checks anyone on the path can read and change traffic.",
+        example="requests.get(url, timeout=10)",
+    ),
+    RuleInfo(
+        name="insecure-tempfile",
+        title="Insecure temporary file",
+        severity=Severity.WARNING,
+        cwe=377,
+        category="sast",
+        description="`tempfile.mktemp` or `os.tempnam` (bandit B306).",
+        rationale="The name can be taken by another process between creation and use.",
+        example="with tempfile.NamedTemporaryFile() as handle: ...",
+    ),
+    RuleInfo(
+        name="bind-all-interfaces",
+        title="Binding to all interfaces",
+        severity=Severity.WARNING,
+        cwe=605,
+        category="sast",
+        description='The address `"0.0.0.0"` (bandit B104).',
+        rationale="A service bound to every interface is reachable from every network.",
+        example='server.bind(("127.0.0.1", port))',
+    ),
+    RuleInfo(
+        name="hardcoded-password",
+        title="Hard-coded password",
+        severity=Severity.ERROR,
+        cwe=259,
+        category="sast",
+        description="A string constant assigned to, passed as or defaulted for a name like "
+        "`password`, `secret` or `token` (bandit B105, B106, B107).",
+        rationale="A credential in source is in every copy and every history of the code.",
+        example='password = os.environ["DB_PASSWORD"]',
+    ),
+    RuleInfo(
+        name="xml-entity-expansion",
+        title="XML parser open to entity expansion",
+        severity=Severity.WARNING,
+        cwe=776,
+        category="sast",
+        description="The stdlib `xml` parsers or lxml parse untrusted XML (bandit B313-B320).",
+        rationale="Entity expansion (billion laughs) and external entities exhaust memory "
+        "or read files; `defusedxml` parses safely.",
+        example="defusedxml.ElementTree.fromstring(text)",
+    ),
+    RuleInfo(
+        name="unsafe-archive-extraction",
+        title="Archive extraction without filtering",
+        severity=Severity.ERROR,
+        cwe=22,
+        category="sast",
+        description="`extractall` on a tar or zip archive without a `filter` or `members` "
+        "(bandit B202).",
+        rationale="Member names like `../../etc/passwd` or links write outside the target.",
+        example='archive.extractall(target, filter="data")',
+    ),
+    RuleInfo(
+        name="flask-debug",
+        title="Flask debug mode",
+        severity=Severity.ERROR,
+        cwe=94,
+        category="sast",
+        description="A flask app runs with `debug=True` (bandit B201).",
+        rationale="The Werkzeug debugger lets anyone who reaches it run code.",
+        example='app.run(debug=os.environ.get("FLASK_DEBUG") == "1")',
+    ),
+    RuleInfo(
+        name="assert-access-check",
+        title="assert used for an access check",
+        severity=Severity.WARNING,
+        cwe=703,
+        category="sast",
+        description="An `assert` checks a permission, authentication or role outside test "
+        "files (bandit B101).",
+        rationale="`python -O` removes asserts, and the check with them.",
+        example="if not user.is_staff: raise PermissionDenied",
+    ),
+    RuleInfo(
+        name="ssrf",
+        title="Request to a URL from input",
+        severity=Severity.ERROR,
+        cwe=918,
+        category="sast",
+        description="A URL from request data, argv or the environment is fetched "
+        "(`urlopen`, `requests`, `httpx`; bandit B310).",
+        rationale="An attacker-chosen URL reaches internal services from the server.",
+        example="check the host against an allow-list before fetching",
+    ),
+    RuleInfo(
+        name="path-traversal",
+        title="File path from input",
+        severity=Severity.ERROR,
+        cwe=22,
+        category="sast",
+        description="A path from request data, argv or the environment is opened.",
+        rationale="`../` in a path reaches files outside the intended directory.",
+        example="path = (base / name).resolve(); path.relative_to(base)",
+    ),
+    RuleInfo(
+        name="hardcoded-secret",
+        title="Hard-coded secret",
+        severity=Severity.ERROR,
+        cwe=798,
+        category="secrets",
+        description="A provider credential (AWS, GitHub, GitLab, Slack, Stripe, Google, "
+        "Azure, Twilio, SendGrid, npm, PyPI, a private key, a JWT, a URL with a password) or "
+        "a `password=`/`secret=` value in a tracked file. Shown only as a prefix and a hash.",
+        rationale="A committed credential is readable by everyone with the repository and "
+        "stays in its history; rotate it and load it from the environment.",
+        example='API_KEY = os.environ["API_KEY"]',
+    ),
+    RuleInfo(
+        name="high-entropy-string",
+        title="High-entropy string",
+        severity=Severity.WARNING,
+        cwe=798,
+        category="secrets",
+        description="A random-looking base64 or hex string assigned to a name like `key`, "
+        "`token` or `secret`. Shown only as a prefix and a hash.",
+        rationale="Random strings next to secret-like names are usually credentials.",
+        example='SIGNING_KEY = os.environ["SIGNING_KEY"]',
+    ),
+    RuleInfo(
+        name="vulnerable-dependency",
+        title="Dependency with a known vulnerability",
+        severity=Severity.WARNING,
+        cwe=1395,
+        category="deps",
+        description="A pinned or locked version matches an OSV advisory (requirements, "
+        "pyproject, uv.lock, poetry.lock, Pipfile.lock).",
+        rationale="Known vulnerabilities are the first thing attackers try.",
+        example="upgrade to the fixed version named in the finding",
+    ),
+    RuleInfo(
+        name="advisory-db-missing",
+        title="Dependencies not checked",
+        severity=Severity.INFO,
+        cwe=1395,
+        category="deps",
+        description="The project pins dependencies but no advisory database is available: "
+        "`chaffra advisories update` downloads one, `--advisories PATH` names an OSV export.",
+        rationale="A dependency check without data would pass silently.",
+        example="chaffra advisories update",
+    ),
+)
+
+RULE_INFO = {info.name: info for info in _INFOS}
+"""Every rule by its short name."""
+
+RULES = tuple(
+    Rule(
+        id=info.id,
+        name=info.title,
+        description=info.description,
+        default_severity=info.severity,
+        category=info.category,
+    )
+    for info in _INFOS
+)

@@ -1,0 +1,390 @@
+"""SAST on the shared walk: the visitor that resolves call targets through the file's
+imports, applies the call rules and the statement rules (hard-coded passwords,
+SQL built from strings, ``0.0.0.0``, access checks in ``assert``), and tracks
+taint per function."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+
+from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
+from chaffra_core._summary import FileContext
+from chaffra_core._traversal import Scope, ScopeKind
+from chaffra_core.analyzers.security._calls import Hit, keyword_hits, lookup
+from chaffra_core.analyzers.security._redact import redact
+from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, Confidence
+from chaffra_core.analyzers.security._taint import TaintState, ValueKind, dotted, target_names
+
+__all__ = ["SastVisitor", "is_test_path", "nosec_lines"]
+
+# bandit's candidate names for hard-coded passwords (B105-B107).
+_PASSWORD_NAME = re.compile(
+    r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)", re.IGNORECASE
+)
+_SECRET_CONTEXT = re.compile(
+    r"token|secret|passw|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred", re.IGNORECASE
+)
+_ACCESS = re.compile(
+    r"is_authenticated|is_staff|is_superuser|is_admin|has_perm|permission|authori[sz]|"
+    r"logged_in|can_|role|allowed|access|owner",
+    re.IGNORECASE,
+)
+_SQL = re.compile(
+    r"(select\s.*from\s|delete\s+from\s|insert\s+into\s.*values|update\s.*\sset\s)",
+    re.IGNORECASE | re.DOTALL,
+)
+_NOSEC = re.compile(r"#\s*nosec\b:?(?P<ids>[\sA-Za-z0-9_,:-]*)")
+_TEST_PART = re.compile(
+    r"(^|/)(tests?|testing|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """Whether ``path`` is test code: a ``tests/``/``test/``/``fixtures/`` directory,
+    ``test_*.py``, ``*_test.py`` or ``conftest.py`` (path components, not substrings)."""
+    return _TEST_PART.search(path) is not None
+
+
+def nosec_lines(text: str) -> dict[int, frozenset[str]]:
+    """Lines with a ``# nosec`` comment and the bandit ids or rules it names (empty: all)."""
+    if "nosec" not in text:
+        return {}
+    found: dict[int, frozenset[str]] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
+            if token.type != tokenize.COMMENT:
+                continue
+            match = _NOSEC.search(token.string)
+            if match is not None:
+                ids = re.split(r"[\s,:]+", match["ids"])
+                found[token.start[0]] = frozenset(i for i in ids if i)
+    except (tokenize.TokenError, SyntaxError):
+        pass  # a broken file: keep what was found before the error
+    return found
+
+
+class SastVisitor:
+    """One file's SAST state during the engine's walk."""
+
+    def __init__(self, file: FileContext, *, check_tests: bool) -> None:
+        self.path = file.path
+        self.lines = file.text.split("\n")
+        self.in_tests = is_test_path(file.path)
+        self.check_asserts = check_tests or not self.in_tests
+        self.aliases: dict[str, str] = {}
+        self.modules: set[str] = set()
+        self.scopes: list[Scope] = []
+        self.states: list[TaintState] = []
+        self.assigning: list[str] = []
+        self.hits: dict[tuple[str, int], Finding] = {}
+        self._sql_seen: set[int] = set()
+
+    # -- CallSite ---------------------------------------------------------
+    @property
+    def taint(self) -> TaintState:
+        return self.states[-1]
+
+    def imported(self, module: str) -> bool:
+        return module in self.modules
+
+    def secret_context(self) -> bool:
+        names = [*self.assigning, *(s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION)]
+        return any(_SECRET_CONTEXT.search(n.rpartition(".")[2]) for n in names)
+
+    def resolve(self, node: ast.AST) -> str | None:
+        return dotted(node, self.aliases)
+
+    # -- scopes and imports -----------------------------------------------
+    def enter_scope(self, scope: Scope) -> None:
+        state = TaintState(self.resolve)
+        if self.states and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA):
+            state.tainted.update(self.states[-1].tainted)  # closures see the outer taint
+        if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            state.taint_parameters(scope.node)
+        self.scopes.append(scope)
+        self.states.append(state)
+
+    def leave_scope(self, scope: Scope) -> None:
+        self.scopes.pop()
+        self.states.pop()
+
+    def enter_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.modules.add(alias.name.partition(".")[0])
+            self.modules.add(alias.name)
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.partition(".")[0]
+                self.aliases[top] = top
+
+    def enter_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.module is None or node.level:
+            return
+        self.modules.add(node.module.partition(".")[0])
+        self.modules.add(node.module)
+        for alias in node.names:
+            self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    # -- calls --------------------------------------------------------------
+    def enter_Call(self, node: ast.Call) -> None:
+        name = self.resolve(node.func)
+        if name is None:
+            if not isinstance(node.func, ast.Attribute):
+                return
+            name = f"(...).{node.func.attr}"  # a method of a computed object
+        for check in lookup(name):
+            hit = check(node, name, self)
+            if hit is not None:
+                self._add(hit, node)
+        for hit in keyword_hits(node, name, self):
+            self._add(hit, node)
+        for keyword in node.keywords:
+            if keyword.arg and _PASSWORD_NAME.search(keyword.arg):
+                self._password(keyword.value, keyword.arg, "B106", node)
+        if name.endswith(".format") and isinstance(node.func, ast.Attribute):
+            self._sql(node, node.func.value, [*node.args, *(k.value for k in node.keywords)])
+
+    # -- statements ---------------------------------------------------------
+    def enter_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(
+            zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+        )
+        pairs += [
+            (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+        ]
+        for arg, default in pairs:
+            if _PASSWORD_NAME.search(arg.arg):
+                self._password(default, arg.arg, "B107", node)
+
+    enter_AsyncFunctionDef = enter_FunctionDef
+
+    def enter_Assign(self, node: ast.Assign) -> None:
+        self.assigning = [n for t in node.targets for n in target_names(t, {})]
+        for target in node.targets:
+            self._assignment_rules(target, node.value, node)
+
+    def leave_Assign(self, node: ast.Assign) -> None:
+        self.assigning = []
+        self.taint.assign(list(node.targets), node.value, augmented=False)
+
+    def enter_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.assigning = list(target_names(node.target, {}))
+        if node.value is not None:
+            self._assignment_rules(node.target, node.value, node)
+
+    def leave_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self.assigning = []
+        if node.value is not None:
+            self.taint.assign([node.target], node.value, augmented=False)
+
+    def leave_AugAssign(self, node: ast.AugAssign) -> None:
+        self.taint.assign([node.target], node.value, augmented=True)
+
+    def leave_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.taint.assign([node.target], node.value, augmented=False)
+
+    def enter_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.taint.assign([node.target], node.iter, augmented=False)
+
+    enter_AsyncFor = enter_For
+
+    def enter_Compare(self, node: ast.Compare) -> None:
+        if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
+            return
+        name = self.resolve(node.left)
+        if name is not None and _PASSWORD_NAME.search(name.rpartition(".")[2]):
+            self._password(node.comparators[0], name, "B105", node)
+
+    def enter_Assert(self, node: ast.Assert) -> None:
+        if not self.check_asserts:
+            return
+        names = [n.id if isinstance(n, ast.Name) else n.attr for n in _names_in(node.test)]
+        if any(_ACCESS.search(n) for n in names):
+            self._add(
+                Hit(
+                    rule="assert-access-check",
+                    bandit_id="B101",
+                    message="`assert` checks access; `python -O` removes the check",
+                    severity=Severity.WARNING,
+                    confidence=Confidence.HIGH,
+                ),
+                node,
+            )
+
+    def enter_Constant(self, node: ast.Constant) -> None:
+        if node.value == "0.0.0.0":
+            self._add(
+                Hit(
+                    rule="bind-all-interfaces",
+                    bandit_id="B104",
+                    message='`"0.0.0.0"` binds to every network interface',
+                    severity=Severity.WARNING,
+                    confidence=Confidence.MEDIUM,
+                ),
+                node,
+            )
+
+    def enter_BinOp(self, node: ast.BinOp) -> None:
+        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+            self._sql(node, node.left, [node.right])
+        elif isinstance(node.op, ast.Add) and id(node) not in self._sql_seen:
+            parts = _concatenated(node, self._sql_seen)
+            literal = [p for p in parts if isinstance(p, ast.Constant)]
+            if literal:
+                self._sql(node, literal[0], [p for p in parts if p not in literal], literal)
+
+    def enter_JoinedStr(self, node: ast.JoinedStr) -> None:
+        literal = [v for v in node.values if isinstance(v, ast.Constant)]
+        values = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        if literal and values:
+            self._sql(node, literal[0], values, literal)
+
+    # -- helpers ------------------------------------------------------------
+    def _assignment_rules(self, target: ast.AST, value: ast.expr, node: ast.stmt) -> None:
+        name = self._target_key(target)
+        if name is not None and _PASSWORD_NAME.search(name):
+            self._password(value, name, "B105", node)
+        if isinstance(target, ast.Attribute):
+            bad = (target.attr == "check_hostname" and _is_false_constant(value)) or (
+                target.attr == "verify_mode" and self.resolve(value) == "ssl.CERT_NONE"
+            )
+            if bad:
+                self._add(
+                    Hit(
+                        rule="tls-verification-disabled",
+                        bandit_id="B501",
+                        message=f"`{target.attr}` turns certificate checks off",
+                        severity=Severity.ERROR,
+                        confidence=Confidence.HIGH,
+                    ),
+                    node,
+                )
+
+    def _target_key(self, target: ast.AST) -> str | None:
+        if isinstance(target, ast.Name):
+            return target.id
+        if isinstance(target, ast.Attribute):
+            return target.attr
+        if isinstance(target, ast.Subscript):
+            key = target.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return key.value
+        return None
+
+    def _password(self, value: ast.AST, name: str, bandit: str, node: ast.AST) -> None:
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
+            return
+        shown = redact(value.value)
+        self._add(
+            Hit(
+                rule="hardcoded-password",
+                bandit_id=bandit,
+                message=f"hard-coded password `{name.rpartition('.')[2]}` ({shown})",
+                severity=Severity.ERROR,
+                confidence=Confidence.LOW if self.in_tests else Confidence.MEDIUM,
+            ),
+            node,
+            anchor_text=f"{name} {shown}",
+            redacted=shown,
+        )
+
+    def _sql(
+        self,
+        node: ast.AST,
+        template: ast.AST,
+        values: list[ast.expr],
+        literal: Iterable[ast.Constant] | None = None,
+    ) -> None:
+        pieces = list(literal) if literal is not None else [template]
+        text = "".join(
+            p.value for p in pieces if isinstance(p, ast.Constant) and isinstance(p.value, str)
+        )
+        if not text or not _SQL.search(text) or not values:
+            return
+        kinds = [self.taint.kind(v) for v in values]
+        source = next((s for k, s in kinds if k == ValueKind.TAINTED), None)
+        if all(k == ValueKind.CONSTANT for k, _ in kinds):
+            return
+        self._add(
+            Hit(
+                rule="sql-injection",
+                bandit_id="B608",
+                message="SQL built by string formatting"
+                + (f" with data from {source}" if source else ""),
+                severity=Severity.ERROR if source else Severity.WARNING,
+                confidence=Confidence.HIGH if source else Confidence.MEDIUM,
+                source=source,
+            ),
+            node,
+        )
+
+    def _add(
+        self,
+        hit: Hit,
+        node: ast.AST,
+        *,
+        anchor_text: str | None = None,
+        redacted: str | None = None,
+    ) -> None:
+        line: int = getattr(node, "lineno", 1)
+        end: int = getattr(node, "end_lineno", None) or line
+        key = (hit.rule, line)
+        previous = self.hits.get(key)
+        if previous is not None and previous.confidence >= hit.confidence.score:
+            return
+        symbol = self.scopes[-1].qualified_name if self.scopes else ""
+        source_line = self.lines[line - 1].strip() if line <= len(self.lines) else ""
+        metadata = {
+            "bandit_id": hit.bandit_id,
+            "cwe": f"CWE-{RULE_INFO[hit.rule].cwe}",
+            "confidence": hit.confidence.value,
+            "symbol": symbol,
+        }
+        if hit.source is not None:
+            metadata["source"] = hit.source
+        if redacted is not None:
+            metadata["secret"] = redacted
+        self.hits[key] = Finding(
+            rule_id=qualify(MODULE_ID, hit.rule),
+            message=hit.message,
+            severity=hit.severity,
+            location=Location(
+                file=self.path,
+                start_line=line,
+                end_line=end,
+                start_column=getattr(node, "col_offset", 0),
+                end_column=getattr(node, "end_col_offset", 0) or 0,
+            ),
+            confidence=hit.confidence.score,
+            metadata=metadata,
+            anchor=make_anchor(symbol or "<module>", f"{hit.rule} {anchor_text or source_line}"),
+        )
+
+
+def _is_false_constant(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is False
+
+
+def _names_in(node: ast.AST) -> list[ast.Name | ast.Attribute]:
+    return [n for n in ast.walk(node) if isinstance(n, (ast.Name, ast.Attribute))]
+
+
+def _concatenated(node: ast.BinOp, seen: set[int]) -> list[ast.expr]:
+    """The operands of a chain of ``+`` (``a + b + c``), marking inner ``+`` nodes seen."""
+    parts: list[ast.expr] = []
+    stack: list[ast.expr] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.BinOp) and isinstance(item.op, ast.Add):
+            seen.add(id(item))
+            stack.extend((item.right, item.left))
+        else:
+            parts.append(item)
+    return parts

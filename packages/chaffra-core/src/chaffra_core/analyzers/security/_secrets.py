@@ -1,0 +1,303 @@
+"""Secrets in any text file: provider detectors, ``password=`` assignments and
+high-entropy strings in a keyword context, with the filters that keep entropy
+quiet on hashes, UUIDs, identifiers and lock files.
+
+A secret never leaves this module whole: findings carry its redacted form
+(:func:`redact`) in the message, the metadata and the anchor.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+import attrs
+
+from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
+from chaffra_core.analyzers.security._redact import redact
+from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, Confidence
+
+__all__ = ["PROVIDERS", "SecretMatch", "scan_secrets", "shannon_entropy"]
+
+PROVIDERS: dict[str, tuple[str, str]] = {
+    # group name: (what it is, pattern; the secret is the group itself)
+    "aws_key_id": ("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+    "aws_secret": (
+        "AWS secret access key",
+        r"(?i:aws_?secret_?(?:access_?)?key)[\"']?\s*[:=]\s*[\"']?(?P<aws_secret_v>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+    ),
+    "github": (
+        "GitHub token",
+        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b",
+    ),
+    "gitlab": ("GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    "slack_token": ("Slack token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    "slack_webhook": (
+        "Slack webhook URL",
+        r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]{16,}",
+    ),
+    "stripe": ("Stripe secret key", r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}"),
+    "google": ("Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    "azure": (
+        "Azure storage account key",
+        r"(?i:AccountKey)\s*[:=]\s*[\"']?(?P<azure_v>[A-Za-z0-9+/]{86}==)",
+    ),
+    "twilio": ("Twilio key", r"\b(?:SK|AC)[0-9a-f]{32}\b"),
+    "sendgrid": ("SendGrid API key", r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"),
+    "npm": ("npm token", r"\bnpm_[A-Za-z0-9]{36}\b"),
+    "pypi": ("PyPI token", r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"),
+    "private_key": (
+        "private key",
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----",
+    ),
+    "jwt": (
+        "JSON web token",
+        r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+    ),
+    "basic_auth": (
+        "password in a URL",
+        r"\b[a-z][a-z0-9+.-]{1,20}://[^\s/:@\"'`]{1,64}:(?P<basic_auth_v>[^\s/:@\"'`]{3,128})@[\w.-]+",
+    ),
+}
+"""Provider detectors by name: (description, regular expression)."""
+
+_MARKERS: dict[str, tuple[str, ...]] = {
+    # Lower-case strings one of which a match must contain: most files skip most regexes.
+    "aws_key_id": ("akia", "asia", "abia", "acca"),
+    "aws_secret": ("aws",),
+    "github": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab": ("glpat-",),
+    "slack_token": ("xox",),
+    "slack_webhook": ("hooks.slack.com",),
+    "stripe": ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
+    "google": ("aiza",),
+    "azure": ("accountkey",),
+    "sendgrid": ("sg.",),
+    "npm": ("npm_",),
+    "pypi": ("pypi-",),
+    "private_key": ("private key",),
+    "jwt": ("eyj",),
+    "basic_auth": ("://",),
+}
+_REGEXES = {name: re.compile(f"(?P<{name}>{regex})") for name, (_, regex) in PROVIDERS.items()}
+_VALUE_GROUPS = {"aws_secret": "aws_secret_v", "azure": "azure_v", "basic_auth": "basic_auth_v"}
+
+_KEYWORD = (
+    r"password|passwd|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"private[_-]?key|auth|credential|signing[_-]?key|client[_-]?secret|salt"
+)
+_KEYWORD_RE = re.compile(rf"(?i:{_KEYWORD})")
+_KEYWORD_LOWER = re.compile(_KEYWORD)
+# What follows a keyword: the rest of the key, an assignment operator and a value.
+_TAIL = re.compile(
+    r"(?P<rest>[A-Za-z0-9_.-]*)[\"']?\s*(?::=|=>|=|:)\s*"
+    r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]{1,512})(?P=quote)|(?P<bare>[^\s\"'`,;#]{1,512}))"
+)
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-")
+_STRONG_KEY = re.compile(r"(?i)pass|pwd|secret")
+_PLACEHOLDER = re.compile(
+    r"^(?:\$\{?.*|\{\{.*|%\(.*|<.*>|\*+|x+|\.+|-+|none|null|nil|true|false|changeme_?|"
+    r"your[_-].*|example.*|dummy.*|fake.*|test|testing|password|secret|redacted|todo|tbd|"
+    r"os\.environ.*|env\(.*|!.*|[A-Z_]+)$",
+    re.IGNORECASE,
+)
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/_=-]{20,}$")
+_HEX = re.compile(r"^[0-9a-fA-F]{32,}$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z_.-]*$")
+_HASH_CONTEXT = re.compile(
+    r"(?i)sha(?:1|256|384|512)[:=-]|md5[:=]|--hash|integrity|checksum|digest"
+)
+_NEWLINE = re.compile("\n")
+_ALLOW = "pragma: allowlist secret"
+_ALLOW_NEXT = "pragma: allowlist nextline secret"
+_LOCK_FILES = frozenset({"uv.lock", "poetry.lock", "Pipfile.lock", "package-lock.json"})
+_LOCK_FILES |= {"yarn.lock", "pnpm-lock.yaml", "Cargo.lock", "composer.lock", "go.sum"}
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value`` (0 for the empty string)."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    size = len(value)
+    return -sum(n / size * math.log2(n / size) for n in counts.values())
+
+
+@attrs.frozen(kw_only=True)
+class SecretMatch:
+    """One secret in a file (the value stays in memory; only its redaction goes out)."""
+
+    rule: str
+    kind: str
+    detector: str
+    line: int
+    column: int
+    value: str
+    confidence: Confidence
+
+
+def scan_secrets(
+    path: str, text: str, *, python: bool, test_code: bool, skip_lines: frozenset[int] = frozenset()
+) -> list[Finding]:
+    """The secret findings of one file (at most one per line; ``skip_lines`` are allow-listed)."""
+    return [
+        _finding(path, match, test_code=test_code)
+        for match in _matches(path, text, python=python)
+        if match.line not in skip_lines
+    ]
+
+
+def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
+    starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    allowed = _allowed_lines(text, starts) if "allowlist" in text else set()
+    taken: set[int] = set(allowed)
+    name = path.rpartition("/")[2]
+    lowered = text.lower()
+    same_offsets = len(lowered) == len(text)
+    candidates = [
+        (name, regex)
+        for name, regex in _REGEXES.items()
+        if not same_offsets or any(m in lowered for m in _MARKERS.get(name, ("",)))
+    ]
+    provider_matches = sorted(
+        ((m.start(), name, m) for name, regex in candidates for m in regex.finditer(text)),
+        key=lambda item: item[0],
+    )
+    for _, detector, match in provider_matches:
+        value_group = _VALUE_GROUPS.get(detector)
+        value = match.group(value_group) if value_group else match.group(detector)
+        start = match.start(value_group) if value_group else match.start(detector)
+        line = bisect.bisect_right(starts, start)
+        if line in taken or (detector == "basic_auth" and _PLACEHOLDER.match(value)):
+            continue
+        taken.add(line)
+        yield SecretMatch(
+            rule="hardcoded-secret",
+            kind=PROVIDERS[detector][0],
+            detector=detector,
+            line=line,
+            column=start - starts[line - 1],
+            value=value,
+            confidence=Confidence.HIGH,
+        )
+    if name in _LOCK_FILES:
+        return
+    resume = 0
+    keywords = _KEYWORD_LOWER.finditer(lowered) if same_offsets else _KEYWORD_RE.finditer(text)
+    for keyword in keywords:
+        if keyword.start() < resume:
+            continue
+        tail = _TAIL.match(text, keyword.end())
+        if tail is None:
+            continue
+        resume = tail.end()
+        start = keyword.start()
+        while start > 0 and text[start - 1] in _KEY_CHARS:
+            start -= 1
+        line = bisect.bisect_right(starts, start)
+        if line in taken or _in_comment(text, starts[line - 1], start, python=python):
+            continue
+        found = _assignment(text[start : tail.end("rest")], tail, python=python)
+        if found is None:
+            continue
+        rule, kind, detector, value, confidence = found
+        taken.add(line)
+        value_start = tail.start("quoted") if tail["quoted"] is not None else tail.start("bare")
+        yield SecretMatch(
+            rule=rule,
+            kind=kind,
+            detector=detector,
+            line=line,
+            column=value_start - starts[line - 1],
+            value=value,
+            confidence=confidence,
+        )
+
+
+def _assignment(
+    key: str, match: re.Match[str], *, python: bool
+) -> tuple[str, str, str, str, Confidence] | None:
+    value = match["quoted"] if match["quoted"] is not None else match["bare"]
+    if match["quoted"] is None and python:
+        return None  # an unquoted value in Python is an expression, not a literal
+    value = value.strip()
+    if len(value) < 6 or _PLACEHOLDER.match(value) or " " in value.strip():
+        return None
+    if _HASH_CONTEXT.search(key) or _HASH_CONTEXT.match(value):
+        return None
+    entropy = _entropy_kind(value)
+    if _STRONG_KEY.search(key) and not _DOTTED.match(value) and not _UUID.match(value):
+        return ("hardcoded-secret", f"`{key}` assignment", "keyword", value, Confidence.MEDIUM)
+    if entropy is not None:
+        return (
+            "high-entropy-string",
+            f"{entropy} string in `{key}`",
+            entropy,
+            value,
+            Confidence.MEDIUM,
+        )
+    return None
+
+
+def _entropy_kind(value: str) -> str | None:
+    """``"hex"`` or ``"base64"`` for a random-looking value, else ``None``."""
+    if _UUID.match(value) or _IDENTIFIER.match(value):
+        return None
+    if _HEX.match(value):
+        return "hex" if shannon_entropy(value) >= 3.0 else None
+    if _BASE64.match(value) and any(c.isdigit() for c in value):
+        return "base64" if shannon_entropy(value) >= 4.5 else None
+    return None
+
+
+def _in_comment(text: str, line_start: int, at: int, *, python: bool) -> bool:
+    return text[line_start:at].lstrip().startswith(("#", "//", ";"))
+
+
+def _allowed_lines(text: str, starts: list[int]) -> set[int]:
+    allowed: set[int] = set()
+    for marker, offset in ((_ALLOW, 0), (_ALLOW_NEXT, 1)):
+        position = text.find(marker)
+        while position >= 0:
+            allowed.add(bisect.bisect_right(starts, position) + offset)
+            position = text.find(marker, position + 1)
+    allowed.discard(0)
+    return allowed
+
+
+def _finding(path: str, match: SecretMatch, *, test_code: bool) -> Finding:
+    shown = redact(match.value)
+    confidence = Confidence.LOW if test_code else match.confidence
+    severity = RULE_INFO[match.rule].severity
+    if test_code:
+        severity = Severity.INFO
+    if match.rule == "hardcoded-secret":
+        message = f"hard-coded {match.kind} ({shown})"
+    else:
+        message = f"high-entropy {match.kind} may be a secret ({shown})"
+    return Finding(
+        rule_id=qualify(MODULE_ID, match.rule),
+        message=message,
+        severity=severity,
+        location=Location(
+            file=path,
+            start_line=match.line,
+            end_line=match.line,
+            start_column=match.column,
+            end_column=match.column + len(match.value),
+        ),
+        confidence=confidence.score,
+        metadata={
+            "secret": shown,
+            "secret_type": match.kind,
+            "detector": match.detector,
+            "confidence": confidence.value,
+            "cwe": f"CWE-{RULE_INFO[match.rule].cwe}",
+        },
+        anchor=make_anchor("<file>", f"{match.rule} {match.detector} {shown}"),
+    )

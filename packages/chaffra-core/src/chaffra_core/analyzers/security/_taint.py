@@ -1,0 +1,229 @@
+"""Intra-procedural taint: which expressions carry data from outside the program.
+
+Sources are web request inputs (flask, django, fastapi, starlette), ``input()``,
+``sys.argv`` and the environment. Within one function, assignments carry taint
+from their value to their targets (names, attributes, subscripts, tuple
+targets, ``for`` targets, walrus); sanitisers (``shlex.quote``, ``int``,
+``os.path.basename``, ``html.escape``, ...) stop it. Only one expression is
+walked at a time: the file's tree is walked once by the engine.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+
+__all__ = [
+    "REQUEST_ATTRIBUTES",
+    "ROUTE_DECORATORS",
+    "SANITISERS",
+    "TaintState",
+    "ValueKind",
+    "dotted",
+    "is_constant",
+    "target_names",
+]
+
+REQUEST_ATTRIBUTES = frozenset(
+    {
+        # flask / werkzeug
+        "args",
+        "form",
+        "values",
+        "data",
+        "json",
+        "files",
+        "cookies",
+        "headers",
+        "get_json",
+        "get_data",
+        "stream",
+        # django
+        "GET",
+        "POST",
+        "COOKIES",
+        "FILES",
+        "META",
+        "body",
+        "content_params",
+        # starlette / fastapi
+        "query_params",
+        "path_params",
+        "form_data",
+    }
+)
+"""Attributes of a ``request`` object that carry client input."""
+
+ROUTE_DECORATORS = frozenset(
+    {"get", "post", "put", "delete", "patch", "head", "options", "api_route", "websocket"}
+)
+"""``@app.<name>(...)`` decorators whose function parameters come from the client (FastAPI)."""
+
+SANITISERS = frozenset(
+    {
+        "shlex.quote",
+        "pipes.quote",
+        "int",
+        "float",
+        "bool",
+        "len",
+        "os.path.basename",
+        "html.escape",
+        "markupsafe.escape",
+        "django.utils.html.escape",
+        "django.utils.html.format_html",
+        "urllib.parse.quote",
+        "urllib.parse.quote_plus",
+        "werkzeug.utils.secure_filename",
+        "uuid.UUID",
+    }
+)
+"""Calls whose result no longer carries the taint of their arguments."""
+
+_ENV_CALLS = {
+    "os.getenv": "the environment",
+    "os.environ.get": "the environment",
+    "input": "user input via stdin",
+    "raw_input": "user input via stdin",
+    "sys.stdin.read": "standard input",
+    "sys.stdin.readline": "standard input",
+}
+_ENV_VALUES = {"sys.argv": "command-line arguments", "os.environ": "the environment"}
+
+
+class ValueKind:
+    """What an argument is, from the rules' point of view."""
+
+    CONSTANT = "constant"
+    DYNAMIC = "dynamic"
+    TAINTED = "tainted"
+
+
+def dotted(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
+    """``a.b.c`` for a name/attribute chain, the first name resolved through ``aliases``."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(aliases.get(node.id, node.id))
+    return ".".join(reversed(parts))
+
+
+def is_constant(node: ast.AST) -> bool:
+    """Whether ``node`` is a literal (strings, numbers, f-strings and containers of them)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, ast.Constant):
+            continue
+        if isinstance(item, ast.JoinedStr):
+            stack.extend(item.values)
+        elif isinstance(item, ast.FormattedValue):
+            stack.append(item.value)
+        elif isinstance(item, (ast.Tuple, ast.List, ast.Set)):
+            stack.extend(item.elts)
+        elif isinstance(item, ast.BinOp):
+            stack.extend((item.left, item.right))
+        else:
+            return False
+    return True
+
+
+def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
+    """The names an assignment target binds (``a``, ``self.x``, ``d`` of ``d[k]``, tuples)."""
+    stack = [target]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Tuple, ast.List)):
+            stack.extend(item.elts)
+        elif isinstance(item, (ast.Starred, ast.Subscript)):
+            stack.append(item.value)
+        else:
+            name = dotted(item, {})
+            if name is not None:
+                yield name
+
+
+class TaintState:
+    """The tainted names of one function (or module) body, with what tainted them."""
+
+    def __init__(self, resolve: Callable[[ast.AST], str | None]) -> None:
+        self._resolve = resolve
+        self.tainted: dict[str, str] = {}
+
+    def taint_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Mark the parameters of a route handler (FastAPI-style decorator) as client input."""
+        if not any(self._is_route(d) for d in node.decorator_list):
+            return
+        args = node.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
+            if arg.arg not in {"self", "cls"}:
+                self.tainted[arg.arg] = "a route parameter"
+
+    def _is_route(self, decorator: ast.expr) -> bool:
+        func = decorator.func if isinstance(decorator, ast.Call) else decorator
+        return isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS
+
+    def source(self, node: ast.AST) -> str | None:
+        """What taints ``node`` (a description), or ``None`` if nothing does."""
+        stack = [node]
+        while stack:
+            item = stack.pop()
+            found = self._direct(item)
+            if found is not None:
+                return found
+            if isinstance(item, ast.Call):
+                if self._resolve(item.func) in SANITISERS:
+                    continue
+                stack.extend(item.args)
+                stack.extend(k.value for k in item.keywords)
+                if isinstance(item.func, ast.Attribute):
+                    stack.append(item.func.value)  # "x".join(parts), s.format(...)
+                continue
+            if isinstance(item, (ast.Lambda, ast.Constant, ast.Name)):
+                continue
+            stack.extend(ast.iter_child_nodes(item))
+        return None
+
+    def _direct(self, item: ast.AST) -> str | None:
+        if isinstance(item, ast.Name):
+            found = self.tainted.get(item.id)
+            return found if found is not None else _ENV_VALUES.get(self._resolve(item) or "")
+        if isinstance(item, ast.Attribute):
+            name = self._resolve(item)
+            if name is None:
+                return None
+            if name in self.tainted:
+                return self.tainted[name]
+            if name in _ENV_VALUES:
+                return _ENV_VALUES[name]
+            base, _, attr = name.rpartition(".")
+            if attr in REQUEST_ATTRIBUTES and base.rpartition(".")[2] == "request":
+                return f"request input (`{base.rpartition('.')[2]}.{attr}`)"
+            return None
+        if isinstance(item, ast.Call):
+            name = self._resolve(item.func)
+            if name in _ENV_CALLS:
+                return _ENV_CALLS[name]
+        return None
+
+    def kind(self, node: ast.AST | None) -> tuple[str, str | None]:
+        """``(ValueKind, source)`` of an argument (``None``: absent, counted as constant)."""
+        if node is None or is_constant(node):
+            return ValueKind.CONSTANT, None
+        source = self.source(node)
+        if source is not None:
+            return ValueKind.TAINTED, source
+        return ValueKind.DYNAMIC, None
+
+    def assign(self, targets: list[ast.AST], value: ast.AST | None, *, augmented: bool) -> None:
+        """Carry ``value``'s taint to ``targets`` (a clean value clears a plain assignment)."""
+        source = self.source(value) if value is not None else None
+        for target in targets:
+            for name in target_names(target, {}):
+                if source is not None:
+                    self.tainted.setdefault(name, source)
+                elif not augmented and not isinstance(target, ast.Subscript):
+                    self.tainted.pop(name, None)

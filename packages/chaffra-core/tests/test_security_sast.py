@@ -1,0 +1,269 @@
+"""The security module's SAST: bandit's families on the shared walk, taint, nosec."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+
+import pytest
+
+from chaffra_core import ConfigError, Finding, Severity
+from chaffra_core.analyzers.security import SecurityModule
+from chaffra_core.errors import RuleNotFound
+from chaffra_core.testing import summarise
+
+
+def _findings(text: str, path: str = "app.py", **config: object) -> list[Finding]:
+    summary = summarise(SecurityModule(), textwrap.dedent(text), path=path, config=config)
+    assert not summary.errors
+    return list(summary.results["security"].findings)
+
+
+def _rules(text: str, path: str = "app.py") -> set[tuple[str, str, int]]:
+    return {
+        (f.rule_id.partition(":")[2], str(f.metadata.get("bandit_id", "")), f.location.start_line)
+        for f in _findings(text, path)
+    }
+
+
+CASES = [
+    ("import os\nos.system(cmd)\n", "command-injection", "B605"),
+    ("import subprocess\nsubprocess.run(cmd, shell=True)\n", "command-injection", "B602"),
+    ("import subprocess as sp\nsp.Popen(cmd, shell=True)\n", "command-injection", "B602"),
+    (
+        "from subprocess import check_output\ncheck_output(c, shell=1)\n",
+        "command-injection",
+        "B602",
+    ),
+    ("eval(text)\n", "code-injection", "B307"),
+    ("exec(text)\n", "code-injection", "B102"),
+    ("import pickle\npickle.loads(blob)\n", "unsafe-deserialization", "B301"),
+    ("import dill\ndill.loads(blob)\n", "unsafe-deserialization", "B301"),
+    ("import shelve\nshelve.open(name)\n", "unsafe-deserialization", "B301"),
+    ("import jsonpickle\njsonpickle.decode(blob)\n", "unsafe-deserialization", "B301"),
+    ("import marshal\nmarshal.loads(blob)\n", "unsafe-deserialization", "B302"),
+    ("import yaml\nyaml.load(stream)\n", "unsafe-deserialization", "B506"),
+    ("import hashlib\nhashlib.md5(data)\n", "weak-cryptography", "B324"),
+    ("import hashlib\nhashlib.new('sha1')\n", "weak-cryptography", "B324"),
+    ("from Crypto.Cipher import DES\nDES.new(key)\n", "weak-cryptography", "B304"),
+    ("import random\ntoken = random.choice(chars)\n", "insecure-random", "B311"),
+    ("import requests\nrequests.get(url, verify=False)\n", "tls-verification-disabled", "B501"),
+    ("import httpx\nhttpx.Client(verify=False)\n", "tls-verification-disabled", "B501"),
+    ("import ssl\nssl._create_unverified_context()\n", "tls-verification-disabled", "B323"),
+    ("import ssl\nctx.verify_mode = ssl.CERT_NONE\n", "tls-verification-disabled", "B501"),
+    (
+        "import ssl\nssl.wrap_socket(s, ssl_version=ssl.PROTOCOL_SSLv3)\n",
+        "tls-verification-disabled",
+        "B502",
+    ),
+    ("import tempfile\ntempfile.mktemp()\n", "insecure-tempfile", "B306"),
+    ("s.bind(('0.0.0.0', 80))\n", "bind-all-interfaces", "B104"),
+    ("password = 'hunter2'\n", "hardcoded-password", "B105"),
+    ("connect(password='hunter2')\n", "hardcoded-password", "B106"),
+    ("def f(password='hunter2'):\n    pass\n", "hardcoded-password", "B107"),
+    ("import jinja2\njinja2.Environment(autoescape=False)\n", "template-autoescape-off", "B701"),
+    ("from jinja2 import Environment\nEnvironment()\n", "template-autoescape-off", "B701"),
+    ("from markupsafe import Markup\nMarkup(text)\n", "xss", "B704"),
+    ("from django.utils.safestring import mark_safe\nmark_safe(text)\n", "xss", "B703"),
+    ("from django.db.models.expressions import RawSQL\nRawSQL(sql)\n", "sql-injection", "B611"),
+    ("qs.extra(where)\n", "sql-injection", "B610"),
+    ("import xml.etree.ElementTree as ET\nET.fromstring(text)\n", "xml-entity-expansion", "B313"),
+    ("from lxml import etree\netree.parse(f)\n", "xml-entity-expansion", "B313"),
+    ("import tarfile\ntarfile.open(p).extractall(d)\n", "unsafe-archive-extraction", "B202"),
+    (
+        "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n",
+        "flask-debug",
+        "B201",
+    ),
+    ("assert user.is_staff\n", "assert-access-check", "B101"),
+    ("q = 'SELECT * FROM t WHERE id = %s' % ident\n", "sql-injection", "B608"),
+    ("q = f'DELETE FROM t WHERE id = {ident}'\n", "sql-injection", "B608"),
+    ("q = 'UPDATE t SET a = ' + value + ' WHERE 1'\n", "sql-injection", "B608"),
+    ("q = 'INSERT INTO t VALUES ({})'.format(v)\n", "sql-injection", "B608"),
+]
+
+
+@pytest.mark.parametrize(("source", "rule", "bandit"), CASES)
+def test_each_bandit_family_is_reported_with_its_bandit_id(
+    source: str, rule: str, bandit: str
+) -> None:
+    """Every family the issue lists has a rule, and the finding names the bandit test."""
+    last = source.rstrip("\n").count("\n") + 1
+    found = _rules(source)
+    assert any(r == rule and b == bandit for r, b, _ in found), found
+    assert any(line in (last, last - 1) for r, _, line in found if r == rule)
+
+
+SAFE = [
+    "import subprocess\nsubprocess.run(['ls', '-l'])\n",
+    "import yaml\nyaml.load(stream, Loader=yaml.SafeLoader)\n",
+    "import hashlib\nhashlib.md5(data, usedforsecurity=False)\n",
+    "import hashlib\nhashlib.sha256(data)\n",
+    "import random\nx = random.choice(colors)\n",
+    "import jinja2\njinja2.Environment(autoescape=True)\n",
+    "import tarfile\ntarfile.open(p).extractall(d, filter='data')\n",
+    "eval('1 + 1')\n",
+    "from markupsafe import Markup\nMarkup('<b>x</b>')\n",
+    "password = ''\n",
+    "q = 'SELECT 1 FROM t WHERE a = %s' % 'b'\n",
+    "assert isinstance(x, int)\n",
+    "app.run(debug=True)\n",
+    "requests.get(url, verify=True)\n",
+]
+
+
+@pytest.mark.parametrize("source", SAFE)
+def test_safe_forms_produce_no_finding(source: str) -> None:
+    assert [] == _findings(source)
+
+
+def test_taint_from_request_input_raises_confidence_and_severity() -> None:
+    tainted, plain = (
+        _findings(
+            f"""
+            import os
+            from flask import request
+            def run():
+                cmd = {value}
+                os.system(cmd)
+            """
+        )[0]
+        for value in ('request.args["c"]', "settings.CMD")
+    )
+    assert (Severity.ERROR, "high") == (tainted.severity, tainted.metadata["confidence"])
+    assert "request input" in str(tainted.metadata["source"])
+    assert plain.confidence < tainted.confidence
+    assert "source" not in plain.metadata
+
+
+def test_a_constant_command_lowers_the_finding_to_info() -> None:
+    (finding,) = _findings("import os\nos.system('ls')\n")
+    assert (Severity.INFO, "low") == (finding.severity, finding.metadata["confidence"])
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import sys, os\nos.system(sys.argv[1])\n",
+        "import os\nos.system(input())\n",
+        "import os\nos.system(os.environ['CMD'])\n",
+        "import os\nos.system(os.getenv('CMD'))\n",
+        "import os\ndef f(request):\n    a, b = request.GET['x'], 1\n    os.system(a)\n",
+        "import os\ndef f(request):\n    x = request.POST\n    y = x.get('a').strip()\n"
+        "    os.system(y)\n",
+        "import os\ndef f(request):\n    for item in request.FILES:\n        os.system(item)\n",
+        "import os\n@app.get('/x')\ndef f(name: str):\n    os.system(name)\n",
+        "import os\ndef f(request):\n    if (x := request.body):\n        os.system(x)\n",
+    ],
+)
+def test_taint_sources_and_propagation(source: str) -> None:
+    """argv, stdin, the environment, django/fastapi inputs, tuple/for/walrus targets."""
+    (finding,) = _findings(source)
+    assert "high" == finding.metadata["confidence"]
+
+
+def test_sanitisers_and_reassignment_clear_taint() -> None:
+    findings = _findings(
+        """
+        import os, shlex, subprocess
+        def f(request):
+            a = shlex.quote(request.args["a"])
+            os.system(a)
+            b = request.args["b"]
+            b = "constant"
+            subprocess.run(b)
+        """
+    )
+    assert ["medium"] == [f.metadata["confidence"] for f in findings]
+
+
+def test_taint_reaches_ssrf_and_path_sinks_only_when_tainted() -> None:
+    source = """
+    import requests
+    from flask import request
+    def f():
+        url = request.args["u"]
+        requests.get(url)
+        open(request.args["p"])
+        open("constant.txt")
+        requests.get("https://example.org")
+    """
+    assert {("ssrf", "B310", 6), ("path-traversal", "", 7)} == _rules(source)
+
+
+def test_subprocess_without_shell_reports_only_tainted_arguments() -> None:
+    source = """
+    import subprocess, sys
+    subprocess.run(["git", "log"])
+    subprocess.run(sys.argv[1:])
+    """
+    assert {("command-injection", "B603", 4)} == _rules(source)
+
+
+def test_nosec_honours_the_bandit_ids_it_names() -> None:
+    source = """
+    import os, subprocess
+    os.system(cmd)  # nosec
+    os.system(cmd)  # nosec B605
+    os.system(cmd)  # nosec B602
+    subprocess.run(
+        cmd, shell=True,  # nosec: B602
+    )
+    os.system(cmd)  # nosec command-injection
+    x = "# nosec"; os.system(cmd)
+    """
+    assert [5, 10] == [f.location.start_line for f in _findings(source)]
+
+
+def test_asserts_in_tests_are_not_checked_unless_configured() -> None:
+    source = "assert request.user.has_perm('x')\n"
+    assert [] == _findings(source, path="tests/test_views.py")
+    assert [] == _findings(source, path="pkg/test_views.py")
+    assert 1 == len(_findings(source, path="pkg/latest.py"))
+    found = (
+        summarise(SecurityModule(), source, path="tests/test_v.py", config={"check-tests": True})
+        .results["security"]
+        .findings
+    )
+    assert 1 == len(found)
+
+
+def test_one_finding_per_rule_and_line_and_findings_carry_cwe_and_anchor() -> None:
+    findings = _findings("import os\nos.system(a); os.system(b)\n")
+    assert 1 == len(findings)
+    (finding,) = findings
+    assert "CWE-78" == finding.metadata["cwe"]
+    assert finding.anchor.startswith("<module>#")
+    moved = _findings("import os\n\n\nos.system(a); os.system(b)\n")[0]
+    assert finding.anchor == moved.anchor
+
+
+def test_the_module_config_fails_closed() -> None:
+    module = SecurityModule()
+    with pytest.raises(ConfigError, match="unknown key"):
+        module.file_analyzer({"advisory": "x"})
+    with pytest.raises(ConfigError, match="expected one of true, false"):
+        module.file_analyzer({"secrets": "yes"})
+    with pytest.raises(ConfigError, match="expected a path"):
+        module.file_analyzer({"advisories": 3})
+
+
+def test_the_file_analyzer_is_picklable_for_workers() -> None:
+    analyzer = SecurityModule().file_analyzer({"check-tests": True})
+    assert analyzer == pickle.loads(pickle.dumps(analyzer))
+
+
+def test_explain_and_fix() -> None:
+    module = SecurityModule()
+    explanation = module.explain("command-injection")
+    assert "security:command-injection" == explanation.rule_id
+    assert "CWE-78" in explanation.description
+    assert "nosec" in explanation.suppression_syntax
+    assert module.explain("security:hardcoded-secret").default_severity is Severity.ERROR
+    with pytest.raises(RuleNotFound):
+        module.explain("complexity:high-cyclomatic")
+    with pytest.raises(RuleNotFound):
+        module.explain("nope")
+    finding = _findings("eval(x)\n")[0]
+    (result,) = module.fix([finding], dry_run=False)
+    assert (False, "requires manual review") == (result.applied, result.reason)
