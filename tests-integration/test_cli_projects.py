@@ -56,13 +56,15 @@ def chaffra_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "chaffra_cli"]
 
 
-def chaffra(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def chaffra(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``chaffra``; reported paths are relative to ``cwd`` (absolute outside it)."""
     return subprocess.run(
         [*chaffra_command(), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
+        cwd=cwd,
     )
 
 
@@ -78,7 +80,7 @@ def write(root: Path, files: Mapping[str, str | bytes]) -> Path:
 
 
 def findings(root: Path, *args: str) -> tuple[int, list[dict[str, object]]]:
-    done = chaffra("complexity", root, "--format", "json", *args)
+    done = chaffra("complexity", root, "--format", "json", *args, cwd=root)
     document = json.loads(done.stdout)
     listed: list[dict[str, object]] = document["findings"]
     return done.returncode, listed

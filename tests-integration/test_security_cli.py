@@ -87,6 +87,8 @@ def _osv_zip() -> bytes:
 
 
 def _run(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``chaffra`` from the project it analyses, as a user would (paths relative to it)."""
+    project = next((a for a in args if isinstance(a, Path) and a.is_dir()), None)
     return subprocess.run(
         [*chaffra_command(), *map(str, args)],
         capture_output=True,
@@ -94,6 +96,7 @@ def _run(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[
         timeout=TIMEOUT,
         env=env,
         check=False,
+        cwd=project,
     )
 
 

@@ -143,8 +143,10 @@ def _analyse(
 
     config = resolve_config(options, path, choices)
     if module_flags:  # a command's own flags win over the project's [modules.<id>] tables
-        tables = {k: {**config.modules.get(k, {}), **v} for k, v in module_flags.items()}
-        config = attrs.evolve(config, modules={**config.modules, **tables})
+        known = config.project.modules
+        tables = {k: {**known.get(k, {}), **v} for k, v in module_flags.items()}
+        project = attrs.evolve(config.project, modules={**known, **tables})
+        config = attrs.evolve(config, project=project, modules={**config.modules, **tables})
     host = ModuleHost.default()
     settings = validate_run_config(config, list(host), host.infos())
     baseline = Baseline.read(narrowing.baseline) if narrowing.baseline is not None else None

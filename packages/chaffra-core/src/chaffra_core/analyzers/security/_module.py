@@ -22,6 +22,7 @@ from chaffra_core._findings import (
     split_rule_id,
 )
 from chaffra_core._module import ModuleConfig, ProjectContext
+from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core.analyzers.security._advisories import match_dependencies
 from chaffra_core.analyzers.security._database import AdvisorySource, open_advisories
@@ -60,6 +61,30 @@ SECRET_PATTERNS = (
 """Non-Python files scanned for secrets (lock files and requirements come with the manifests)."""
 
 _KEYS = ("advisories", "check-tests", "secrets")
+CONFIG_SCHEMA = ConfigSchema(
+    keys=(
+        ConfigKey(
+            name="advisories",
+            kind=ValueKind.STRING,
+            default="",
+            description="an OSV export (zip or directory) to check dependencies against; "
+            "empty: the local database of `chaffra advisories update`",
+        ),
+        ConfigKey(
+            name="check-tests",
+            kind=ValueKind.BOOLEAN,
+            default=False,
+            description="report test code (asserts, fixtures' secrets) with full confidence",
+        ),
+        ConfigKey(
+            name="secrets",
+            kind=ValueKind.BOOLEAN,
+            default=True,
+            description="scan Python and configuration files for hard-coded secrets",
+        ),
+    )
+)
+"""The settings of ``[modules.security]``, checked before a run."""
 _PASSWORD = qualify(MODULE_ID, "hardcoded-password")
 
 
@@ -230,6 +255,10 @@ class SecurityModule:
             rules=RULES,
             file_patterns=SECRET_PATTERNS + MANIFEST_PATTERNS,
         )
+
+    def config_schema(self) -> ConfigSchema:
+        """``advisories``, ``check-tests`` and ``secrets``, with their defaults."""
+        return CONFIG_SCHEMA
 
     def file_analyzer(self, config: ModuleConfig) -> _FileAnalyzer:
         """The per-file analyzer for ``config``.
