@@ -122,16 +122,12 @@ def _finish_telemetry(
     stderr: TextIO | None,
 ) -> None:
     root = config.project_root
-    store = SqliteStore.for_project(root)
-    try:
-        state = LiveTelemetryState(store)
-        out = stderr if stderr is not None else sys.stderr
+    out = stderr if stderr is not None else sys.stderr
+    with LiveTelemetryState(SqliteStore.for_project(root)) as state:
         if churn:
             finalize_and_flush(collector, state, root, scope=command, stderr=out)
         else:
             flush_snapshot(collector, state, root, stderr=out)
-    finally:
-        store.close()
 
 
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:
