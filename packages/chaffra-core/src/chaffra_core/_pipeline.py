@@ -133,6 +133,7 @@ def _finish_telemetry(
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:
     for module_id, duration in host.startup_ms.items():
         collector.record_module_startup(module_id, duration)
+    collector.record_startup_total(sum(host.startup_ms.values()))
     for failure in host.load_errors:
         collector.record_module_load_error(failure.name, failure.error_type)
 
