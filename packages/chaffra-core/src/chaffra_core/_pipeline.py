@@ -19,14 +19,7 @@ from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._suppressions import apply_suppressions
-from chaffra_telemetry import (
-    LiveTelemetryState,
-    SqliteStore,
-    TelemetryAudience,
-    TelemetryCollector,
-    finalize_and_flush,
-    flush_snapshot,
-)
+from chaffra_telemetry import TelemetryAudience, TelemetryCollector
 from chaffra_telemetry.catalog import HEALTH_SCORE
 
 __all__ = ["run_analysis"]
@@ -121,6 +114,10 @@ def _finish_telemetry(
     churn: bool,
     stderr: TextIO | None,
 ) -> None:
+    # The lifecycle and the store load here: an ``off`` run never imports them.
+    from chaffra_telemetry.lifecycle import finalize_and_flush, flush_snapshot
+    from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
+
     root = config.project_root
     out = stderr if stderr is not None else sys.stderr
     with LiveTelemetryState(SqliteStore.for_project(root)) as state:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chaffra_core._compat import StrEnum
 from chaffra_core._result import RunResult
-from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, to_document
+
+if TYPE_CHECKING:
+    from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, to_document
 
 __all__ = [
     "JSON_SCHEMA_VERSION",
@@ -143,3 +145,17 @@ def should_color(stream: SupportsIsatty, environ: Mapping[str, str] | None = Non
         return bool(stream.isatty())
     except (ValueError, OSError):  # a closed or detached stream is not a terminal
         return False
+
+
+_JSON_NAMES = frozenset({"JSON_SCHEMA_VERSION", "json_schema", "to_document"})
+
+
+def __getattr__(name: str) -> object:
+    # The JSON format builds its converter on import: load it only when asked.
+    if name not in _JSON_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value: object = getattr(importlib.import_module(f"{__name__}._json"), name)
+    globals()[name] = value
+    return value
