@@ -75,3 +75,20 @@ def test_importing_the_recording_api_loads_no_backend_store_or_cattrs() -> None:
 def test_unparametrized_mappings_are_written_with_sorted_keys() -> None:
     unstructured = make_converter().unstructure({"b": 1, "a": 2}, typing.Dict)  # noqa: UP006
     assert ["a", "b"] == list(unstructured)
+
+
+def test_the_backends_package_loads_a_backend_on_use_and_rejects_unknown_names() -> None:
+    from chaffra_telemetry.backends._stderr import StderrBackend
+
+    assert chaffra_telemetry.backends.StderrBackend is StderrBackend
+    assert "StderrBackend" in dir(chaffra_telemetry.backends)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = chaffra_telemetry.backends.Nope
+
+
+def test_a_config_error_names_the_file_line_and_column_when_known() -> None:
+    from chaffra_telemetry.errors import ConfigError
+
+    assert "a.toml:3:7: bad" == str(ConfigError("bad", path="a.toml", line=3, column=7))
+    assert "a.toml:3: bad" == str(ConfigError("bad", path="a.toml", line=3))
+    assert "bad" == str(ConfigError("bad"))
