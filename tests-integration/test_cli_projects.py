@@ -92,14 +92,11 @@ def files_of(listed: list[dict[str, object]]) -> set[str]:
 
 def user_points(root: Path) -> list[dict[str, float]]:
     """Per stored snapshot, the value of every data point (by name, labels ignored)."""
-    store = SqliteStore(root / ".chaffra" / "telemetry.db")
-    try:
+    with SqliteStore(root / ".chaffra" / "telemetry.db") as store:
         return [
             {point.name: point.value for point in snapshot.data_points}
             for snapshot in store.read().snapshots
         ]
-    finally:
-        store.close()
 
 
 @pytest.mark.parametrize(

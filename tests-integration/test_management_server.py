@@ -38,10 +38,9 @@ import sys
 from pathlib import Path
 from chaffra_telemetry import TelemetryAudience, TelemetrySnapshot, UserSummary, project
 from chaffra_telemetry import LiveTelemetryState, SqliteStore
-store = SqliteStore(Path(sys.argv[1]))
 snapshot = TelemetrySnapshot(timestamp_ms=int(sys.argv[2]), user_summary=UserSummary(files_total=5))
-LiveTelemetryState(store).push_snapshot(project(snapshot, TelemetryAudience.ON))
-store.close()
+with LiveTelemetryState(SqliteStore(Path(sys.argv[1]))) as state:
+    state.push_snapshot(project(snapshot, TelemetryAudience.ON))
 """
 
 

@@ -55,11 +55,8 @@ def shape(value: Any) -> Any:
 
 
 def latest(root: Path) -> dict[str, Any]:
-    store = SqliteStore(root / ".chaffra" / "telemetry.db")
-    try:
-        snapshot = LiveTelemetryState(store).current(audience=TelemetryAudience.ON)
-    finally:
-        store.close()
+    with LiveTelemetryState(SqliteStore(root / ".chaffra" / "telemetry.db")) as state:
+        snapshot = state.current(audience=TelemetryAudience.ON)
     assert snapshot is not None
     document = snapshot.to_dict()
     document.pop("timestamp_ms")

@@ -32,11 +32,8 @@ def churn_state(root: Path) -> Path:
 
 
 def snapshots(root: Path) -> int:
-    store = SqliteStore(root / ".chaffra" / "telemetry.db")
-    try:
+    with SqliteStore(root / ".chaffra" / "telemetry.db") as store:
         return store.count()
-    finally:
-        store.close()
 
 
 def result_with(*severities: Severity) -> RunResult:

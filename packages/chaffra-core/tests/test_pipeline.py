@@ -91,11 +91,8 @@ def test_a_run_reports_findings_health_and_pushes_one_snapshot(tmp_path: Path) -
         (f.rule_id, f.location.file) for f in result.findings
     }
     assert 2 == result.files_analyzed
-    store = SqliteStore.for_project(root)
-    try:
+    with SqliteStore.for_project(root) as store:
         current = LiveTelemetryState(store).current(audience=TelemetryAudience.USER_ONLY)
-    finally:
-        store.close()
     assert current is not None
     assert 2 == current.user_summary.files_total
 
@@ -192,11 +189,8 @@ def test_churn_survives_lines_inserted_above_a_finding(tmp_path: Path) -> None:
     assert [f.location.start_line + 2 for f in first.findings if f.location.start_line > 1] == [
         f.location.start_line for f in second.findings if f.location.start_line > 1
     ]
-    store = SqliteStore.for_project(root)
-    try:
+    with SqliteStore.for_project(root) as store:
         current = LiveTelemetryState(store).current(audience=TelemetryAudience.USER_ONLY)
-    finally:
-        store.close()
     assert current is not None
     churn = {p.name: p.value for p in current.data_points if p.name.startswith("chaffra.findings")}
     assert (0.0, 0.0, float(len(second.findings))) == (
@@ -386,10 +380,7 @@ def test_module_load_failures_reach_operator_telemetry(tmp_path: Path) -> None:
     host.load_errors.append(LoadError(name="broken", error_type="ImportError", message="x"))
     root = _project(tmp_path, {"a.py": "x = 1\n"})
     _run(root, telemetry="on", host=host)
-    store = SqliteStore.for_project(root)
-    try:
+    with SqliteStore.for_project(root) as store:
         current = LiveTelemetryState(store).current(audience=TelemetryAudience.ON)
-    finally:
-        store.close()
     assert current is not None
     assert "chaffra.module.load_error_total" in {p.name for p in current.data_points}

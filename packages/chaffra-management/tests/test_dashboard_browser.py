@@ -84,11 +84,8 @@ snapshot = TelemetrySnapshot(
     ),
     operator_summary=OperatorSummary(module_call_durations={"alpha": 120, "beta": 40}),
 )
-store = SqliteStore(sys.argv[1])
-try:
+with SqliteStore(sys.argv[1]) as store:
     LiveTelemetryState(store).push_snapshot(project(snapshot, TelemetryAudience.ON))
-finally:
-    store.close()
 """
 
 

@@ -207,9 +207,9 @@ def test_store_mode_follows_the_file_and_closes_it(
     SqliteStore(path).close()
     seen = _run(["--store", str(path)], monkeypatch)
     assert f"Mode: store {path} (followed live)" in capsys.readouterr().err
-    assert isinstance(seen["app"].state.live_state.store, SqliteStore)
+    assert seen["app"].state.live_state.reads_block  # a file, not memory
     with pytest.raises(Exception, match="closed"):
-        seen["app"].state.live_state.store.count()
+        seen["app"].state.live_state.snapshot_count()
 
 
 def test_a_missing_store_file_is_an_error_exit_1(

@@ -25,11 +25,8 @@ def call(dispatcher: Dispatcher, name: str, **arguments: Any) -> dict[str, Any]:
 
 
 def stored(root: Path) -> int:
-    store = SqliteStore(root / ".chaffra" / "telemetry.db")
-    try:
+    with SqliteStore(root / ".chaffra" / "telemetry.db") as store:
         return LiveTelemetryState(store).snapshot_count()
-    finally:
-        store.close()
 
 
 def test_an_analysing_call_stores_one_snapshot_in_the_project(

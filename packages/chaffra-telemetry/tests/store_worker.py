@@ -31,15 +31,12 @@ def snapshot(timestamp_ms: int, worker: int) -> TelemetrySnapshot:
 
 
 def push(db: Path, worker: int, count: int) -> None:
-    store = SqliteStore(db, busy_timeout_s=60)
-    try:
+    with SqliteStore(db, busy_timeout_s=60) as store:
         say("ready")
         sys.stdin.readline()
         for i in range(count):
             store.push_live(project(snapshot(worker * count + i, worker), TelemetryAudience.ON))
         say("done")
-    finally:
-        store.close()
 
 
 def forever(db: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 
 import attrs
 import pytest
@@ -20,7 +21,7 @@ from chaffra_telemetry._metrics import (
     Provenance,
     SpanData,
 )
-from chaffra_telemetry.errors import MetricAlreadyRegistered
+from chaffra_telemetry.errors import MetricAlreadyRegistered, UnclassifiedMetricWarning
 from chaffra_telemetry.testing import FakeClock
 
 ON = TelemetryConfig(audience=TelemetryAudience.ON)
@@ -127,14 +128,10 @@ def test_prebuilt_points_are_recorded_in_order() -> None:
 def test_every_operator_recorder_appends_its_catalog_metric() -> None:
     collector, _ = _collector()
     collector.record_module_load_error("x", "registration_failed")
-    collector.record_config_parse_error()
-    collector.record_plugin_connect_error("x")
     collector.record_module_startup("x", 3)
     collector.record_startup_total(9)
     assert [
         "chaffra.module.load_error_total",
-        "chaffra.config.parse_error_total",
-        "chaffra.plugin.connect_error_total",
         "chaffra.module.startup_duration_ms",
         "chaffra.startup.total_duration_ms",
     ] == _names(collector)
@@ -232,7 +229,8 @@ def test_user_only_collectors_do_not_keep_operator_or_unclassified_data() -> Non
     collector, _ = _collector(TelemetryAudience.USER_ONLY)
     collector.record_module_call("dead-code", 5, had_error=True)
     collector.record_module_findings("dead-code", 1, {"info": 1})
-    collector.record("plugin.private", 1.0)
+    with pytest.warns(UnclassifiedMetricWarning, match="'plugin.private' is not in"):
+        collector.record("plugin.private", 1.0)
     collector.record_span(
         SpanData(name="s", trace_id="t", span_id="1", start_time_ms=1, end_time_ms=2)
     )
@@ -309,12 +307,6 @@ def test_fingerprints_are_replaced_and_reset_clears_everything() -> None:
     assert 0 == snapshot.user_summary.analysis_duration_ms
 
 
-def test_with_defaults_uses_the_user_only_default_config() -> None:
-    collector = TelemetryCollector.with_defaults()
-    assert TelemetryConfig() == collector.config
-    assert TelemetryAudience.USER_ONLY is collector.config.audience
-
-
 def test_concurrent_threads_recording_different_modules_all_appear() -> None:
     collector, _ = _collector()
     start = threading.Barrier(8)
@@ -349,3 +341,23 @@ def test_a_pinned_analysis_duration_is_what_points_and_snapshots_report() -> Non
     ]
     with pytest.raises(ValueError, match="must not be negative, got -1"):
         collector.set_analysis_duration(-1)
+
+
+def test_an_uncatalogued_metric_dropped_by_the_audience_warns_once_per_name() -> None:
+    """A third-party ``record("mytool.files_scanned", 42)`` is not dropped silently."""
+    collector, _ = _collector(TelemetryAudience.USER_ONLY)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            collector.record("mytool.files_scanned", 42)
+    assert [UnclassifiedMetricWarning] == [w.category for w in caught]
+    assert "recorded only under 'on'" in str(caught[0].message)
+    assert () == collector.snapshot().data_points
+
+
+def test_an_uncatalogued_metric_is_kept_without_a_warning_under_on() -> None:
+    collector, _ = _collector(TelemetryAudience.ON)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        collector.record("mytool.files_scanned", 42)
+    assert ["mytool.files_scanned"] == [p.name for p in collector.snapshot().data_points]

@@ -73,8 +73,7 @@ def test_user_only_runs_emit_no_operator_data_on_any_backend_or_history(
         stderr = io.StringIO()
         prometheus = PrometheusBackend()
         capture = InMemoryCapture()
-        store = SqliteStore(root / "history.db")
-        try:
+        with SqliteStore(root / "history.db") as store:
             finalize_and_flush(
                 collector,
                 LiveTelemetryState(store),
@@ -93,8 +92,6 @@ def test_user_only_runs_emit_no_operator_data_on_any_backend_or_history(
                 stored = LiveTelemetryState(reopened).history(audience=TelemetryAudience.ON)
             finally:
                 reopened.close()
-        finally:
-            store.close()
 
         documents = [
             json.loads((root / "out.json").read_text(encoding="utf-8")),

@@ -16,10 +16,16 @@ from chaffra_telemetry import (
     UserSummary,
     project,
 )
-from chaffra_telemetry._live_state import LiveTelemetryState, is_valid_window, window_ms
+from chaffra_telemetry._live_state import (
+    LiveTelemetryState,
+    StateStatus,
+    is_valid_window,
+    window_ms,
+)
 from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._sqlite_store import SqliteStore
 from chaffra_telemetry._store import StateSource
+from chaffra_telemetry.errors import TelemetryIOError
 
 ON = TelemetryAudience.ON
 USER_ONLY = TelemetryAudience.USER_ONLY
@@ -31,8 +37,8 @@ HOUR = 3_600_000
 @pytest.fixture(params=["memory", "sqlite"])
 def state(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveTelemetryState]:
     store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "t.db")
-    yield LiveTelemetryState(store)
-    store.close()
+    with LiveTelemetryState(store) as state:
+        yield state
 
 
 def _snapshot(
@@ -156,5 +162,36 @@ def test_seeded_then_live_replaces_the_demo_history(state: LiveTelemetryState) -
     assert (StateSource.EMPTY, 0) == (state.source(), state.snapshot_count())
 
 
-def test_the_default_store_is_in_memory() -> None:
-    assert isinstance(LiveTelemetryState().store, MemoryStore)
+def test_status_and_newest_describe_the_state_without_reaching_into_its_store(
+    state: LiveTelemetryState,
+) -> None:
+    empty = StateStatus(
+        source=StateSource.EMPTY, newest_timestamp_ms=None, snapshot_count=0, unreadable=0
+    )
+    assert empty == state.status() == state.newest()
+    for ts in (HOUR, 2 * HOUR, 2 * HOUR):
+        state.push_snapshot(project(_snapshot(ts), ON))
+    assert (
+        StateStatus(
+            source=StateSource.LIVE, newest_timestamp_ms=2 * HOUR, snapshot_count=3, unreadable=0
+        )
+        == state.status()
+    )
+    assert (StateSource.LIVE, 2 * HOUR, 2) == (
+        state.newest().source,
+        state.newest().newest_timestamp_ms,
+        state.newest().snapshot_count,  # the newest timestamp only
+    )
+
+
+def test_the_default_store_is_in_memory_so_reads_do_not_block(tmp_path: Path) -> None:
+    assert not LiveTelemetryState().reads_block
+    with LiveTelemetryState(SqliteStore(tmp_path / "t.db")) as state:
+        assert state.reads_block
+
+
+def test_leaving_the_with_block_closes_the_store(tmp_path: Path) -> None:
+    with LiveTelemetryState(SqliteStore(tmp_path / "t.db")) as state:
+        state.push_snapshot(project(_snapshot(HOUR), ON))
+    with pytest.raises(TelemetryIOError):
+        state.snapshot_count()

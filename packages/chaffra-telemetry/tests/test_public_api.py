@@ -2,19 +2,93 @@
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 import typing
+
+import pytest
 
 import chaffra_telemetry
 import chaffra_telemetry.audit
 import chaffra_telemetry.backends
 from chaffra_telemetry._converter import make_converter
 
+PUBLIC_MODULES = (
+    "chaffra_telemetry",
+    "chaffra_telemetry.audit",
+    "chaffra_telemetry.backends",
+    "chaffra_telemetry.catalog",
+    "chaffra_telemetry.churn",
+    "chaffra_telemetry.config",
+    "chaffra_telemetry.demo",
+    "chaffra_telemetry.files",
+    "chaffra_telemetry.grafana",
+    "chaffra_telemetry.lifecycle",
+    "chaffra_telemetry.serialization",
+    "chaffra_telemetry.store",
+)
 
-def test_every_exported_name_resolves() -> None:
-    for module in (chaffra_telemetry, chaffra_telemetry.audit, chaffra_telemetry.backends):
-        assert [] == [name for name in module.__all__ if not hasattr(module, name)]
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_every_exported_name_resolves(name: str) -> None:
+    module = importlib.import_module(name)
+    assert [] == [name for name in module.__all__ if not hasattr(module, name)]
+    assert sorted(module.__all__) == sorted(set(module.__all__))
+
+
+def test_the_names_that_moved_to_submodules_still_resolve_from_the_top_level() -> None:
+    from chaffra_telemetry.store import SqliteStore
+
+    assert chaffra_telemetry.SqliteStore is SqliteStore
+    assert "SqliteStore" in dir(chaffra_telemetry)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = chaffra_telemetry.Nope
+
+
+def test_importing_the_recording_api_loads_no_backend_store_or_cattrs() -> None:
+    """A third-party tool that only records pays for attrs, not for the rest of the package."""
+    code = (
+        "import sys, chaffra_telemetry\n"
+        "c = chaffra_telemetry.TelemetryCollector(chaffra_telemetry.TelemetryConfig())\n"
+        "c.record('chaffra.health.score', 90.0)\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    heavy = {
+        "cattrs",
+        "sqlite3",
+        "chaffra_telemetry.backends",
+        "chaffra_telemetry._sqlite_store",
+        "chaffra_telemetry._lifecycle",
+        "chaffra_telemetry._grafana",
+        "chaffra_telemetry._seed",
+        "chaffra_telemetry._module",
+    }
+    assert set() == heavy & loaded
 
 
 def test_unparametrized_mappings_are_written_with_sorted_keys() -> None:
     unstructured = make_converter().unstructure({"b": 1, "a": 2}, typing.Dict)  # noqa: UP006
     assert ["a", "b"] == list(unstructured)
+
+
+def test_the_backends_package_loads_a_backend_on_use_and_rejects_unknown_names() -> None:
+    from chaffra_telemetry.backends._stderr import StderrBackend
+
+    assert chaffra_telemetry.backends.StderrBackend is StderrBackend
+    assert "StderrBackend" in dir(chaffra_telemetry.backends)
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = chaffra_telemetry.backends.Nope
+
+
+def test_a_config_error_names_the_file_line_and_column_when_known() -> None:
+    from chaffra_telemetry.errors import ConfigError
+
+    assert "a.toml:3:7: bad" == str(ConfigError("bad", path="a.toml", line=3, column=7))
+    assert "a.toml:3: bad" == str(ConfigError("bad", path="a.toml", line=3))
+    assert "bad" == str(ConfigError("bad"))

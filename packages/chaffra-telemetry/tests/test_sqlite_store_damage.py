@@ -300,14 +300,11 @@ def test_corrupted_rows_never_fail_a_read_and_are_counted_exactly(
     good: int,
 ) -> None:
     path = tmp_path_factory.mktemp("rows") / DB_FILE
-    opened = SqliteStore(path)
-    try:
+    with SqliteStore(path) as opened:
         insert(path, *bad, *(valid_row(7) for _ in range(good)))
         whole = opened.read()
         assert (good, len(bad)) == (len(whole.snapshots), whole.unreadable)
         assert len(opened.read(0).snapshots) == good
-    finally:
-        opened.close()
 
 
 def test_an_unexpected_error_mid_read_ends_the_transaction_and_the_store_stays_usable(

@@ -73,8 +73,7 @@ def explain(options: GlobalOptions, rule: str) -> None:
     A bare name that several modules define is ambiguous: qualify it.
     chaffra's own rules (parse:*, core:*) are explained too.
     """
-    from chaffra_core import split_rule_id
-    from chaffra_core._rule_texts import BUILTIN_EXPLANATIONS
+    from chaffra_core import BUILTIN_EXPLANATIONS, split_rule_id
     from chaffra_core.errors import ModuleNotFound, RuleNotFound
 
     host = _host()

@@ -19,7 +19,7 @@ from chaffra_cli._errors import ChaffraGroup, CommandFailed
 from chaffra_cli._options import INFO_FORMATS, SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 if TYPE_CHECKING:
-    from chaffra_core._config import EffectiveConfig
+    from chaffra_core import EffectiveConfig
     from chaffra_telemetry import ProjectedSnapshot, TelemetryConfig
 
 __all__ = ["WITHHELD", "latest_payload", "telemetry"]

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 import attrs
 
-from chaffra_telemetry._compat import StrEnum
+from chaffra_core._compat import StrEnum
 
 __all__ = ["ConfigKey", "ConfigSchema", "KeyInvalid", "ValueKind", "close_match"]
 

@@ -22,14 +22,7 @@ from chaffra_core._module import ProjectContext
 from chaffra_core._policy import validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._suppressions import apply_suppressions
-from chaffra_telemetry import (
-    LiveTelemetryState,
-    SqliteStore,
-    TelemetryAudience,
-    TelemetryCollector,
-    finalize_and_flush,
-    flush_snapshot,
-)
+from chaffra_telemetry import TelemetryAudience, TelemetryCollector
 from chaffra_telemetry.catalog import HEALTH_SCORE
 
 __all__ = ["run_analysis"]
@@ -153,22 +146,23 @@ def _finish_telemetry(
     churn: bool,
     stderr: TextIO | None,
 ) -> None:
+    # The lifecycle and the store load here: an ``off`` run never imports them.
+    from chaffra_telemetry.lifecycle import finalize_and_flush, flush_snapshot
+    from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
+
     root = config.project_root
-    store = SqliteStore.for_project(root)
-    try:
-        state = LiveTelemetryState(store)
-        out = stderr if stderr is not None else sys.stderr
+    out = stderr if stderr is not None else sys.stderr
+    with LiveTelemetryState(SqliteStore.for_project(root)) as state:
         if churn:
             finalize_and_flush(collector, state, root, scope=command, stderr=out)
         else:
             flush_snapshot(collector, state, root, stderr=out)
-    finally:
-        store.close()
 
 
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:
     for module_id, duration in host.startup_ms.items():
         collector.record_module_startup(module_id, duration)
+    collector.record_startup_total(sum(host.startup_ms.values()))
     for failure in host.load_errors:
         collector.record_module_load_error(failure.name, failure.error_type)
 

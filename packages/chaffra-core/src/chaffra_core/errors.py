@@ -5,7 +5,6 @@ from __future__ import annotations
 from chaffra_telemetry.errors import ChaffraError, ConfigError
 
 __all__ = [
-    "AnalysisError",
     "ConfigError",
     "CoreError",
     "ModuleNotFound",
@@ -31,7 +30,3 @@ class RuleNotFound(CoreError, LookupError):
     def __init__(self, rule_id: str) -> None:
         self.rule_id = rule_id
         super().__init__(f"rule not found: {rule_id}")
-
-
-class AnalysisError(CoreError):
-    """A module failed while analysing (reported as a finding; the run goes on)."""

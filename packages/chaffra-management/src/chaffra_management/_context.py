@@ -32,8 +32,5 @@ def newest(context: AppContext) -> dict[str, Any]:
     """
     if context.audience is TelemetryAudience.OFF:
         return {"source": "empty", "newest_timestamp_ms": None}
-    read = context.live_state.store.read(0)
-    return {
-        "source": read.source.value,
-        "newest_timestamp_ms": read.anchor_ms if read.snapshots else None,
-    }
+    newest = context.live_state.newest()
+    return {"source": newest.source.value, "newest_timestamp_ms": newest.newest_timestamp_ms}

@@ -85,7 +85,7 @@ class CurrentHandlers:
             body["analysis_duration_ms"] = snapshot.user_summary.analysis_duration_ms
             body["data_points"] = [data_point_entry(p) for p in snapshot.data_points]
         if self._context.audience.operator_enabled:
-            unreadable = self._context.live_state.store.read().unreadable
+            unreadable = self._context.live_state.status().unreadable
             body["data_points"].append(
                 {"name": STORE_UNREADABLE_SNAPSHOTS, "value": unreadable, "labels": {}}
             )
@@ -176,10 +176,12 @@ class CurrentHandlers:
             body: dict[str, Any] = {"source": "empty", "newest_timestamp_ms": None}
             count = unreadable = 0
         else:
-            read = context.live_state.store.read()
-            newest = read.anchor_ms if read.snapshots else None
-            body = {"source": read.source.value, "newest_timestamp_ms": newest}
-            count, unreadable = len(read.snapshots), read.unreadable
+            status = context.live_state.status()
+            body = {
+                "source": status.source.value,
+                "newest_timestamp_ms": status.newest_timestamp_ms,
+            }
+            count, unreadable = status.snapshot_count, status.unreadable
         body["audience"] = context.audience.value
         body["snapshot_count"] = count
         body["unreadable_snapshots"] = unreadable

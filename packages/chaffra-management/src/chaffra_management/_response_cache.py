@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chaffra_management._context import AppContext
-from chaffra_telemetry import MemoryStore
 
 __all__ = ["ResponseCache"]
 
@@ -38,7 +37,7 @@ class ResponseCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._state = context.live_state
-        self._in_memory = isinstance(context.live_state.store, MemoryStore)
+        self._in_memory = not context.live_state.reads_block
         self._max_entries, self._max_age_s, self._clock = max_entries, max_age_s, clock
         self._entries: OrderedDict[tuple[str, str], tuple[int, float, Response]] = OrderedDict()
 

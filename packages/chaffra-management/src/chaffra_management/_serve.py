@@ -259,11 +259,9 @@ def select_served(
             telemetry_config=telemetry_config, live_state=LiveTelemetryState(), mode="empty"
         )
     store, mode = follow()
+    live_state = LiveTelemetryState(store)
     return Served(
-        telemetry_config=telemetry_config,
-        live_state=LiveTelemetryState(store),
-        mode=mode,
-        close=store.close,
+        telemetry_config=telemetry_config, live_state=live_state, mode=mode, close=live_state.close
     )
 
 

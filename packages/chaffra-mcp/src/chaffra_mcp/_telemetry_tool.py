@@ -84,12 +84,12 @@ def _backends(context: ToolContext, resolved: Resolved, _arguments: JsonObject) 
     )
 
 
-def _open_state(resolved: Resolved) -> tuple[LiveTelemetryState, SqliteStore] | None:
+def _open_state(resolved: Resolved) -> LiveTelemetryState | None:
+    """The project's history, when it has one; close it (``with``) after use."""
     path = _store_path(resolved)
     if not path.is_file():
         return None
-    store = SqliteStore(path)
-    return LiveTelemetryState(store), store
+    return LiveTelemetryState(SqliteStore(path))
 
 
 def _snapshot(context: ToolContext, resolved: Resolved, _arguments: JsonObject) -> ToolOutcome:
@@ -102,11 +102,8 @@ def _snapshot(context: ToolContext, resolved: Resolved, _arguments: JsonObject) 
     opened = _open_state(resolved)
     current = None
     if opened is not None:
-        state, store = opened
-        try:
+        with opened as state:
             current = state.current(audience=audience)
-        finally:
-            store.close()
     if current is None:
         return ToolOutcome(
             summary=_EMPTY, structured={**_header(resolved, "snapshot", [_EMPTY]), "snapshot": None}
@@ -140,11 +137,8 @@ def _history(context: ToolContext, resolved: Resolved, arguments: JsonObject) ->
     if audience is TelemetryAudience.OFF:
         notes.append(_OFF)
     elif opened is not None:
-        state, store = opened
-        try:
+        with opened as state:
             view = state.history(window, audience=audience)
-        finally:
-            store.close()
         source = view.source.value
         for snapshot in reversed(view.snapshots):
             document = snapshot.to_dict()

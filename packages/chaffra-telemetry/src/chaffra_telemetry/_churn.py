@@ -10,11 +10,12 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+if TYPE_CHECKING:  # cattrs is imported by the hooks only: recording never needs it
+    import cattrs
 
 __all__ = [
     "MAX_FINDINGS_HASH",
@@ -147,6 +148,7 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     unknown keys (§9.4). ``ChurnState.fingerprints`` is a JSON array, written
     sorted for stable diffs.
     """
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
     def structure_fingerprints(value: object, _type: object) -> frozenset[FindingFingerprint]:
         if not isinstance(value, list):

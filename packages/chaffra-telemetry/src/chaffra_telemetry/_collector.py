@@ -6,6 +6,7 @@ import math
 import re
 import threading
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -31,7 +32,7 @@ from chaffra_telemetry._snapshot import (
     TelemetrySnapshot,
     UserSummary,
 )
-from chaffra_telemetry.errors import MetricAlreadyRegistered
+from chaffra_telemetry.errors import MetricAlreadyRegistered, UnclassifiedMetricWarning
 
 __all__ = ["DEFAULT_MAX_ITEMS", "TelemetryCollector"]
 
@@ -102,6 +103,7 @@ class TelemetryCollector:
         self._monotonic_s = monotonic_s
         self._lock = threading.Lock()
         self._admitted: dict[str, bool] = {}
+        self._warned: set[str] = set()
         self._reset_state()
 
     def _reset_state(self) -> None:
@@ -118,11 +120,6 @@ class TelemetryCollector:
         self._fingerprints: frozenset[FindingFingerprint] = frozenset()
         self._started = self._monotonic_s()
         self._duration_ms: int | None = None
-
-    @classmethod
-    def with_defaults(cls) -> TelemetryCollector:
-        """A collector with the default configuration (``user-only``)."""
-        return cls(TelemetryConfig())
 
     @property
     def config(self) -> TelemetryConfig:
@@ -184,7 +181,18 @@ class TelemetryCollector:
             return self._audience is TelemetryAudience.ON
         admitted = self._admitted.get(name)
         if admitted is None:
-            admitted = admits(self._audience, classify(name, provenance))
+            scope = classify(name, provenance)
+            admitted = admits(self._audience, scope)
+            if scope is Scope.UNCLASSIFIED and not admitted and name not in self._warned:
+                self._warned.add(name)
+                warnings.warn(
+                    UnclassifiedMetricWarning(
+                        f"metric {name!r} is not in chaffra's catalog, so it is unclassified"
+                        f" and dropped under audience {self._audience.value!r}; it is"
+                        " recorded only under 'on'"
+                    ),
+                    stacklevel=3,
+                )
             if len(self._admitted) < _ADMISSION_CACHE_SIZE:
                 self._admitted[name] = admitted
         return admitted
@@ -335,14 +343,6 @@ class TelemetryCollector:
         self.record(
             names.MODULE_LOAD_ERROR_TOTAL, 1.0, {"module": module_id, "error_type": error_type}
         )
-
-    def record_config_parse_error(self) -> None:
-        """One configuration file failed to parse."""
-        self.record(names.CONFIG_PARSE_ERROR_TOTAL, 1.0)
-
-    def record_plugin_connect_error(self, module_id: str) -> None:
-        """One out-of-process module could not be reached."""
-        self.record(names.PLUGIN_CONNECT_ERROR_TOTAL, 1.0, {"module": module_id})
 
     def record_module_startup(self, module_id: str, duration_ms: int) -> None:
         """How long one module took to initialise."""

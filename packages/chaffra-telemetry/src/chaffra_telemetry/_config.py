@@ -11,11 +11,12 @@ import difflib
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+if TYPE_CHECKING:  # cattrs is imported by the hooks only: recording never needs it
+    import cattrs
 
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._compat import StrEnum
@@ -413,6 +414,8 @@ def register_config_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     A :class:`TelemetryConfig` (un)structures without its precedence hints;
     enums unstructure to their plain config spellings.
     """
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
     for enum in (TelemetryAudience, BackendKind, SamplingStrategy):
         converter.register_unstructure_hook(enum, _enum_value)
     omitted: dict[str, Any] = {hint: override(omit=True) for hint in _HINTS}

@@ -14,10 +14,17 @@ import attrs
 
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
-from chaffra_telemetry._store import SnapshotStore, StateSource
+from chaffra_telemetry._store import SnapshotStore, StateSource, StoreRead
 from chaffra_telemetry.errors import describe_allowed
 
-__all__ = ["WINDOWS", "HistoryView", "LiveTelemetryState", "is_valid_window", "window_ms"]
+__all__ = [
+    "WINDOWS",
+    "HistoryView",
+    "LiveTelemetryState",
+    "StateStatus",
+    "is_valid_window",
+    "window_ms",
+]
 
 WINDOWS: Mapping[str, int] = {"1h": 3_600_000, "24h": 86_400_000, "7d": 604_800_000}
 
@@ -55,6 +62,21 @@ class HistoryView:
     snapshots: tuple[ProjectedSnapshot, ...]
 
 
+@attrs.frozen(kw_only=True)
+class StateStatus:
+    """What the state holds, read in one consistent read.
+
+    ``snapshot_count`` and ``unreadable`` (stored rows that could not be decoded)
+    cover the whole history for :meth:`LiveTelemetryState.status` and only the
+    newest timestamp for :meth:`LiveTelemetryState.newest`.
+    """
+
+    source: StateSource
+    newest_timestamp_ms: int | None
+    snapshot_count: int
+    unreadable: int
+
+
 def _matches(
     snapshot: ProjectedSnapshot, module: str | None, severity: str | None, metric: str | None
 ) -> bool:
@@ -86,9 +108,29 @@ class LiveTelemetryState:
         self._store = store
 
     @property
-    def store(self) -> SnapshotStore:
-        """The store underneath."""
-        return self._store
+    def reads_block(self) -> bool:
+        """True when reads touch a file (an async caller runs them in a worker thread)."""
+        from chaffra_telemetry._memory_store import MemoryStore
+
+        return not isinstance(self._store, MemoryStore)
+
+    def status(self) -> StateStatus:
+        """Source, newest timestamp, history size and unreadable rows, in one read."""
+        return _status(self._store.read())
+
+    def newest(self) -> StateStatus:
+        """Source and newest timestamp, in one read of the newest snapshots only (cheap)."""
+        return _status(self._store.read(0))
+
+    def close(self) -> None:
+        """Close the store underneath (a no-op for the in-memory default)."""
+        self._store.close()
+
+    def __enter__(self) -> LiveTelemetryState:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def push_snapshot(self, snapshot: ProjectedSnapshot) -> None:
         """Add a real run's snapshot; the first one replaces any seeded history.
@@ -155,3 +197,12 @@ class LiveTelemetryState:
         return HistoryView(
             source=read.source, window=window, anchor_ms=read.anchor_ms, snapshots=snapshots
         )
+
+
+def _status(read: StoreRead) -> StateStatus:
+    return StateStatus(
+        source=read.source,
+        newest_timestamp_ms=read.anchor_ms if read.snapshots else None,
+        snapshot_count=len(read.snapshots),
+        unreadable=read.unreadable,
+    )

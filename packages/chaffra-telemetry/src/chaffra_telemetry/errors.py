@@ -27,6 +27,7 @@ __all__ = [
     "TelemetryIOError",
     "TelemetrySerializationError",
     "TelemetryStoreCorrupt",
+    "UnclassifiedMetricWarning",
     "UnknownRule",
     "UnsafeProjectDirectory",
 ]
@@ -112,6 +113,14 @@ class MetricAlreadyRegistered(TelemetryError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"metric already registered: {name}")
+
+
+class UnclassifiedMetricWarning(UserWarning):
+    """A trusted metric name outside the catalog was dropped by the audience (warned once per name).
+
+    Classification is by exact name, so a third-party tool's own metric is
+    unclassified: visible under ``on`` only, never under the default ``user-only``.
+    """
 
 
 class BackendError(TelemetryError):

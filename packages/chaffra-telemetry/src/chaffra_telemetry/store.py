@@ -9,7 +9,13 @@ audience.
 
 from __future__ import annotations
 
-from chaffra_telemetry._live_state import WINDOWS, HistoryView, LiveTelemetryState, is_valid_window
+from chaffra_telemetry._live_state import (
+    WINDOWS,
+    HistoryView,
+    LiveTelemetryState,
+    StateStatus,
+    is_valid_window,
+)
 from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._sqlite_store import DB_FILE, SqliteStore
 from chaffra_telemetry._store import DEFAULT_CAPACITY, SnapshotStore, StateSource, StoreRead
@@ -24,6 +30,7 @@ __all__ = [
     "SnapshotStore",
     "SqliteStore",
     "StateSource",
+    "StateStatus",
     "StoreRead",
     "is_valid_window",
 ]

@@ -9,22 +9,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
-from chaffra_core._baseline import BaselineComparison
 from chaffra_core._compat import StrEnum
 from chaffra_core._result import RunResult
-from chaffra_core.output._badge import render_badge, render_badge_svg
-from chaffra_core.output._codeclimate import render_codeclimate
 from chaffra_core.output._context import OutputContext, display_path, for_display
-from chaffra_core.output._github import render_github
-from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, render_json, to_document
-from chaffra_core.output._markdown import render_markdown
-from chaffra_core.output._pr_comment import COMMENT_LIMIT, render_pr_comment
-from chaffra_core.output._sarif import render_sarif
-from chaffra_core.output._terminal import render_terminal
+
+if TYPE_CHECKING:
+    from chaffra_core._baseline import BaselineComparison
+    from chaffra_core.output._json import JSON_SCHEMA_VERSION, json_schema, to_document
+    from chaffra_core.output._pr_comment import COMMENT_LIMIT
 
 __all__ = [
     "COMMENT_LIMIT",
@@ -81,12 +78,16 @@ class _Request:
 
 
 def _json(request: _Request) -> str:
+    from chaffra_core.output._json import render_json
+
     context = request.context
     root = "." if context.target is None else display_path(context.target, "", context.cwd)
     return render_json(request.shown, tool_version=request.tool_version, root=root)
 
 
 def _pr_comment(request: _Request) -> str:
+    from chaffra_core.output._pr_comment import render_pr_comment
+
     comparison = request.context.comparison
     if comparison is not None:
         comparison = _shown_comparison(request.result, comparison, request.context)
@@ -104,19 +105,63 @@ def _shown_comparison(
     return attrs.evolve(comparison, new=shown.findings, resolved=resolved)
 
 
-RENDERERS: Mapping[OutputFormat, Callable[[_Request], str]] = {
-    OutputFormat.TERMINAL: lambda r: render_terminal(r.shown, color=r.color),
-    OutputFormat.JSON: _json,
-    OutputFormat.MARKDOWN: lambda r: render_markdown(r.shown),
-    OutputFormat.SARIF: lambda r: render_sarif(
-        r.result, tool_version=r.tool_version, context=r.context
-    ),
-    OutputFormat.CODECLIMATE: lambda r: render_codeclimate(r.shown),
-    OutputFormat.GITHUB: lambda r: render_github(r.shown),
-    OutputFormat.PR_COMMENT: _pr_comment,
-    OutputFormat.BADGE: lambda r: render_badge(r.shown),
-    OutputFormat.BADGE_SVG: lambda r: render_badge_svg(r.shown),
-}
+def _terminal(request: _Request) -> str:
+    from chaffra_core.output._terminal import render_terminal
+
+    return render_terminal(request.shown, color=request.color)
+
+
+def _markdown(request: _Request) -> str:
+    from chaffra_core.output._markdown import render_markdown
+
+    return render_markdown(request.shown)
+
+
+def _sarif(request: _Request) -> str:
+    from chaffra_core.output._sarif import render_sarif
+
+    return render_sarif(request.result, tool_version=request.tool_version, context=request.context)
+
+
+def _codeclimate(request: _Request) -> str:
+    from chaffra_core.output._codeclimate import render_codeclimate
+
+    return render_codeclimate(request.shown)
+
+
+def _github(request: _Request) -> str:
+    from chaffra_core.output._github import render_github
+
+    return render_github(request.shown)
+
+
+def _badge(request: _Request) -> str:
+    from chaffra_core.output._badge import render_badge
+
+    return render_badge(request.shown)
+
+
+def _badge_svg(request: _Request) -> str:
+    from chaffra_core.output._badge import render_badge_svg
+
+    return render_badge_svg(request.shown)
+
+
+RENDERERS: Mapping[OutputFormat, Callable[[_Request], str]] = MappingProxyType(
+    {
+        OutputFormat.TERMINAL: _terminal,
+        OutputFormat.JSON: _json,
+        OutputFormat.MARKDOWN: _markdown,
+        OutputFormat.SARIF: _sarif,
+        OutputFormat.CODECLIMATE: _codeclimate,
+        OutputFormat.GITHUB: _github,
+        OutputFormat.PR_COMMENT: _pr_comment,
+        OutputFormat.BADGE: _badge,
+        OutputFormat.BADGE_SVG: _badge_svg,
+    }
+)
+"""One renderer per format (a test checks the keys are exactly the members); each
+imports its module when used."""
 
 
 class SupportsIsatty(Protocol):
@@ -181,3 +226,22 @@ def should_color(stream: SupportsIsatty, environ: Mapping[str, str] | None = Non
         return bool(stream.isatty())
     except (ValueError, OSError):  # a closed or detached stream is not a terminal
         return False
+
+
+_LAZY = {
+    "JSON_SCHEMA_VERSION": "_json",
+    "json_schema": "_json",
+    "to_document": "_json",
+    "COMMENT_LIMIT": "_pr_comment",
+}
+
+
+def __getattr__(name: str) -> object:
+    # The JSON format builds its converter on import: load it only when asked.
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value: object = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value
