@@ -14,7 +14,7 @@ from chaffra_core._config import (
     resolve_effective_config,
 )
 from chaffra_core._config_schema import HealthSection, ProjectConfig, ProjectSection, RuleLevel
-from chaffra_core._discovery import discover
+from chaffra_core._discovery import discover, discover_directories, is_discovered
 from chaffra_core._findings import (
     Action,
     AnalysisResult,
@@ -42,6 +42,7 @@ from chaffra_core._pipeline import run_analysis
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._result_cache import cache_home, clean_cache
+from chaffra_core._session import ProjectSession, SessionUpdate
 from chaffra_core._summary import (
     FileContext,
     FileResult,
@@ -85,12 +86,14 @@ __all__ = [
     "ProjectContext",
     "ProjectHealth",
     "ProjectSection",
+    "ProjectSession",
     "Rule",
     "RuleExplanation",
     "RuleLevel",
     "RunResult",
     "Scope",
     "ScopeKind",
+    "SessionUpdate",
     "Severity",
     "SkippedFile",
     "TextEdit",
@@ -102,7 +105,9 @@ __all__ = [
     "content_hash",
     "discover",
     "discover_config",
+    "discover_directories",
     "grade_for",
+    "is_discovered",
     "load_config_file",
     "make_anchor",
     "qualify",

@@ -13,13 +13,16 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
+import attrs
+
 from chaffra_core._config import EffectiveConfig
 from chaffra_core._discovery import discover
-from chaffra_core._execution import execute
+from chaffra_core._execution import Execution, execute, execute_summaries
 from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
 from chaffra_core._result import ProgressCallback, RunResult
+from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import (
     LiveTelemetryState,
@@ -31,7 +34,47 @@ from chaffra_telemetry import (
 )
 from chaffra_telemetry._catalog import HEALTH_SCORE
 
-__all__ = ["run_analysis"]
+__all__ = ["Assembled", "assemble", "run_analysis"]
+
+
+@attrs.frozen(kw_only=True)
+class Assembled:
+    """The findings of an execution after suppressions, sorted; its health and module errors.
+
+    ``stale`` are the ``core:stale-suppression`` findings among ``findings``.
+    """
+
+    findings: tuple[Finding, ...]
+    stale: tuple[Finding, ...]
+    health: ProjectHealth | None
+    errors: tuple[tuple[str, str], ...]
+
+
+def assemble(execution: Execution, *, all_modules_ran: bool) -> Assembled:
+    """What a run reports from ``execution``: every module's findings and failures,
+    the files' parse problems, with inline suppressions applied."""
+    findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
+    health: ProjectHealth | None = None
+    errors: list[tuple[str, str]] = []
+    for outcome in execution.outcomes:
+        findings.extend(outcome.result.findings)
+        if outcome.error is not None:
+            errors.append((outcome.module_id, outcome.error))
+            findings.append(module_error_finding(outcome.module_id, outcome.error))
+        if outcome.result.health is not None:
+            health = outcome.result.health
+    kept, stale = apply_suppressions(
+        findings,
+        {summary.path: summary.suppressions for summary in execution.summaries},
+        modules=execution.module_infos,
+        all_modules_ran=all_modules_ran,
+    )
+    return Assembled(
+        findings=tuple(sorted([*kept, *stale], key=lambda f: f.sort_key)),
+        stale=tuple(stale),
+        health=health,
+        errors=tuple(errors),
+    )
 
 
 def run_analysis(
@@ -45,6 +88,7 @@ def run_analysis(
     churn: bool = True,
     stderr: TextIO | None = None,
     use_cache: bool = True,
+    summaries: Sequence[FileSummary] | None = None,
 ) -> RunResult:
     """Analyse ``config.target`` with ``modules`` (default: every registered module).
 
@@ -56,6 +100,10 @@ def run_analysis(
     (skipped when ``churn`` is false, e.g. for ``health``), a snapshot pushed
     to ``<root>/.chaffra/telemetry.db``, the flush to the configured backends.
     Under the ``off`` audience the project directory is left untouched.
+
+    ``summaries`` (from a :class:`~chaffra_core.ProjectSession`, which keeps
+    them up to date one edited file at a time) replaces discovery and reading:
+    only each module's ``combine`` and the telemetry lifecycle run.
     """
     started = time.monotonic()
     cpu_started = _cpu_seconds()
@@ -68,44 +116,37 @@ def run_analysis(
     collector = TelemetryCollector(config.telemetry)
     collector.register_core_metrics()
     _record_host(collector, host)
-    patterns = tuple(p for module in selected for p in module.describe().file_patterns)
-    paths = discover(
-        config.target, ignore=config.project.project.ignore, root=root, patterns=patterns
-    )
-    collector.set_files_total(len(paths))
-
-    execution = execute(
-        paths,
-        project=ProjectContext(root=root, target=config.target, entry=config.project.project.entry),
-        modules=selected,
-        configs=config.modules,
-        jobs=jobs,
-        progress=progress,
-        max_file_size=config.project.project.max_file_size,
-        use_cache=use_cache,
-    )
-    findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
-    health: ProjectHealth | None = None
-    errors: list[tuple[str, str]] = []
+    project = ProjectContext(root=root, target=config.target, entry=config.project.project.entry)
+    if summaries is None:
+        patterns = tuple(p for module in selected for p in module.describe().file_patterns)
+        paths = discover(
+            config.target, ignore=config.project.project.ignore, root=root, patterns=patterns
+        )
+        collector.set_files_total(len(paths))
+        execution = execute(
+            paths,
+            project=project,
+            modules=selected,
+            configs=config.modules,
+            jobs=jobs,
+            progress=progress,
+            max_file_size=config.project.project.max_file_size,
+            use_cache=use_cache,
+        )
+    else:
+        collector.set_files_total(len(summaries))
+        execution = execute_summaries(
+            summaries, project=project, modules=selected, configs=config.modules
+        )
+    assembled = assemble(execution, all_modules_ran=modules is None)
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-        findings.extend(outcome.result.findings)
-        if outcome.error is not None:
-            errors.append((outcome.module_id, outcome.error))
-            findings.append(module_error_finding(outcome.module_id, outcome.error))
-        if outcome.result.health is not None:
-            health = outcome.result.health
-            collector.record(HEALTH_SCORE, health.score)
-    kept, stale = apply_suppressions(
-        findings,
-        {summary.path: summary.suppressions for summary in execution.summaries},
-        modules=execution.module_infos,
-        all_modules_ran=modules is None,
-    )
-    final = tuple(sorted([*kept, *stale], key=lambda f: f.sort_key))
-    if stale:
+    if assembled.health is not None:
+        collector.record(HEALTH_SCORE, assembled.health.score)
+    if assembled.stale:
+        stale = assembled.stale
         collector.record_module_findings("core", len(stale), _severity_counts(stale))
-    collector.set_finding_fingerprints(f.fingerprint() for f in final)
+    collector.set_finding_fingerprints(f.fingerprint() for f in assembled.findings)
     execution.cache_metrics.flush_to_collector(collector)
 
     if not off:
@@ -114,11 +155,11 @@ def run_analysis(
         root=root,
         command=command,
         modules=tuple(module_ids),
-        findings=final,
-        health=health,
+        findings=assembled.findings,
+        health=assembled.health,
         files_analyzed=len(execution.summaries),
         duration_ms=int((time.monotonic() - started) * 1000),
-        module_errors=tuple(errors),
+        module_errors=assembled.errors,
         files=execution.summaries,
         skipped=execution.skipped,
         analysed=execution.analysed,
