@@ -146,17 +146,13 @@ class ChaffraServer(LanguageServer):
             return
         text, version = held
 
-        def work() -> SessionUpdate | ConfigProblem | None:
+        def work() -> tuple[ProjectSession, SessionUpdate] | ConfigProblem | None:
             session = self.session_for(Path(path))
             if isinstance(session, ConfigProblem):
                 return session
             if not session.covers(Path(path)):
                 return None
-            update = session.update({Path(path): text})
-            if record:
-                session.record(command=LSP_COMMAND, stderr=sys.stderr)
-                self._remember(Path(path), session.functions(Path(path)))
-            return update
+            return session, session.update({Path(path): text})
 
         outcome = await self.run(work)
         if isinstance(outcome, ConfigProblem):
@@ -166,10 +162,16 @@ class ChaffraServer(LanguageServer):
         if outcome is None:
             self.publish(uri, version, [], text)
             return
-        session = self.projects.find(Path(path))
-        assert session is not None
-        self.publish(uri, version, session.findings(Path(path)), text)
-        self.publish_changed(session, outcome, skip=uri)
+        session, update = outcome
+        self.publish(uri, version, update.findings.get(session.relative(Path(path)), ()), text)
+        self.publish_changed(session, update, skip=uri)
+        if record:  # after publishing: the editor does not wait for the telemetry run
+
+            def save() -> None:
+                session.record(command=LSP_COMMAND, stderr=sys.stderr)
+                self._remember(Path(path), session.functions(Path(path)))
+
+            await self.run(save)
 
     def publish(
         self, uri: str, version: int | None, findings: Sequence[Finding], text: str
@@ -460,7 +462,7 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
         return code_actions(uri, held[0].splitlines(), pairs)
 
     @server.command(EXPLAIN_COMMAND)
-    def explain(ls: ChaffraServer, arguments: Sequence[Any]) -> str | None:
+    def explain(ls: ChaffraServer, *arguments: Any) -> str | None:
         rule = str(arguments[0]) if arguments else ""
         try:
             text = explanation_markdown(ls.projects.host.explain(rule))

@@ -1,4 +1,8 @@
-"""A small LSP client over a real ``chaffra lsp`` subprocess, typed with lsprotocol.
+"""A small LSP client for tests: a real server over pipes, typed with lsprotocol.
+
+:meth:`LspClient.subprocess` drives ``chaffra lsp`` as a process;
+:meth:`LspClient.in_thread` drives a server made by ``create_server`` in
+this process (over OS pipes, the same framing).
 
 Messages are built and read as lsprotocol types through lsprotocol's own
 converter; a reader thread frames stdout into a queue, so tests wait on a
@@ -8,6 +12,7 @@ message with a timeout (never a sleep). Requests from the server
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -46,12 +51,32 @@ class LspClient:
 
     def __init__(
         self,
-        *args: str,
-        cwd: Path,
-        env: Mapping[str, str] | None = None,
+        stdin: IO[bytes],
+        stdout: IO[bytes],
+        *,
+        stderr: IO[bytes] | None = None,
+        process: subprocess.Popen[bytes] | None = None,
+        thread: threading.Thread | None = None,
     ) -> None:
         self.converter = get_converter()
-        self.process = subprocess.Popen(
+        self.process = process
+        self.thread = thread
+        self._stdin = stdin
+        self._stdout = stdout
+        self._ids = itertools.count(1)
+        self._responses: dict[Any, queue.Queue[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self.notifications: queue.Queue[dict[str, Any]] = queue.Queue()
+        self.seen: list[dict[str, Any]] = []
+        self.stderr_lines: list[str] = []
+        threading.Thread(target=self._read, args=(stdout,), daemon=True).start()
+        if stderr is not None:
+            threading.Thread(target=self._drain, args=(stderr,), daemon=True).start()
+
+    @classmethod
+    def subprocess(cls, *args: str, cwd: Path, env: Mapping[str, str] | None = None) -> LspClient:
+        """``python -m chaffra_cli [args]`` (e.g. ``"lsp"``) as a process."""
+        process = subprocess.Popen(
             [sys.executable, "-m", "chaffra_cli", *args],
             cwd=cwd,
             stdin=subprocess.PIPE,
@@ -59,17 +84,30 @@ class LspClient:
             stderr=subprocess.PIPE,
             env={**os.environ, **(env or {})},
         )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self._stdin: IO[bytes] = self.process.stdin
-        self._ids = itertools.count(1)
-        self._responses: dict[Any, queue.Queue[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-        self.notifications: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        self.stderr_lines: list[str] = []
-        threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
-        assert self.process.stderr is not None
-        threading.Thread(target=self._drain, args=(self.process.stderr,), daemon=True).start()
+        assert process.stdin is not None
+        assert process.stdout is not None
+        return cls(process.stdin, process.stdout, stderr=process.stderr, process=process)
+
+    @classmethod
+    def in_thread(cls, serve: Callable[[IO[bytes], IO[bytes]], object]) -> LspClient:
+        """``serve(stdin, stdout)`` (e.g. a server's ``start_io``) on a thread, over pipes."""
+        to_server_r, to_server_w = os.pipe()
+        from_server_r, from_server_w = os.pipe()
+        server_in = os.fdopen(to_server_r, "rb")
+        server_out = os.fdopen(from_server_w, "wb", buffering=0)
+
+        def run() -> None:
+            try:
+                serve(server_in, server_out)
+            except SystemExit:  # the exit notification ends the server
+                pass
+            finally:
+                server_out.close()
+                server_in.close()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return cls(os.fdopen(to_server_w, "wb"), os.fdopen(from_server_r, "rb"), thread=thread)
 
     # -- transport ------------------------------------------------------------
 
@@ -201,7 +239,7 @@ class LspClient:
                 hover=types.HoverClientCapabilities(content_format=[types.MarkupKind.Markdown]),
             ),
         )
-        result = self.request(
+        result: types.InitializeResult = self.request(
             types.INITIALIZE,
             types.InitializeParams(
                 process_id=os.getpid(),
@@ -249,17 +287,24 @@ class LspClient:
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)),
         )
 
-    def shutdown(self, timeout: float = TIMEOUT) -> int:
-        """``shutdown`` then ``exit``; the process's exit status."""
+    def shutdown(self, timeout: float = TIMEOUT) -> int | None:
+        """``shutdown`` then ``exit``; the process's exit status (``None`` in a thread)."""
         self.request(types.SHUTDOWN, None, type(None))
         self.notify(types.EXIT, None)
+        if self.thread is not None:
+            self.thread.join(timeout)
+            assert not self.thread.is_alive()
+            return None
+        assert self.process is not None
         return self.process.wait(timeout=timeout)
 
     def close(self) -> None:
-        """Stop the process if a test left it running."""
-        if self.process.poll() is None:
+        """Stop the process if a test left it running, and close the pipes."""
+        if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=TIMEOUT)
-        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
-            if stream is not None:
+        for stream in (self._stdin, self._stdout):
+            with contextlib.suppress(OSError):
                 stream.close()
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
