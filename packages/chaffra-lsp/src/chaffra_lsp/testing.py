@@ -89,7 +89,7 @@ class LspClient:
         return cls(process.stdin, process.stdout, stderr=process.stderr, process=process)
 
     @classmethod
-    def in_thread(cls, serve: Callable[[IO[bytes], IO[bytes]], object]) -> LspClient:
+    def in_thread(cls, serve: Callable[[Any, Any], object]) -> LspClient:
         """``serve(stdin, stdout)`` (e.g. a server's ``start_io``) on a thread, over pipes."""
         to_server_r, to_server_w = os.pipe()
         from_server_r, from_server_w = os.pipe()
