@@ -11,6 +11,7 @@ from chaffra_cli._commands_lsp import lsp
 from chaffra_cli._commands_management import management
 from chaffra_cli._commands_mcp import mcp
 from chaffra_cli._commands_telemetry import telemetry
+from chaffra_cli._commands_watch import watch
 from chaffra_cli._errors import ChaffraGroup
 from chaffra_cli._options import current_options, global_options
 
@@ -56,6 +57,7 @@ for _command in (
     management,
     mcp,
     lsp,
+    watch,
     cache,
 ):
     cli.add_command(_command)
