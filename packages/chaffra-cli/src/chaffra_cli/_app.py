@@ -7,10 +7,12 @@ import click
 from chaffra_cli._commands_analysis import baseline, complexity, health
 from chaffra_cli._commands_cache import cache
 from chaffra_cli._commands_info import explain, init, modules
+from chaffra_cli._commands_lsp import lsp
 from chaffra_cli._commands_management import management
 from chaffra_cli._commands_mcp import mcp
 from chaffra_cli._commands_security import advisories, security
 from chaffra_cli._commands_telemetry import telemetry
+from chaffra_cli._commands_watch import watch
 from chaffra_cli._errors import ChaffraGroup
 from chaffra_cli._options import current_options, global_options
 
@@ -57,8 +59,10 @@ for _command in (
     telemetry,
     management,
     mcp,
+    lsp,
+    watch,
     cache,
+    security,
+    advisories,
 ):
-    cli.add_command(_command)
-for _command in (security, advisories):
     cli.add_command(_command)

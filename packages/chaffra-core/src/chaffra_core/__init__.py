@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from chaffra_core._config_schema import ProjectSection as ProjectSection
     from chaffra_core._config_schema import RuleLevel as RuleLevel
     from chaffra_core._discovery import discover as discover
+    from chaffra_core._discovery import discover_directories as discover_directories
+    from chaffra_core._discovery import is_discovered as is_discovered
     from chaffra_core._findings import Action as Action
     from chaffra_core._findings import AnalysisResult as AnalysisResult
     from chaffra_core._findings import FileHealthScore as FileHealthScore
@@ -71,6 +73,8 @@ if TYPE_CHECKING:
     from chaffra_core._result_cache import clean_cache as clean_cache
     from chaffra_core._rule_texts import BUILTIN_EXPLANATIONS as BUILTIN_EXPLANATIONS
     from chaffra_core._rule_texts import rule_explanations as rule_explanations
+    from chaffra_core._session import ProjectSession as ProjectSession
+    from chaffra_core._session import SessionUpdate as SessionUpdate
     from chaffra_core._summary import FileContext as FileContext
     from chaffra_core._summary import FileResult as FileResult
     from chaffra_core._summary import FileSummary as FileSummary
@@ -125,6 +129,7 @@ __all__ = [
     "ProjectContext",
     "ProjectHealth",
     "ProjectSection",
+    "ProjectSession",
     "Rule",
     "RuleExplanation",
     "RuleLevel",
@@ -133,6 +138,7 @@ __all__ = [
     "RunSettings",
     "Scope",
     "ScopeKind",
+    "SessionUpdate",
     "Severity",
     "SkippedFile",
     "TextEdit",
@@ -146,8 +152,10 @@ __all__ = [
     "content_hash",
     "discover",
     "discover_config",
+    "discover_directories",
     "find_project_root",
     "grade_for",
+    "is_discovered",
     "load_config_file",
     "make_anchor",
     "qualify",
@@ -161,6 +169,10 @@ __all__ = [
 ]
 
 _HOMES = {
+    "is_discovered": "chaffra_core._discovery",
+    "discover_directories": "chaffra_core._discovery",
+    "SessionUpdate": "chaffra_core._session",
+    "ProjectSession": "chaffra_core._session",
     "Analyzers": "chaffra_core._analysis",
     "analyse_bytes": "chaffra_core._analysis",
     "BASELINE_FILE_NAME": "chaffra_core._baseline",

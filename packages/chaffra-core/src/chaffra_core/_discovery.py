@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pathspec
 
-__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILES", "discover"]
+__all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILES", "discover", "discover_directories", "is_discovered"]
 
 DEFAULT_EXCLUDES = frozenset(
     {
@@ -94,6 +94,70 @@ def discover(
     return walker.result()
 
 
+def discover_directories(
+    target: Path, *, ignore: Sequence[str] = (), root: Path | None = None
+) -> list[Path]:
+    """The directories :func:`discover` walks under the directory ``target`` (``target``
+    included), in walk order: what a file watcher needs to watch, and no more.
+
+    Raises:
+        FileNotFoundError: ``target`` does not exist.
+        ValueError: ``target`` is not inside ``root``.
+    """
+    target_abs = Path(os.path.abspath(target))
+    if not target_abs.is_dir():
+        raise FileNotFoundError(f"no such directory: {target}")
+    root_abs = target_abs if root is None else Path(os.path.abspath(root))
+    try:
+        rel_target = target_abs.relative_to(root_abs).as_posix()
+    except ValueError:
+        raise ValueError(f"{target} is not inside the root {root_abs}") from None
+    walker = _Walker(
+        root_abs,
+        config=_compile(ignore),
+        real_target=os.path.realpath(target_abs),
+        wanted=lambda name: False,
+    )
+    rel_target = "" if rel_target == "." else rel_target
+    walker.walk(str(target_abs), rel_target, _ancestor_levels(root_abs, rel_target))
+    return [Path(directory) for directory in walker.directories]
+
+
+def is_discovered(
+    path: Path, *, root: Path, ignore: Sequence[str] = (), patterns: Sequence[str] = ()
+) -> bool:
+    """Whether :func:`discover` of ``root`` would return the file ``path`` (which need
+    not exist: a watcher asks about deleted files too).
+
+    False for a file outside ``root``, one whose name is not wanted, one in an
+    excluded directory (the fixed names, a virtual environment, an ignore rule
+    of the config or of an ignore file on the way) or ignored itself.
+    """
+    root_abs = Path(os.path.abspath(root))
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(root_abs).as_posix()
+    except ValueError:
+        return False
+    parts = rel.split("/")
+    if rel == "." or not _name_matcher(patterns)(parts[-1]):
+        return False
+    config = _compile(ignore)
+    levels: list[_Level] = []
+    for depth in range(len(parts)):
+        rel_dir = "/".join(parts[:depth])
+        directory = root_abs.joinpath(*parts[:depth])
+        if depth and (
+            parts[depth - 1] in DEFAULT_EXCLUDES
+            or _is_ignored(f"{rel_dir}/", config, levels)
+            or (directory / _VENV_MARKER).exists()
+        ):
+            return False
+        level = _read_ignore_files(str(directory), set(IGNORE_FILES))
+        if level is not None:
+            levels.append((rel_dir, level))
+    return not _is_ignored(rel, config, levels)
+
+
 class _Walker:
     """One walk's state: the real directories already covered and the files found."""
 
@@ -111,6 +175,7 @@ class _Walker:
         self._covered = [real_target]
         # real path -> (reached through a symlink, root-relative path)
         self._files: dict[str, tuple[bool, str]] = {}
+        self.directories: list[str] = []
 
     def walk(self, directory: str, rel: str, levels: tuple[_Level, ...]) -> None:
         # Explicit stack: depth is bounded by the tree, not by the recursion limit.
@@ -125,6 +190,7 @@ class _Walker:
             names = {entry.name for entry in entries}
             if _VENV_MARKER in names and path != directory:
                 continue  # a virtual environment, whatever its name (unless it is the target)
+            self.directories.append(path)
             spec = _read_ignore_files(path, names)
             if spec is not None:
                 levels = (*levels, (rel, spec))
@@ -169,19 +235,25 @@ class _Walker:
         return None
 
     def _ignored(self, probe: str, levels: tuple[_Level, ...]) -> bool:
-        """Config patterns win; then the deepest ignore file with a matching pattern."""
-        if self._config is not None:
-            verdict = self._config.check_file(probe).include
-            if verdict is not None:
-                return verdict
-        for base, spec in reversed(levels):
-            verdict = spec.check_file(probe[len(base) + 1 :] if base else probe).include
-            if verdict is not None:
-                return verdict
-        return False
+        return _is_ignored(probe, self._config, levels)
 
     def result(self) -> list[Path]:
         return [self._root / rel for rel in sorted(rel for _, rel in self._files.values())]
+
+
+def _is_ignored(
+    probe: str, config: pathspec.GitIgnoreSpec | None, levels: Sequence[_Level]
+) -> bool:
+    """Config patterns win; then the deepest ignore file with a matching pattern."""
+    if config is not None:
+        verdict = config.check_file(probe).include
+        if verdict is not None:
+            return verdict
+    for base, spec in reversed(levels):
+        verdict = spec.check_file(probe[len(base) + 1 :] if base else probe).include
+        if verdict is not None:
+            return verdict
+    return False
 
 
 def _name_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:

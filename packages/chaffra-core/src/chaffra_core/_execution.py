@@ -29,7 +29,7 @@ from chaffra_core._summary import FileSummary, SkippedFile
 from chaffra_core._workers import Outcome, pool_context, run_here, run_in_workers, unpicklable
 from chaffra_telemetry import ParseCacheMetrics
 
-__all__ = ["PARALLEL_THRESHOLD", "Execution", "execute"]
+__all__ = ["PARALLEL_THRESHOLD", "Execution", "execute", "execute_summaries"]
 
 PARALLEL_THRESHOLD = 200
 """Runs with at least this many files to analyse use worker processes."""
@@ -122,14 +122,10 @@ def execute(
     if cache is not None:
         cache.save(keep=done)
     summaries = tuple(done[p] for p in sorted(done))
-    runs = [
-        _combine(module, summaries, configs.get(module_id, {}), project, failed.get(module_id))
-        for module_id, module in ((m.describe().id, m) for m in modules)
-    ]
     return Execution(
         summaries=summaries,
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        outcomes=tuple(runs),
+        outcomes=combine_all(modules, summaries, configs, project, failed),
         module_infos=tuple(infos.values()),
         cache_metrics=metrics,
         analysed=len(todo) - len(skipped),
@@ -145,6 +141,50 @@ def _structured(converter: Converter, raw: Any) -> FileSummary | None:
     except Exception:  # an entry from a damaged or foreign cache file
         return None
     return summary
+
+
+def execute_summaries(
+    summaries: Sequence[FileSummary],
+    *,
+    project: ProjectContext,
+    modules: Sequence[AnalysisModule],
+    configs: Mapping[str, ModuleConfig],
+    failed: Mapping[str, str] | None = None,
+) -> Execution:
+    """An execution over summaries already made (an editor's or a watcher's session):
+    no file is read, only each module's ``combine`` runs, over ``summaries`` in path order.
+
+    ``failed`` holds the modules that could not configure their analyzer (their
+    error message); when it is ``None`` the analyzers are configured here.
+
+    Raises:
+        ConfigError: a module rejected its config.
+    """
+    if failed is None:
+        failed = Analyzers.build(modules, configs)[1]
+    ordered = tuple(sorted(summaries, key=lambda s: s.path))
+    return Execution(
+        summaries=ordered,
+        skipped=(),
+        outcomes=combine_all(modules, ordered, configs, project, failed),
+        module_infos=tuple(m.describe() for m in modules),
+        cache_metrics=ParseCacheMetrics(),
+        analysed=0,
+    )
+
+
+def combine_all(
+    modules: Sequence[AnalysisModule],
+    summaries: Sequence[FileSummary],
+    configs: Mapping[str, ModuleConfig],
+    project: ProjectContext,
+    failed: Mapping[str, str],
+) -> tuple[ModuleRun, ...]:
+    """Every module's run over ``summaries`` (path order), in ``modules`` order."""
+    return tuple(
+        _combine(module, summaries, configs.get(module_id, {}), project, failed.get(module_id))
+        for module_id, module in ((m.describe().id, m) for m in modules)
+    )
 
 
 def _forks() -> bool:

@@ -13,19 +13,76 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
+import attrs
+
 from chaffra_core._config import EffectiveConfig
 from chaffra_core._discovery import discover
-from chaffra_core._execution import execute
+from chaffra_core._execution import Execution, execute, execute_summaries
 from chaffra_core._findings import Finding, ProjectHealth, Severity
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
-from chaffra_core._policy import validate_run_config
+from chaffra_core._policy import RunSettings, validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
+from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
 from chaffra_telemetry.catalog import HEALTH_SCORE
 
-__all__ = ["run_analysis"]
+__all__ = ["Assembled", "assemble", "run_analysis"]
+
+
+@attrs.frozen(kw_only=True)
+class Assembled:
+    """The findings of an execution after suppressions, sorted; its health and module errors.
+
+    ``stale`` are the ``core:stale-suppression`` findings among ``findings``.
+    """
+
+    findings: tuple[Finding, ...]
+    stale: tuple[Finding, ...]
+    health: ProjectHealth | None
+    errors: tuple[tuple[str, str], ...]
+
+
+def assemble(
+    execution: Execution,
+    *,
+    all_modules_ran: bool,
+    settings: RunSettings | None = None,
+    graded: bool = True,
+) -> Assembled:
+    """What a run reports from ``execution``: every module's findings and failures,
+    the files' parse problems, with inline suppressions and the ``[rules]`` /
+    ``--select`` / ``--ignore`` policy of ``settings`` applied.
+
+    A failed module's suppressions are not judged stale; ``graded`` false (no
+    file was analysed) leaves the health out.
+    """
+    findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
+    health: ProjectHealth | None = None
+    errors: list[tuple[str, str]] = []
+    for outcome in execution.outcomes:
+        findings.extend(outcome.result.findings)
+        if outcome.error is not None:
+            errors.append((outcome.module_id, outcome.error))
+            findings.append(module_error_finding(outcome.module_id, outcome.error))
+        if outcome.result.health is not None and graded:
+            health = outcome.result.health
+    failed = {module_id for module_id, _ in errors}
+    kept, stale = apply_suppressions(
+        findings,
+        {summary.path: summary.suppressions for summary in execution.summaries},
+        modules=[info for info in execution.module_infos if info.id not in failed],
+        all_modules_ran=all_modules_ran and not failed,
+        hidden_rules=settings.hidden_rules() if settings is not None else frozenset(),
+    )
+    reported = [*kept, *stale] if settings is None else settings.policy.apply([*kept, *stale])
+    return Assembled(
+        findings=tuple(sorted(reported, key=lambda f: f.sort_key)),
+        stale=tuple(stale),
+        health=health,
+        errors=tuple(errors),
+    )
 
 
 def run_analysis(
@@ -39,6 +96,7 @@ def run_analysis(
     churn: bool = True,
     stderr: TextIO | None = None,
     use_cache: bool = True,
+    summaries: Sequence[FileSummary] | None = None,
 ) -> RunResult:
     """Analyse ``config.target`` with ``modules`` (default: every registered module).
 
@@ -50,6 +108,10 @@ def run_analysis(
     (skipped when ``churn`` is false, e.g. for ``health``), a snapshot pushed
     to ``<root>/.chaffra/telemetry.db``, the flush to the configured backends.
     Under the ``off`` audience the project directory is left untouched.
+
+    ``summaries`` (from a :class:`~chaffra_core.ProjectSession`, which keeps
+    them up to date one edited file at a time) replaces discovery and reading:
+    only each module's ``combine`` and the telemetry lifecycle run.
 
     The configuration is checked against every registered module first; the
     ``[rules]`` levels and ``--select``/``--ignore`` decide what is reported.
@@ -70,45 +132,43 @@ def run_analysis(
     collector = TelemetryCollector(config.telemetry)
     collector.register_core_metrics()
     _record_host(collector, host)
-    patterns = tuple(p for module in selected for p in module.describe().file_patterns)
-    paths = discover(config.target, ignore=config.ignore_patterns(), root=root, patterns=patterns)
-    collector.set_files_total(len(paths))
-
-    execution = execute(
-        paths,
-        project=ProjectContext(root=root, target=config.target, entry=config.project.project.entry),
-        modules=selected,
-        configs=settings.modules,
-        jobs=jobs,
-        progress=progress,
-        max_file_size=config.project.project.max_file_size,
-        use_cache=use_cache,
+    project = ProjectContext(root=root, target=config.target, entry=config.project.project.entry)
+    if summaries is None:
+        patterns = tuple(p for module in selected for p in module.describe().file_patterns)
+        paths = discover(
+            config.target, ignore=config.ignore_patterns(), root=root, patterns=patterns
+        )
+        collector.set_files_total(len(paths))
+        execution = execute(
+            paths,
+            project=project,
+            modules=selected,
+            configs=settings.modules,
+            jobs=jobs,
+            progress=progress,
+            max_file_size=config.project.project.max_file_size,
+            use_cache=use_cache,
+        )
+    else:
+        collector.set_files_total(len(summaries))
+        execution = execute_summaries(
+            summaries, project=project, modules=selected, configs=settings.modules
+        )
+    assembled = assemble(
+        execution,
+        all_modules_ran=modules is None,
+        settings=settings,
+        graded=any(s.language == "python" for s in execution.summaries),
     )
-    findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
-    health: ProjectHealth | None = None
-    errors: list[tuple[str, str]] = []
+    failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-        findings.extend(outcome.result.findings)
-        if outcome.error is not None:
-            errors.append((outcome.module_id, outcome.error))
-            findings.append(module_error_finding(outcome.module_id, outcome.error))
-        if outcome.result.health is not None and paths:  # no files: nothing to grade
-            health = outcome.result.health
-            collector.record(HEALTH_SCORE, health.score)
-    failed = {module_id for module_id, _ in errors}
-    kept, stale = apply_suppressions(
-        findings,
-        {summary.path: summary.suppressions for summary in execution.summaries},
-        modules=[info for info in execution.module_infos if info.id not in failed],
-        all_modules_ran=modules is None and not failed,
-        hidden_rules=settings.hidden_rules(),
-    )
-    reported = settings.policy.apply([*kept, *stale])
-    final = tuple(sorted(reported, key=lambda f: f.sort_key))
-    if stale:
+    if assembled.health is not None:
+        collector.record(HEALTH_SCORE, assembled.health.score)
+    if assembled.stale:
+        stale = assembled.stale
         collector.record_module_findings("core", len(stale), _severity_counts(stale))
-    collector.set_finding_fingerprints(f.fingerprint() for f in final)
+    collector.set_finding_fingerprints(f.fingerprint() for f in assembled.findings)
     execution.cache_metrics.flush_to_collector(collector)
     duration_ms = int((time.monotonic() - started) * 1000)
     collector.set_analysis_duration(duration_ms)  # one duration for the report and telemetry
@@ -120,11 +180,11 @@ def run_analysis(
         root=root,
         command=command,
         modules=tuple(module_ids),
-        findings=final,
-        health=health,
+        findings=assembled.findings,
+        health=assembled.health,
         files_analyzed=len(execution.summaries),
         duration_ms=duration_ms,
-        module_errors=tuple(errors),
+        module_errors=assembled.errors,
         files=execution.summaries,
         skipped=execution.skipped,
         analysed=execution.analysed,

@@ -1,0 +1,1 @@
+"""The chaffra-lsp tests hold their fixtures in their own module."""
