@@ -65,9 +65,6 @@ if TYPE_CHECKING:
     from chaffra_telemetry._live_state import LiveTelemetryState as LiveTelemetryState
     from chaffra_telemetry._live_state import is_valid_window as is_valid_window
     from chaffra_telemetry._memory_store import MemoryStore as MemoryStore
-    from chaffra_telemetry._module import RuleExplanation as RuleExplanation
-    from chaffra_telemetry._module import TelemetryFinding as TelemetryFinding
-    from chaffra_telemetry._module import TelemetryModule as TelemetryModule
     from chaffra_telemetry._project_dir import PROJECT_DIR as PROJECT_DIR
     from chaffra_telemetry._project_dir import project_dir_problem as project_dir_problem
     from chaffra_telemetry._project_dir import safe_project_dir as safe_project_dir
@@ -135,9 +132,6 @@ _HOMES = {
     "LiveTelemetryState": "_live_state",
     "is_valid_window": "_live_state",
     "MemoryStore": "_memory_store",
-    "RuleExplanation": "_module",
-    "TelemetryFinding": "_module",
-    "TelemetryModule": "_module",
     "PROJECT_DIR": "_project_dir",
     "project_dir_problem": "_project_dir",
     "safe_project_dir": "_project_dir",
