@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,18 @@ NEVER_FOR_AN_OFF_ANALYSIS = (
 )
 
 
+def _without_coverage() -> dict[str, str]:
+    """The environment minus coverage's subprocess hook (coverage itself loads sqlite3)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
 def loaded(*argv: str) -> tuple[int, set[str]]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_without_coverage(),
     )
     status, _, modules = done.stdout.strip().rpartition("\n")[2].partition(" ")
     return int(status), set(modules.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import subprocess
 import sys
 import typing
@@ -56,7 +57,12 @@ def test_importing_the_recording_api_loads_no_backend_store_or_cattrs() -> None:
     )
     loaded = set(
         subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            # Without coverage's subprocess hook: coverage itself loads sqlite3.
+            env={k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")},
         ).stdout.split()
     )
     heavy = {

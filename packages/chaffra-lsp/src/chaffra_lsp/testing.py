@@ -116,6 +116,12 @@ class LspClient:
             self.stderr_lines.append(line.decode("utf-8", "replace"))
 
     def _read(self, stream: IO[bytes]) -> None:
+        try:
+            self._read_messages(stream)
+        except (ValueError, OSError):  # ``close`` closed the pipe under a blocked read
+            self.notifications.put({"method": "<eof>"})
+
+    def _read_messages(self, stream: IO[bytes]) -> None:
         while True:
             length = None
             while True:
