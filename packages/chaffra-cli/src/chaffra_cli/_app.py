@@ -6,6 +6,7 @@ import click
 
 from chaffra_cli._commands_analysis import complexity, health
 from chaffra_cli._commands_cache import cache
+from chaffra_cli._commands_dead_code import dead_code
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_management import management
 from chaffra_cli._commands_mcp import mcp
@@ -45,5 +46,16 @@ def cli(ctx: click.Context, /, **values: object) -> None:
     ctx.obj = current_options(ctx).merged(ctx, values)
 
 
-for _command in (health, complexity, explain, modules, init, telemetry, management, mcp, cache):
+for _command in (
+    health,
+    complexity,
+    dead_code,
+    explain,
+    modules,
+    init,
+    telemetry,
+    management,
+    mcp,
+    cache,
+):
     cli.add_command(_command)

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from chaffra_core._module import AnalysisModule
 from chaffra_core.analyzers.complexity import ComplexityModule
+from chaffra_core.analyzers.dead_code import DeadCodeModule
 
 __all__ = ["BUILTIN_MODULES"]
 
-BUILTIN_MODULES: tuple[Callable[[], AnalysisModule], ...] = (ComplexityModule,)
+BUILTIN_MODULES: tuple[Callable[[], AnalysisModule], ...] = (ComplexityModule, DeadCodeModule)
 """Factories of the built-in modules, in the order their results are reported."""
