@@ -60,6 +60,8 @@ class ProjectIndex:
     modrefs_suffixes: frozenset[str]
     froms_suffixes: frozenset[str]
     strings: frozenset[str]
+    declared: frozenset[str]
+    """Names used from outside the code (whitelists, pyproject entry points)."""
     bases: Mapping[str, tuple[str, ...]]
 
     @classmethod
@@ -73,6 +75,7 @@ class ProjectIndex:
         """The index of ``files`` (their ``dead-code`` facts), plus names and modules
         used from outside the code (whitelists, pyproject entry points)."""
         facts: dict[str, Mapping[str, Any]] = {}
+        extra_uses = frozenset(extra_uses)
         uses: set[str] = set(extra_uses)
         modrefs: set[str] = set(extra_modules)
         froms: set[str] = set()
@@ -98,6 +101,7 @@ class ProjectIndex:
             froms=frozenset(froms),
             froms_suffixes=frozenset(_suffixes(froms)),
             strings=frozenset(strings),
+            declared=frozenset(extra_uses),
             bases={name: tuple(found) for name, found in bases.items()},
         )
 
@@ -142,7 +146,11 @@ class ProjectIndex:
 
     def _imports(self, path: str, fact: Mapping[str, Any], settings: Settings) -> Iterator[Finding]:
         for bound, line, end, message, confidence in fact["imports"]:
-            if confidence < settings.min_confidence or settings.ignored(bound):
+            if (
+                confidence < settings.min_confidence
+                or settings.ignored(bound)
+                or bound in self.declared
+            ):
                 continue
             if self._imported(path, bound):
                 continue  # another module imports the name from this one: a re-export

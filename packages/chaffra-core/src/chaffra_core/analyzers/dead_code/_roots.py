@@ -222,5 +222,6 @@ class FileRole:
             or self.is_command
             or self.is_whitelist
             or self.is_entry_name
+            or self.is_settings
             or self.autodiscovered
         )

@@ -102,6 +102,9 @@ class DeadCodeVisitor(Reachability):
                 node.decorator_list or node.keywords or any(b != "object" for b in bases)
             )
             state.protocol = "Protocol" in bases
+            outer = self._scopes[-1] if self._scopes else None
+            if outer is not None and outer.kind is ScopeKind.CLASS and outer.fields_are_roots:
+                state.fields_are_roots = True  # Django's Meta, pydantic's Config
         if scope.kind is ScopeKind.FUNCTION:
             self._loops.append([])
         self._scopes.append(state)
@@ -358,6 +361,8 @@ class DeadCodeVisitor(Reachability):
                 continue
             self.modrefs.add(f"{module}.{alias.name}" if module else alias.name)
             self.froms.add(f"{module}:{alias.name}")
+            if self.role.is_init:
+                self.attrs.add(alias.name)  # a package re-exports what its __init__ imports
             if alias.asname != alias.name:
                 source = f"{'.' * node.level}{node.module or ''}"
                 bound = alias.asname or alias.name

@@ -1,0 +1,97 @@
+"""``chaffra dead-code``: formats, ``--min-confidence``, ``--make-whitelist``, health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chaffra_cli._app import cli
+
+PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/app.py": """\
+        import os
+
+        def _helper():
+            pass
+
+        def api():
+            return 1
+            print("never")
+        """,
+    "main.py": "from pkg.app import api\nprint(api())\n",
+}
+
+
+@pytest.fixture
+def dead_project(make_project: Callable[..., Path]) -> Path:
+    return make_project(PROJECT)
+
+
+def _findings(runner: CliRunner, *args: str) -> list[dict[str, object]]:
+    result = runner.invoke(cli, ["--telemetry", "off", "--format", "json", "dead-code", *args])
+    assert 0 == result.exit_code, result.output
+    findings: list[dict[str, object]] = json.loads(result.stdout)["findings"]
+    return findings
+
+
+def test_dead_code_reports_unused_import_function_and_unreachable_code(
+    runner: CliRunner, dead_project: Path
+) -> None:
+    rules = {f["rule_id"] for f in _findings(runner, str(dead_project))}
+    assert {
+        "dead-code:unused-import",
+        "dead-code:unused-function",
+        "dead-code:unreachable-code",
+    } == rules
+
+
+def test_min_confidence_keeps_only_the_surer_findings(
+    runner: CliRunner, dead_project: Path
+) -> None:
+    rules = {f["rule_id"] for f in _findings(runner, str(dead_project), "--min-confidence", "85")}
+    assert {"dead-code:unused-import", "dead-code:unreachable-code"} == rules
+
+
+def test_min_confidence_out_of_range_is_a_usage_error(
+    runner: CliRunner, dead_project: Path
+) -> None:
+    result = runner.invoke(cli, ["dead-code", str(dead_project), "--min-confidence", "101"])
+    assert 2 == result.exit_code
+
+
+@pytest.mark.parametrize("fmt", ["terminal", "json", "markdown", "sarif", "codeclimate", "github"])
+def test_every_format_renders_dead_code(runner: CliRunner, dead_project: Path, fmt: str) -> None:
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "--format", fmt, "dead-code", str(dead_project)]
+    )
+    assert 0 == result.exit_code, result.output
+    assert "_helper" in result.stdout
+
+
+def test_make_whitelist_prints_a_vulture_whitelist(runner: CliRunner, dead_project: Path) -> None:
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "dead-code", str(dead_project), "--make-whitelist"]
+    )
+    assert 0 == result.exit_code, result.output
+    assert "_helper  # unused-function (pkg/app.py:3)" in result.stdout.splitlines()
+
+
+def test_fail_on_warning_fails_a_run_with_dead_code(runner: CliRunner, dead_project: Path) -> None:
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "--fail-on", "warning", "dead-code", str(dead_project)]
+    )
+    assert 1 == result.exit_code
+
+
+def test_health_includes_dead_code_findings(runner: CliRunner, dead_project: Path) -> None:
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "--format", "json", "health", str(dead_project)]
+    )
+    assert 0 == result.exit_code, result.output
+    rules = {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
+    assert "dead-code:unused-function" in rules
