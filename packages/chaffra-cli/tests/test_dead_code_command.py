@@ -95,3 +95,51 @@ def test_health_includes_dead_code_findings(runner: CliRunner, dead_project: Pat
     assert 0 == result.exit_code, result.output
     rules = {f["rule_id"] for f in json.loads(result.stdout)["findings"]}
     assert "dead-code:unused-function" in rules
+
+
+def test_fix_diff_prints_the_change_and_writes_nothing(
+    runner: CliRunner, dead_project: Path
+) -> None:
+    before = (dead_project / "pkg/app.py").read_text()
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "fix", "--dead-code", str(dead_project), "--diff"]
+    )
+    assert 0 == result.exit_code, result.output
+    assert "-import os\n" in result.stdout
+    assert before == (dead_project / "pkg/app.py").read_text()
+
+
+def test_fix_writes_the_fixed_files_and_unreachable_code_is_opt_in(
+    runner: CliRunner, dead_project: Path
+) -> None:
+    result = runner.invoke(cli, ["--telemetry", "off", "fix", "--dead-code", str(dead_project)])
+    assert 0 == result.exit_code, result.output
+    text = (dead_project / "pkg/app.py").read_text()
+    assert not text.startswith("import os")
+    assert 'print("never")' in text
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "fix", "--dead-code", "--unreachable", str(dead_project)]
+    )
+    assert 0 == result.exit_code, result.output
+    assert 'print("never")' not in (dead_project / "pkg/app.py").read_text()
+
+
+def test_fix_refuses_to_write_when_the_fix_would_add_findings(
+    runner: CliRunner, make_project: Callable[..., Path]
+) -> None:
+    root = make_project(
+        {
+            "pkg/__init__.py": "",
+            "pkg/_legacy.py": "X = 1\n",
+            "pkg/app.py": "import pkg._legacy as legacy\nprint(1)\n",
+            "main.py": "import pkg.app\nprint(pkg)\n",
+        }
+    )
+    result = runner.invoke(cli, ["--telemetry", "off", "fix", "--dead-code", str(root)])
+    assert 1 == result.exit_code
+    assert "nothing written" in result.stderr
+    assert (root / "pkg/app.py").read_text().startswith("import pkg._legacy")
+
+
+def test_fix_requires_naming_the_fixer(runner: CliRunner, dead_project: Path) -> None:
+    assert 2 == runner.invoke(cli, ["fix", str(dead_project)]).exit_code

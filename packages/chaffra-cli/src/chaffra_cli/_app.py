@@ -7,6 +7,7 @@ import click
 from chaffra_cli._commands_analysis import complexity, health
 from chaffra_cli._commands_cache import cache
 from chaffra_cli._commands_dead_code import dead_code
+from chaffra_cli._commands_fix import fix
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_management import management
 from chaffra_cli._commands_mcp import mcp
@@ -50,6 +51,7 @@ for _command in (
     health,
     complexity,
     dead_code,
+    fix,
     explain,
     modules,
     init,

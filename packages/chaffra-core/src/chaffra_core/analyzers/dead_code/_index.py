@@ -60,6 +60,8 @@ class ProjectIndex:
     modrefs_suffixes: frozenset[str]
     froms_suffixes: frozenset[str]
     strings: frozenset[str]
+    attributes: frozenset[str]
+    """Names read as attributes (an import they match may be re-exported: ``mod.name``)."""
     declared: frozenset[str]
     """Names used from outside the code (whitelists, pyproject entry points)."""
     bases: Mapping[str, tuple[str, ...]]
@@ -80,6 +82,7 @@ class ProjectIndex:
         modrefs: set[str] = set(extra_modules)
         froms: set[str] = set()
         strings: set[str] = set()
+        attributes: set[str] = set()
         bases: dict[str, list[str]] = {}
         for summary in files:
             result = summary.results.get(MODULE_ID)
@@ -91,6 +94,7 @@ class ProjectIndex:
             modrefs.update(fact["modrefs"])
             froms.update(fact["froms"])
             strings.update(fact["strings"])
+            attributes.update(fact["attrs"])
             for name, class_bases in fact["classes"]:
                 bases.setdefault(name, []).extend(class_bases)
         return cls(
@@ -101,6 +105,7 @@ class ProjectIndex:
             froms=frozenset(froms),
             froms_suffixes=frozenset(_suffixes(froms)),
             strings=frozenset(strings),
+            attributes=frozenset(attributes),
             declared=frozenset(extra_uses),
             bases={name: tuple(found) for name, found in bases.items()},
         )
@@ -145,15 +150,16 @@ class ProjectIndex:
             )
 
     def _imports(self, path: str, fact: Mapping[str, Any], settings: Settings) -> Iterator[Finding]:
-        for bound, line, end, message, confidence in fact["imports"]:
-            if (
-                confidence < settings.min_confidence
-                or settings.ignored(bound)
-                or bound in self.declared
-            ):
+        for bound, line, end, message, base in fact["imports"]:
+            confidence = base
+            if base < settings.min_confidence or settings.ignored(bound) or bound in self.declared:
                 continue
             if self._imported(path, bound):
                 continue  # another module imports the name from this one: a re-export
+            if bound in self.attributes:
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read as `mod.name`
+                if confidence < settings.min_confidence:
+                    continue
             location = Location(file=path, start_line=line, end_line=end)
             yield _finding(
                 UNUSED_IMPORT, message, location, confidence, symbol="<module>", name=bound

@@ -27,7 +27,7 @@ class Reachability:
         self._loops: list[list[bool]] = [[]]
 
     def report(
-        self, rule: str, first: ast.AST, last: ast.AST, message: str
+        self, rule: str, first: ast.AST, last: ast.AST, message: str, *, kind: str = ""
     ) -> None:  # pragma: no cover - the visitor overrides it
         raise NotImplementedError
 
@@ -58,6 +58,7 @@ class Reachability:
                         body[index + 1],
                         body[-1],
                         f"unreachable code after `{_KINDS.get(kind, kind)}`",
+                        kind="after",
                     )
                 return False
         return True

@@ -10,6 +10,7 @@ JSON-compatible and cached, so a warm run never sees a tree.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -88,6 +89,7 @@ class DeadCodeVisitor(Reachability):
         self._scopes: list[_ScopeState] = []
         self._guarded: set[int] = set()
         self._augmented: set[int] = set()
+        self._submodules: dict[tuple[int, str], Sequence[str]] = {}
         parts = module_parts(path)
         self._package = parts if path.endswith("__init__.py") else parts[:-1]
 
@@ -343,7 +345,10 @@ class DeadCodeVisitor(Reachability):
             self.modrefs.add(alias.name)
             bound = alias.asname or alias.name.partition(".")[0]
             if alias.asname != alias.name:
-                self._import(bound, node, f"import `{alias.name}` is never used", guarded=guarded)
+                # ``import a.b`` also loads ``a.b`` for ``a.b.x`` (or ``mp.b`` on an alias)
+                submodules = () if alias.asname else alias.name.split(".")[1:]
+                message = f"import `{alias.name}` is never used"
+                self._import(bound, node, message, guarded=guarded, submodules=submodules)
 
     def enter_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module == "__future__":
@@ -367,15 +372,30 @@ class DeadCodeVisitor(Reachability):
                 source = f"{'.' * node.level}{node.module or ''}"
                 bound = alias.asname or alias.name
                 message = f"`{bound}` imported from `{source}` is never used"
-                self._import(bound, node, message, guarded=guarded)
+                # A public name from a private module (``from _ssl import SSLError``)
+                # is how a module publishes an implementation's API.
+                surfaced = not bound.startswith("_") and any(
+                    part.startswith("_") for part in source.strip(".").split(".")
+                )
+                self._import(bound, node, message, guarded=guarded or surfaced)
 
     # -- helpers --------------------------------------------------------------------------------
-    def _import(self, bound: str, node: ast.stmt, message: str, *, guarded: bool) -> None:
-        if self.role.is_init or self.role.all_roots:
+    def _import(
+        self,
+        bound: str,
+        node: ast.stmt,
+        message: str,
+        *,
+        guarded: bool,
+        submodules: Sequence[str] = (),
+    ) -> None:
+        if self.role.is_init or self.role.all_roots or is_dunder(bound) or bound == "load_tests":
             return
+        if submodules:
+            self._submodules[id(node), bound] = submodules
         confidence = Confidence.MAYBE_HOOK if guarded else Confidence.IMPORT
         end = node.end_lineno or node.lineno
-        self.imports.append([bound, node.lineno, end, message, confidence])
+        self.imports.append([bound, node.lineno, end, message, confidence, submodules])
 
     def _define(
         self,
@@ -493,12 +513,17 @@ class DeadCodeVisitor(Reachability):
             )
         )
 
-    def report(self, rule: str, first: ast.AST, last: ast.AST, message: str) -> None:
+    def report(
+        self, rule: str, first: ast.AST, last: ast.AST, message: str, *, kind: str = ""
+    ) -> None:
         """A reachability finding (always certain)."""
         line = getattr(first, "lineno", 1)
         end = getattr(last, "end_lineno", None) or line
         qualified = self._scopes[-1].qualified if self._scopes else ""
-        kind = "condition" if rule == REDUNDANT_CONDITION else "unreachable"
+        label = "condition" if rule == REDUNDANT_CONDITION else "unreachable"
+        metadata = {"confidence": str(Confidence.CERTAIN)}
+        if kind:
+            metadata["kind"] = kind
         self.findings.append(
             Finding(
                 rule_id=rule,
@@ -506,14 +531,19 @@ class DeadCodeVisitor(Reachability):
                 severity=Severity.WARNING,
                 location=Location(file=self.path, start_line=line, end_line=end),
                 confidence=1.0,
-                metadata={"confidence": str(Confidence.CERTAIN)},
-                anchor=make_anchor(qualified or "<module>", f"{kind} {message}"),
+                metadata=metadata,
+                anchor=make_anchor(qualified or "<module>", f"{label} {message}"),
             )
         )
 
     def facts(self) -> dict[str, Any]:
         """The JSON-compatible facts the project index combines."""
-        unused = [i for i in self.imports if i[0] not in self.names]
+        attrs = self.attrs
+        unused = [
+            record[:5]
+            for record in self.imports
+            if record[0] not in self.names and not any(part in attrs for part in record[5])
+        ]
         return {
             "defs": self.defs,
             "imports": unused,
@@ -521,6 +551,7 @@ class DeadCodeVisitor(Reachability):
             "modrefs": sorted(self.modrefs),
             "froms": sorted(self.froms),
             "strings": sorted(self.strings - self.names - self.attrs),
+            "attrs": sorted(self.attrs - self.names),
             "classes": self.classes,
             "entry": self.entry,
         }
