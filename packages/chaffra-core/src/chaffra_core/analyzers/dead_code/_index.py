@@ -127,7 +127,7 @@ class ProjectIndex:
         self, path: str, fact: Mapping[str, Any], settings: Settings, external: _ExternalBases
     ) -> Iterator[Finding]:
         uses = self.uses
-        for kind, name, line, end, base, symbol, _first, owner in fact["defs"]:
+        for kind, name, line, end, base, symbol, first, owner in fact["defs"]:
             if name in uses or settings.ignored(name):
                 continue
             confidence = base
@@ -140,7 +140,7 @@ class ProjectIndex:
             if confidence < settings.min_confidence:
                 continue
             rule = KIND_RULES[kind]
-            yield _finding(
+            finding = _finding(
                 rule,
                 _MESSAGES[kind].format(symbol),
                 Location(file=path, start_line=line, end_line=end),
@@ -148,6 +148,11 @@ class ProjectIndex:
                 symbol=symbol,
                 name=name,
             )
+            if first != line:  # decorated: where the definition's text starts
+                finding = attrs.evolve(
+                    finding, metadata={**finding.metadata, "first_line": str(first)}
+                )
+            yield finding
 
     def _imports(self, path: str, fact: Mapping[str, Any], settings: Settings) -> Iterator[Finding]:
         for bound, line, end, message, base in fact["imports"]:

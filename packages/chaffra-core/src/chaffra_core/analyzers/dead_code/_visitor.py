@@ -458,35 +458,33 @@ class DeadCodeVisitor(Reachability):
     def _check_arguments(
         self, state: _ScopeState, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
     ) -> None:
-        if (
-            state.dynamic
-            or is_dunder(node.name)
-            or is_stub_body(node.body)
-            or any(is_registering_decorator(d) for d in node.decorator_list)
-        ):
-            return
         args = node.args
         params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
         params.extend(a for a in (args.vararg, args.kwarg) if a is not None)
         parent = self._scopes[-1] if self._scopes else None
-        method = scope.in_class
         decorators = {decorator_name(d) for d in node.decorator_list}
-        if method and "staticmethod" not in decorators and params:
-            params = params[1:]
-        confidence = (
-            Confidence.MAYBE_HOOK
-            if method and parent is not None and parent.fields_are_roots
-            else Confidence.CERTAIN
+        receiver = scope.in_class and "staticmethod" not in decorators and params
+        receiver_name = params[0].arg if receiver else ""
+        # A signature someone else fixed (a protocol, a hook, a callback a decorator
+        # registers, an override, a stub) must keep its parameters: below the default.
+        fixed_signature = (
+            state.dynamic
+            or is_dunder(node.name)
+            or is_stub_body(node.body)
+            or any(is_registering_decorator(d) for d in node.decorator_list)
+            or (scope.in_class and parent is not None and parent.fields_are_roots)
         )
+        confidence = Confidence.MAYBE_HOOK if fixed_signature else Confidence.CERTAIN
         for param in params:
             name = param.arg
-            if name.startswith("_") or name in ("self", "cls") or name in state.loads:
+            private = name.startswith("_") and not name.startswith("__")
+            if private or name in ("self", "cls") or name in state.loads:
                 continue
             self._finding(
                 UNUSED_ARGUMENT,
                 f"argument `{name}` of `{state.qualified}` is never used",
                 param,
-                confidence,
+                Confidence.MAYBE_HOOK if name == receiver_name else confidence,
                 symbol=f"{state.qualified}.{name}",
                 name=name,
             )
