@@ -640,3 +640,21 @@ def test_a_definition_is_reported_exactly_when_no_file_uses_its_name(
     files = dict(zip(order, [definitions, uses, "pass\n"], strict=True))
     found = {name for rule, name in reported(files, ALL) if rule == "unused-function"}
     assert set(defined) - set(used) == found
+
+
+def test_test_case_classes_and_module_variables_of_test_files_are_roots() -> None:
+    files = {
+        "tests/test_shop.py": "import unittest\n\nclass CheckoutChecks(unittest.TestCase):\n"
+        "    def test_pay(self):\n        pass\n\nFrozen_Checks, Source_Checks = 1, 2\n",
+    }
+    assert set() == {r for r in reported(files, ALL) if r[0] != "unused-file"}
+
+
+def test_definitions_of_a_star_imported_module_are_below_the_default() -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/constants.py": "NUMERIC = 'numeric'\n\nclass Anchor:\n    pass\n",
+        "pkg/widgets.py": "from pkg.constants import *\nprint(1)\n",
+    }
+    assert set() == reported(files)
+    assert {("unused-variable", "NUMERIC"), ("unused-class", "Anchor")} <= reported(files, ALL)

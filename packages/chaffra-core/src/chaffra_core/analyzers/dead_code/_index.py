@@ -127,10 +127,13 @@ class ProjectIndex:
         self, path: str, fact: Mapping[str, Any], settings: Settings, external: _ExternalBases
     ) -> Iterator[Finding]:
         uses = self.uses
+        star_imported = self._imported(path, "*")
         for kind, name, line, end, base, symbol, first, owner in fact["defs"]:
             if name in uses or settings.ignored(name):
                 continue
             confidence = base
+            if star_imported and "." not in symbol:
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # re-exported by `import *`
             if name in self.strings:
                 confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read dynamically
             if (kind in ("method", "property") and external.has(owner)) or (

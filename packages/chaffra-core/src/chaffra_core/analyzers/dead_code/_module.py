@@ -60,7 +60,7 @@ class DeadCodeModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Dead Code Detection",
-            version="0.2.5",
+            version="0.2.6",
             languages=("python",),
             capabilities=("analyze", "explain", "fix"),
             rules=RULES,

@@ -272,7 +272,7 @@ class DeadCodeVisitor(Reachability):
             state.assigned.setdefault(name, statement)
         elif kind is ScopeKind.MODULE:
             role = self.role
-            if not (role.is_init or role.is_settings or role.all_roots):
+            if not (role.is_init or role.is_settings or role.is_test or role.all_roots):
                 self._define("variable", name, statement, Confidence.PUBLIC, symbol=name)
         elif kind is ScopeKind.CLASS and not state.fields_are_roots and not self.role.all_roots:
             self._define(
@@ -330,7 +330,7 @@ class DeadCodeVisitor(Reachability):
             or role.all_roots
             or any(not is_transparent_class_decorator(d) for d in node.decorator_list)
             or (state.kind is ScopeKind.CLASS and state.fields_are_roots)
-            or (role.is_test and name.startswith("Test"))
+            or (role.is_test and ("Test" in name or bases))  # unittest collects subclasses
             or (role.is_command and name == "Command")
             or any(base in ROOT_BASES for base in bases)
         ):
@@ -363,6 +363,7 @@ class DeadCodeVisitor(Reachability):
         self.modrefs.add(module)
         for alias in node.names:
             if alias.name == "*":
+                self.froms.add(f"{module}:*")
                 continue
             self.modrefs.add(f"{module}.{alias.name}" if module else alias.name)
             self.froms.add(f"{module}:{alias.name}")
