@@ -652,9 +652,49 @@ def test_test_case_classes_and_module_variables_of_test_files_are_roots() -> Non
 
 def test_definitions_of_a_star_imported_module_are_below_the_default() -> None:
     files = {
+        "__init__.py": "from .pkg.constants import *\n",
         "pkg/__init__.py": "",
         "pkg/constants.py": "NUMERIC = 'numeric'\n\nclass Anchor:\n    pass\n",
         "pkg/widgets.py": "from pkg.constants import *\nprint(1)\n",
     }
     assert set() == reported(files)
     assert {("unused-variable", "NUMERIC"), ("unused-class", "Anchor")} <= reported(files, ALL)
+
+
+_SOURCES = st.sampled_from(
+    [
+        "def alpha():\n    pass\n",
+        "print(alpha)\n",
+        "from b import beta\nprint(beta)\n",
+        "def beta():\n    pass\nclass Gamma(Base):\n    def run(self):\n        pass\n",
+        "class Base:\n    pass\nimport os\n",
+        "",
+    ]
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.sampled_from(["a.py", "b.py", "pkg/c.py"]), st.none() | _SOURCES),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_an_index_updated_edit_by_edit_equals_one_built_from_scratch(
+    edits: list[tuple[str, str | None]],
+) -> None:
+    """What watch and the LSP rely on: a module kept between runs recombines only the
+    changed files' facts, and reports exactly what a fresh module reports."""
+    project = ProjectContext(root=Path("p"), target=Path("p"))
+    kept = DeadCodeModule()
+    texts: dict[str, str] = {"pkg/__init__.py": ""}
+    for path, text in edits:
+        if text is None:
+            texts.pop(path, None)
+        else:
+            texts[path] = text
+        summaries = [summarise(kept, t, path=p, config=ALL) for p, t in sorted(texts.items())]
+        incremental = kept.combine(summaries, ALL, project).findings
+        fresh = DeadCodeModule().combine(summaries, ALL, project).findings
+        assert fresh == incremental

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import attrs
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor
 from chaffra_core._summary import FileSummary
-from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES, FileRole
+from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES
 from chaffra_core.analyzers.dead_code._rules import (
     KIND_RULES,
     MODULE_ID,
@@ -28,7 +29,7 @@ from chaffra_core.analyzers.dead_code._rules import (
     Confidence,
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
-from chaffra_core.analyzers.dead_code._visitor import module_parts
+from chaffra_core.analyzers.dead_code._visitor import dotted_suffixes, module_parts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -49,22 +50,28 @@ _MESSAGES = {
 }
 
 
-@attrs.frozen(kw_only=True)
-class ProjectIndex:
-    """What the whole project uses and imports, from every file's facts."""
+_COUNTED = ("uses", "modrefs", "modref_suffixes", "froms", "from_suffixes", "strings", "attrs")
 
-    facts: Mapping[str, Mapping[str, Any]]
-    uses: frozenset[str]
-    modrefs: frozenset[str]
-    froms: frozenset[str]
-    modrefs_suffixes: frozenset[str]
-    froms_suffixes: frozenset[str]
-    strings: frozenset[str]
-    attributes: frozenset[str]
-    """Names read as attributes (an import they match may be re-exported: ``mod.name``)."""
-    declared: frozenset[str]
-    """Names used from outside the code (whitelists, pyproject entry points)."""
-    bases: Mapping[str, tuple[str, ...]]
+
+class ProjectIndex:
+    """What the whole project uses and imports, from every file's facts.
+
+    Each fact is counted (how many files hold it), so replacing one file's facts
+    (an editor's change) costs the size of that file's facts, not the project's.
+    """
+
+    def __init__(
+        self, *, extra_uses: Iterable[str] = (), extra_modules: Iterable[str] = ()
+    ) -> None:
+        self.facts: dict[str, Mapping[str, Any]] = {}
+        self._counts: dict[str, Counter[str]] = {key: Counter() for key in _COUNTED}
+        self._bases: dict[str, Counter[str]] = {}
+        self.declared = frozenset(extra_uses)
+        """Names used from outside the code (whitelists, pyproject entry points)."""
+        modules = sorted(set(extra_modules))
+        self._counts["uses"].update(self.declared)
+        self._counts["modrefs"].update(modules)
+        self._counts["modref_suffixes"].update(set(dotted_suffixes(modules)))
 
     @classmethod
     def build(
@@ -76,44 +83,55 @@ class ProjectIndex:
     ) -> ProjectIndex:
         """The index of ``files`` (their ``dead-code`` facts), plus names and modules
         used from outside the code (whitelists, pyproject entry points)."""
-        facts: dict[str, Mapping[str, Any]] = {}
-        extra_uses = frozenset(extra_uses)
-        uses: set[str] = set(extra_uses)
-        modrefs: set[str] = set(extra_modules)
-        froms: set[str] = set()
-        strings: set[str] = set()
-        attributes: set[str] = set()
-        bases: dict[str, list[str]] = {}
+        index = cls(extra_uses=extra_uses, extra_modules=extra_modules)
         for summary in files:
             result = summary.results.get(MODULE_ID)
-            if result is None or not result.facts:
-                continue
-            fact = result.facts
-            facts[summary.path] = fact
-            uses.update(fact["uses"])
-            modrefs.update(fact["modrefs"])
-            froms.update(fact["froms"])
-            strings.update(fact["strings"])
-            attributes.update(fact["attrs"])
-            for name, class_bases in fact["classes"]:
-                bases.setdefault(name, []).extend(class_bases)
-        return cls(
-            facts=facts,
-            uses=frozenset(uses),
-            modrefs=frozenset(modrefs),
-            modrefs_suffixes=frozenset(_suffixes(modrefs)),
-            froms=frozenset(froms),
-            froms_suffixes=frozenset(_suffixes(froms)),
-            strings=frozenset(strings),
-            attributes=frozenset(attributes),
-            declared=frozenset(extra_uses),
-            bases={name: tuple(found) for name, found in bases.items()},
-        )
+            if result is not None and result.facts:
+                index.update(summary.path, result.facts)
+        return index
+
+    def update(self, path: str, fact: Mapping[str, Any] | None) -> None:
+        """Replace ``path``'s facts (``None`` removes the file)."""
+        old = self.facts.pop(path, None)
+        if old is not None:
+            for key in _COUNTED:
+                counter = self._counts[key]
+                counter.subtract(old[key])
+                for item in old[key]:
+                    if counter[item] <= 0:
+                        del counter[item]
+            for name, class_bases in old["classes"]:
+                bases = self._bases[name]
+                bases.subtract(class_bases)
+                if not +bases:
+                    del self._bases[name]
+        if fact is None:
+            return
+        self.facts[path] = fact
+        for key in _COUNTED:
+            self._counts[key].update(fact[key])
+        for name, class_bases in fact["classes"]:
+            self._bases.setdefault(name, Counter()).update(class_bases)
+
+    @property
+    def uses(self) -> Collection[str]:
+        """Every name the project uses (variables, attributes, strings that name code)."""
+        return self._counts["uses"].keys()
+
+    @property
+    def strings(self) -> Collection[str]:
+        """Identifier-shaped strings (a name in one may be read dynamically)."""
+        return self._counts["strings"].keys()
+
+    @property
+    def attributes(self) -> Collection[str]:
+        """Names read as attributes (an import they match may be re-exported: ``mod.name``)."""
+        return self._counts["attrs"].keys()
 
     def findings(self, settings: Settings, *, entry: Sequence[str] = ()) -> list[Finding]:
         """The project-level findings at or above ``settings.min_confidence``."""
         found: list[Finding] = []
-        external = _ExternalBases(self.bases)
+        external = _ExternalBases({name: tuple(+bases) for name, bases in self._bases.items()})
         packages = {path.rpartition("/")[0] for path in self.facts if path.endswith("__init__.py")}
         for path, fact in self.facts.items():
             found.extend(self._definitions(path, fact, settings, external))
@@ -180,11 +198,14 @@ class ProjectIndex:
         they match when one is a dotted suffix of the other.
         """
         keys = _module_keys(path)
+        if not keys:
+            return False  # the root's own ``__init__.py``: no importable name from here
+        counts = self._counts
         if name:
             keys = [f"{key}:{name}" for key in keys]
-            raw, closed = self.froms, self.froms_suffixes
+            raw, closed = counts["froms"], counts["from_suffixes"]
         else:
-            raw, closed = self.modrefs, self.modrefs_suffixes
+            raw, closed = counts["modrefs"], counts["modref_suffixes"]
         return keys[0] in closed or any(key in raw for key in keys)
 
     def _unused_file(
@@ -194,11 +215,9 @@ class ProjectIndex:
         packages: set[str],
         entry: Sequence[str],
     ) -> Finding | None:
-        role = FileRole(path)
         directory = path.rpartition("/")[0]
         if (
-            role.entry
-            or fact["entry"]
+            fact["entry"]
             or directory not in packages  # a top-level module or a script: an entry point
             or any(fnmatch.fnmatchcase(path, glob) for glob in entry)
         ):
@@ -247,17 +266,6 @@ class _ExternalBases:
                 break
         memo[name] = result
         return result
-
-
-def _suffixes(dotted: Iterable[str]) -> Iterator[str]:
-    """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
-    ``module:name`` pair keeps its name), so an import written from any package
-    root matches a file's path from the project root."""
-    for item in dotted:
-        module, colon, name = item.partition(":")
-        parts = module.split(".")
-        for index in range(len(parts)):
-            yield ".".join(parts[index:]) + colon + name
 
 
 def _module_keys(path: str) -> list[str]:

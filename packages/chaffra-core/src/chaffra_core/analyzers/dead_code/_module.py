@@ -55,12 +55,15 @@ class DeadCodeModule:
     from those cached facts and reports every candidate whose name no file uses.
     """
 
+    def __init__(self) -> None:
+        self._previous: tuple[object, ProjectIndex, dict[str, str]] | None = None
+
     def describe(self) -> ModuleInfo:
         """Id, name, version, capabilities and rules."""
         return ModuleInfo(
             id=MODULE_ID,
             name="Dead Code Detection",
-            version="0.2.6",
+            version="0.2.7",
             languages=("python",),
             capabilities=("analyze", "explain", "fix"),
             rules=RULES,
@@ -83,9 +86,7 @@ class DeadCodeModule:
             ConfigError: for an invalid ``[modules.dead-code]`` value.
         """
         settings = Settings.from_config(config)
-        names, modules = entry_points(project.root)
-        names |= whitelist_uses(project.root, settings.whitelist)
-        index = ProjectIndex.build(files, extra_uses=names, extra_modules=modules)
+        index = self._index(files, settings, project)
         findings = index.findings(settings, entry=project.entry)
         return AnalysisResult(
             findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
@@ -94,6 +95,29 @@ class DeadCodeModule:
                 counters={"names_used": len(index.uses)},
             ),
         )
+
+    def _index(
+        self, files: Sequence[FileSummary], settings: Settings, project: ProjectContext
+    ) -> ProjectIndex:
+        """The project index, updated in place from the previous run's when the module
+        lives on between runs (watch, the LSP): only files whose digest changed, and
+        files added or removed, are re-indexed."""
+        names, modules = entry_points(project.root)
+        names |= whitelist_uses(project.root, settings.whitelist)
+        key = (project.root, frozenset(names), frozenset(modules))
+        digests = {f.path: f.digest for f in files if MODULE_ID in f.results}
+        previous = self._previous
+        if previous is None or previous[0] != key:
+            index = ProjectIndex.build(files, extra_uses=names, extra_modules=modules)
+        else:
+            index, known = previous[1], previous[2]
+            for path in known.keys() - digests.keys():
+                index.update(path, None)
+            for summary in files:
+                if summary.path in digests and known.get(summary.path) != summary.digest:
+                    index.update(summary.path, summary.results[MODULE_ID].facts or None)
+        self._previous = (key, index, digests)
+        return index
 
     def explain(self, rule: str) -> RuleExplanation:
         """The explanation of one of the dead-code rules (bare or qualified).

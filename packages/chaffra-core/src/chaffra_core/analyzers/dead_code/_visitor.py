@@ -10,7 +10,7 @@ JSON-compatible and cached, so a warm run never sees a tree.
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -38,7 +38,7 @@ from chaffra_core.analyzers.dead_code._rules import (
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
 
-__all__ = ["DeadCodeVisitor", "module_parts"]
+__all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts"]
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
 _ATTRIBUTE_STRINGS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
@@ -52,6 +52,17 @@ def module_parts(path: str) -> list[str]:
     """``["pkg", "mod"]`` for ``pkg/mod.py``, ``["pkg"]`` for ``pkg/__init__.py``."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     return parts[:-1] if parts and parts[-1] == "__init__" else parts
+
+
+def dotted_suffixes(dotted: Iterable[str]) -> Iterator[str]:
+    """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
+    ``module:name`` pair keeps its name), so an import written from any package
+    root matches a file's path from the project root."""
+    for item in dotted:
+        module, colon, name = item.partition(":")
+        parts = module.split(".")
+        for index in range(len(parts)):
+            yield ".".join(parts[index:]) + colon + name
 
 
 @attrs.define(eq=False)
@@ -548,11 +559,13 @@ class DeadCodeVisitor(Reachability):
             "imports": unused,
             "uses": sorted(self.names | self.attrs),
             "modrefs": sorted(self.modrefs),
+            "modref_suffixes": sorted(set(dotted_suffixes(self.modrefs))),
             "froms": sorted(self.froms),
+            "from_suffixes": sorted(set(dotted_suffixes(self.froms))),
             "strings": sorted(self.strings - self.names - self.attrs),
             "attrs": sorted(self.attrs - self.names),
             "classes": self.classes,
-            "entry": self.entry,
+            "entry": self.entry or self.role.entry,
         }
 
 
