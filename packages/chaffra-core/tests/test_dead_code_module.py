@@ -698,3 +698,13 @@ def test_an_index_updated_edit_by_edit_equals_one_built_from_scratch(
         incremental = kept.combine(summaries, ALL, project).findings
         fresh = DeadCodeModule().combine(summaries, ALL, project).findings
         assert fresh == incremental
+
+
+def test_subclasses_of_an_app_config_subclass_are_roots_across_files() -> None:
+    files = {
+        "contrib/base.py": "from django.apps import AppConfig\n\nclass SimpleAdminConfig(AppConfig):\n"
+        "    pass\n",
+        "contrib/full.py": "from contrib.base import SimpleAdminConfig\n\n"
+        "class AdminConfig(SimpleAdminConfig):\n    pass\n",
+    }
+    assert set() == {r for r in reported(files, ALL) if r[0] == "unused-class"}

@@ -12,7 +12,7 @@ import ast
 import fnmatch
 import sys
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import attrs
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor
 from chaffra_core._summary import FileSummary
-from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES
+from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES, ROOT_BASES
 from chaffra_core.analyzers.dead_code._rules import (
     KIND_RULES,
     MODULE_ID,
@@ -154,6 +154,8 @@ class ProjectIndex:
                 confidence = min(confidence, Confidence.MAYBE_HOOK)  # re-exported by `import *`
             if name in self.strings:
                 confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read dynamically
+            if kind == "class" and external.rooted(name):
+                continue
             if (kind in ("method", "property") and external.has(owner)) or (
                 kind == "class" and external.has(name)
             ):
@@ -238,32 +240,36 @@ class ProjectIndex:
 
 
 class _ExternalBases:
-    """Whether a class (by name) derives from a class outside the project."""
+    """What a class (by name) derives from: a class outside the project (its methods
+    may be hooks), or a class a framework finds its subclasses of (``AppConfig``)."""
 
     def __init__(self, bases: Mapping[str, tuple[str, ...]]) -> None:
         self._bases = bases
-        self._memo: dict[str, bool] = {}
+        self._external: dict[str, bool] = {}
+        self._rooted: dict[str, bool] = {}
 
     def has(self, name: str) -> bool:
-        memo = self._memo
+        """Whether ``name`` has an ancestor outside the project (not a builtin)."""
+        return self._search(name, self._external, lambda b: b not in self._bases)
+
+    def rooted(self, name: str) -> bool:
+        """Whether ``name`` has an ancestor a framework discovers subclasses of."""
+        return self._search(name, self._rooted, ROOT_BASES.__contains__)
+
+    def _search(self, name: str, memo: dict[str, bool], hit: Callable[[str], bool]) -> bool:
         if name in memo:
             return memo[name]
-        memo[name] = False  # a cycle of project classes is not external
-        stack = [name]
-        result = False
-        seen = {name}
-        while stack:
-            current = stack.pop()
-            for base in self._bases.get(current, ()):
+        memo[name] = False  # a cycle of project classes finds nothing
+        stack, seen, result = [name], {name}, False
+        while stack and not result:
+            for base in self._bases.get(stack.pop(), ()):
                 if base in _INERT_BASES or base in seen:
                     continue
-                if base not in self._bases or memo.get(base):
+                if hit(base) or memo.get(base):
                     result = True
                     break
                 seen.add(base)
                 stack.append(base)
-            if result:
-                break
         memo[name] = result
         return result
 
