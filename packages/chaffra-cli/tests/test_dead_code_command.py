@@ -143,3 +143,14 @@ def test_fix_refuses_to_write_when_the_fix_would_add_findings(
 
 def test_fix_requires_naming_the_fixer(runner: CliRunner, dead_project: Path) -> None:
     assert 2 == runner.invoke(cli, ["fix", str(dead_project)]).exit_code
+
+
+def test_a_failed_replacement_leaves_no_temporary_file(tmp_path: Path) -> None:
+    from chaffra_cli._commands_fix import _replace
+
+    target = tmp_path / "pkg"
+    target.mkdir()
+    (target / "inner.py").write_text("x = 1\n")
+    with pytest.raises(OSError):
+        _replace(target, "text")
+    assert ["pkg"] == sorted(p.name for p in tmp_path.iterdir())

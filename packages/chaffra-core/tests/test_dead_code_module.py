@@ -702,8 +702,8 @@ def test_an_index_updated_edit_by_edit_equals_one_built_from_scratch(
 
 def test_subclasses_of_an_app_config_subclass_are_roots_across_files() -> None:
     files = {
-        "contrib/base.py": "from django.apps import AppConfig\n\nclass SimpleAdminConfig(AppConfig):\n"
-        "    pass\n",
+        "contrib/base.py": "from django.apps import AppConfig\n\n"
+        "class SimpleAdminConfig(AppConfig):\n    pass\n",
         "contrib/full.py": "from contrib.base import SimpleAdminConfig\n\n"
         "class AdminConfig(SimpleAdminConfig):\n    pass\n",
     }

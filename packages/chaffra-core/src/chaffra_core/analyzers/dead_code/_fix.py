@@ -71,8 +71,8 @@ def fix_source(text: str, findings: Iterable[Finding], *, unreachable: bool = Fa
             deletions.append((start, finding.location.end_line))
     edits: list[tuple[int, int, list[str]]] = []  # (first line, last line, replacement lines)
     for line, names in removals.items():
-        node, parent_body = statements[line]
-        assert isinstance(node, (ast.Import, ast.ImportFrom))
+        node, parent_body = statements[line][0]
+        assert isinstance(node, (ast.Import, ast.ImportFrom))  # checked by _refusal
         alone = len(parent_body) == 1 and parent_body is not tree.body  # a block needs a body
         edits.append(_import_edit(node, names, lines, alone=alone))
     edits.extend((start, end, []) for start, end in deletions)
@@ -87,9 +87,12 @@ def fix_source(text: str, findings: Iterable[Finding], *, unreachable: bool = Fa
     return FileFix(text=fixed, fixed=tuple(chosen), skipped=tuple(skipped))
 
 
-def _statements(tree: ast.Module) -> dict[int, tuple[ast.stmt, Sequence[ast.stmt]]]:
-    """Each statement by its first line, with the body it belongs to (one small walk)."""
-    found: dict[int, tuple[ast.stmt, Sequence[ast.stmt]]] = {}
+_Statements = dict[int, list[tuple[ast.stmt, Sequence[ast.stmt]]]]
+
+
+def _statements(tree: ast.Module) -> _Statements:
+    """The statements starting on each line, with the body each belongs to (one small walk)."""
+    found: _Statements = {}
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
@@ -98,7 +101,7 @@ def _statements(tree: ast.Module) -> dict[int, tuple[ast.stmt, Sequence[ast.stmt
             if isinstance(body, list):
                 for child in body:
                     if isinstance(child, ast.stmt):
-                        found.setdefault(child.lineno, (child, body))
+                        found.setdefault(child.lineno, []).append((child, body))
                     stack.append(child)
     return found
 
@@ -106,7 +109,7 @@ def _statements(tree: ast.Module) -> dict[int, tuple[ast.stmt, Sequence[ast.stmt
 def _refusal(
     finding: Finding,
     lines: Sequence[str],
-    statements: dict[int, tuple[ast.stmt, Sequence[ast.stmt]]],
+    statements: _Statements,
     *,
     unreachable: bool,
 ) -> str | None:
@@ -120,10 +123,14 @@ def _refusal(
         return "only unused imports and unreachable code are fixed automatically"
     elif int(finding.metadata.get("confidence", "0")) < Confidence.IMPORT:
         return "the import may be an availability check"
-    entry = statements.get(start)
-    if entry is None or any(_noqa(lines[i - 1]) for i in range(start, end + 1)):
+    entries = statements.get(start, [])
+    if not entries or any(_noqa(lines[i - 1]) for i in range(start, end + 1)):
         return "the statement is marked `# noqa` or not found"
-    node = entry[0]
+    node = entries[0][0]
+    if len(entries) > 1 or (
+        finding.rule_id == UNUSED_IMPORT and not isinstance(node, (ast.Import, ast.ImportFrom))
+    ):
+        return "another statement shares its lines"
     if isinstance(node, ast.Import) and any(a.name in _SIDE_EFFECTS for a in node.names):
         return "a side-effect import"
     if _shares_lines(node, lines, end):
@@ -223,9 +230,7 @@ def new_findings(
 ) -> list[Finding]:
     """The findings the fixed texts would add (none for a safe fix): the changed files
     are analysed again and the project index rebuilt from the other files' summaries."""
-    analyzers, failed = Analyzers.build([module], {MODULE_ID: config})
-    if failed:
-        raise ValueError(f"dead-code failed to configure: {failed}")
+    analyzers, _ = Analyzers.build([module], {MODULE_ID: config})  # raises ConfigError
     updated = [
         analyse_bytes(
             fixed[s.path].encode("utf-8"),

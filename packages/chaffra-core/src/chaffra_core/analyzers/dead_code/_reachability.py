@@ -38,9 +38,7 @@ class Reachability:
     enter_While = enter_For = enter_AsyncFor = _push_loop
 
     def enter_Break(self, node: ast.Break) -> None:
-        loops = self._loops[-1]
-        if loops:
-            loops[-1] = True
+        self._loops[-1][-1] = True  # a break outside a loop does not compile
 
     def _stop(self, node: ast.AST) -> None:
         self._no_fall.add(id(node))
