@@ -151,6 +151,6 @@ def test_a_failed_replacement_leaves_no_temporary_file(tmp_path: Path) -> None:
     target = tmp_path / "pkg"
     target.mkdir()
     (target / "inner.py").write_text("x = 1\n")
-    with pytest.raises(OSError):
+    with pytest.raises(IsADirectoryError):
         _replace(target, "text")
     assert ["pkg"] == sorted(p.name for p in tmp_path.iterdir())
