@@ -160,7 +160,7 @@ def test_the_init_template_changes_nothing(runner: CliRunner, project: Path) -> 
         (
             "[modules.complexty]\nmax-cyclomatic = 3\n",
             'unknown section [modules.complexty] (did you mean "complexity"? '
-            "modules: complexity, security, telemetry)",
+            "modules: complexity, dead-code, security, telemetry)",
         ),
         (
             "[modules.complexity]\nmax-cyclomatc = 3\n",

@@ -155,7 +155,7 @@ def test_explain_modules_and_telemetry_status_write_json(runner: CliRunner, tmp_
     assert "complexity:high-cyclomatic" == explained["rule_id"]
     assert "warning" == explained["default_severity"]
     listed = json.loads(runner.invoke(cli, ["--format", "json", "modules"]).stdout)
-    assert ["complexity", "security"] == [m["id"] for m in listed["modules"]]
+    assert ["complexity", "dead-code", "security"] == [m["id"] for m in listed["modules"]]
     assert "complexity:high-cyclomatic" in [r["id"] for r in listed["modules"][0]["rules"]]
     status = runner.invoke(cli, ["telemetry", "status", str(tmp_path), "--format", "json"])
     assert {"audience": "user-only", "backends": None, "sampling": None} == {

@@ -6,6 +6,8 @@ import click
 
 from chaffra_cli._commands_analysis import baseline, complexity, health
 from chaffra_cli._commands_cache import cache
+from chaffra_cli._commands_dead_code import dead_code
+from chaffra_cli._commands_fix import fix
 from chaffra_cli._commands_info import explain, init, modules
 from chaffra_cli._commands_lsp import lsp
 from chaffra_cli._commands_management import management
@@ -53,6 +55,8 @@ for _command in (
     health,
     complexity,
     baseline,
+    dead_code,
+    fix,
     explain,
     modules,
     init,

@@ -219,8 +219,19 @@ def _write(report: str, output_file: Path | None, *, color: bool) -> None:
 def _narrow(
     result: RunResult, baseline: Baseline | None, changed: frozenset[str] | None
 ) -> tuple[RunResult, BaselineComparison | None]:
-    """``result`` with only the findings to report, and the baseline comparison if any."""
+    """``result`` with only the findings to report, and the baseline comparison if any.
+
+    Baseline entries of modules this run did not run are neither resolved nor new.
+    """
+    from chaffra_core import split_rule_id
+
     comparison = baseline.compare(result.findings) if baseline is not None else None
+    if comparison is not None:
+        ran = {*result.modules, "core", "parse"}
+        comparison = attrs.evolve(
+            comparison,
+            resolved=tuple(e for e in comparison.resolved if split_rule_id(e.rule_id)[0] in ran),
+        )
     findings = comparison.new if comparison is not None else result.findings
     if changed is not None:
         findings = tuple(f for f in findings if f.location.file in changed)

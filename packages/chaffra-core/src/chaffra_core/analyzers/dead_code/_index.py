@@ -1,0 +1,344 @@
+"""The project index: every file's facts combined into project-wide liveness.
+
+Linear in the total size of the facts: one pass builds the sets of used names,
+imported modules and re-exported names, a second reports each candidate whose
+name no file uses. A warm run (facts from the cache) or an editor update (one
+file's facts replaced) rebuilds it without any tree.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import sys
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from chaffra_core._findings import Finding, Location, Severity, make_anchor
+from chaffra_core._summary import FileSummary
+from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES, ROOT_BASES
+from chaffra_core.analyzers.dead_code._rules import (
+    KIND_RULES,
+    MODULE_ID,
+    UNUSED_FILE,
+    UNUSED_IMPORT,
+    Confidence,
+)
+from chaffra_core.analyzers.dead_code._settings import Settings
+from chaffra_core.analyzers.dead_code._visitor import dotted_suffixes, module_parts
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+__all__ = ["ProjectIndex", "entry_points", "whitelist_uses"]
+
+# External bases whose subclasses' methods cannot be hooks of theirs.
+_INERT_BASES = BUILTIN_CLASSES | {"ABC", "Generic", "NamedTuple", "TypedDict", "Enum", "IntEnum"}
+_MESSAGES = {
+    "function": "function `{}` is never used",
+    "class": "class `{}` is never used",
+    "method": "method `{}` is never used",
+    "property": "property `{}` is never used",
+    "attribute": "attribute `{}` is never read",
+    "variable": "variable `{}` is never used",
+}
+
+
+_COUNTED = ("uses", "modrefs", "modref_suffixes", "froms", "from_suffixes", "strings", "attrs")
+
+
+class ProjectIndex:
+    """What the whole project uses and imports, from every file's facts.
+
+    Each fact is counted (how many files hold it), so replacing one file's facts
+    (an editor's change) costs the size of that file's facts, not the project's.
+    """
+
+    def __init__(
+        self, *, extra_uses: Iterable[str] = (), extra_modules: Iterable[str] = ()
+    ) -> None:
+        self.facts: dict[str, Mapping[str, Any]] = {}
+        self._counts: dict[str, Counter[str]] = {key: Counter() for key in _COUNTED}
+        self._bases: dict[str, Counter[str]] = {}
+        self.declared = frozenset(extra_uses)
+        """Names used from outside the code (whitelists, pyproject entry points)."""
+        modules = sorted(set(extra_modules))
+        self._counts["uses"].update(self.declared)
+        self._counts["modrefs"].update(modules)
+        self._counts["modref_suffixes"].update(set(dotted_suffixes(modules)))
+
+    @classmethod
+    def build(
+        cls,
+        files: Sequence[FileSummary],
+        *,
+        extra_uses: Iterable[str] = (),
+        extra_modules: Iterable[str] = (),
+    ) -> ProjectIndex:
+        """The index of ``files`` (their ``dead-code`` facts), plus names and modules
+        used from outside the code (whitelists, pyproject entry points)."""
+        index = cls(extra_uses=extra_uses, extra_modules=extra_modules)
+        for summary in files:
+            result = summary.results.get(MODULE_ID)
+            if result is not None and result.facts:
+                index.update(summary.path, result.facts)
+        return index
+
+    def update(self, path: str, fact: Mapping[str, Any] | None) -> None:
+        """Replace ``path``'s facts (``None`` removes the file)."""
+        old = self.facts.pop(path, None)
+        if old is not None:
+            for key in _COUNTED:
+                counter = self._counts[key]
+                counter.subtract(old[key])
+                for item in old[key]:
+                    if counter[item] <= 0:
+                        del counter[item]
+            for name, class_bases in old["classes"]:
+                bases = self._bases[name]
+                bases.subtract(class_bases)
+                if not +bases:
+                    del self._bases[name]
+        if fact is None:
+            return
+        self.facts[path] = fact
+        for key in _COUNTED:
+            self._counts[key].update(fact[key])
+        for name, class_bases in fact["classes"]:
+            self._bases.setdefault(name, Counter()).update(class_bases)
+
+    @property
+    def uses(self) -> Collection[str]:
+        """Every name the project uses (variables, attributes, strings that name code)."""
+        return self._counts["uses"].keys()
+
+    @property
+    def strings(self) -> Collection[str]:
+        """Identifier-shaped strings (a name in one may be read dynamically)."""
+        return self._counts["strings"].keys()
+
+    @property
+    def attributes(self) -> Collection[str]:
+        """Names read as attributes (an import they match may be re-exported: ``mod.name``)."""
+        return self._counts["attrs"].keys()
+
+    def findings(self, settings: Settings, *, entry: Sequence[str] = ()) -> list[Finding]:
+        """The project-level findings at or above ``settings.min_confidence``."""
+        found: list[Finding] = []
+        external = _ExternalBases({name: tuple(+bases) for name, bases in self._bases.items()})
+        packages = {path.rpartition("/")[0] for path in self.facts if path.endswith("__init__.py")}
+        for path, fact in self.facts.items():
+            found.extend(self._definitions(path, fact, settings, external))
+            found.extend(self._imports(path, fact, settings))
+            unused = self._unused_file(path, fact, packages, entry)
+            if unused is not None and unused.confidence * 100 >= settings.min_confidence:
+                found.append(unused)
+        return found
+
+    def _definitions(
+        self, path: str, fact: Mapping[str, Any], settings: Settings, external: _ExternalBases
+    ) -> Iterator[Finding]:
+        uses = self.uses
+        star_imported = self._imported(path, "*")
+        for kind, name, line, end, base, symbol, first, owner in fact["defs"]:
+            if name in uses or settings.ignored(name):
+                continue
+            confidence = base
+            if star_imported and "." not in symbol:
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # re-exported by `import *`
+            if name in self.strings:
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read dynamically
+            if kind == "class" and external.rooted(name):
+                continue
+            if (kind in ("method", "property") and external.has(owner)) or (
+                kind == "class" and external.has(name)
+            ):
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # may be a framework's hook
+            if confidence < settings.min_confidence:
+                continue
+            rule = KIND_RULES[kind]
+            finding = _finding(
+                rule,
+                _MESSAGES[kind].format(symbol),
+                Location(file=path, start_line=line, end_line=end),
+                confidence,
+                symbol=symbol,
+                name=name,
+            )
+            if first != line:  # decorated: where the definition's text starts
+                finding = attrs.evolve(
+                    finding, metadata={**finding.metadata, "first_line": str(first)}
+                )
+            yield finding
+
+    def _imports(self, path: str, fact: Mapping[str, Any], settings: Settings) -> Iterator[Finding]:
+        for bound, line, end, message, base in fact["imports"]:
+            confidence = base
+            if base < settings.min_confidence or settings.ignored(bound) or bound in self.declared:
+                continue
+            if self._imported(path, bound):
+                continue  # another module imports the name from this one: a re-export
+            if bound in self.attributes:
+                confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read as `mod.name`
+                if confidence < settings.min_confidence:
+                    continue
+            location = Location(file=path, start_line=line, end_line=end)
+            yield _finding(
+                UNUSED_IMPORT, message, location, confidence, symbol="<module>", name=bound
+            )
+
+    def _imported(self, path: str, name: str) -> bool:
+        """Whether some file imports ``path``'s module (``name`` from it, if given).
+
+        Imports are written from a package root, paths start at the project root:
+        they match when one is a dotted suffix of the other.
+        """
+        keys = _module_keys(path)
+        if not keys:
+            return False  # the root's own ``__init__.py``: no importable name from here
+        counts = self._counts
+        if name:
+            keys = [f"{key}:{name}" for key in keys]
+            raw, closed = counts["froms"], counts["from_suffixes"]
+        else:
+            raw, closed = counts["modrefs"], counts["modref_suffixes"]
+        return keys[0] in closed or any(key in raw for key in keys)
+
+    def _unused_file(
+        self,
+        path: str,
+        fact: Mapping[str, Any],
+        packages: set[str],
+        entry: Sequence[str],
+    ) -> Finding | None:
+        directory = path.rpartition("/")[0]
+        if (
+            fact["entry"]
+            or directory not in packages  # a top-level module or a script: an entry point
+            or any(fnmatch.fnmatchcase(path, glob) for glob in entry)
+        ):
+            return None
+        if self._imported(path, ""):
+            return None
+        dotted = ".".join(module_parts(path))
+        private = any(p.startswith("_") and not p.startswith("__") for p in dotted.split("."))
+        confidence = Confidence.PRIVATE if private else Confidence.MAYBE_HOOK
+        return _finding(
+            UNUSED_FILE,
+            f"module `{dotted}` is never imported",
+            Location(file=path, start_line=1, end_line=1),
+            confidence,
+            symbol="<module>",
+            name=dotted,
+        )
+
+
+class _ExternalBases:
+    """What a class (by name) derives from: a class outside the project (its methods
+    may be hooks), or a class a framework finds its subclasses of (``AppConfig``)."""
+
+    def __init__(self, bases: Mapping[str, tuple[str, ...]]) -> None:
+        self._bases = bases
+        self._external: dict[str, bool] = {}
+        self._rooted: dict[str, bool] = {}
+
+    def has(self, name: str) -> bool:
+        """Whether ``name`` has an ancestor outside the project (not a builtin)."""
+        return self._search(name, self._external, lambda b: b not in self._bases)
+
+    def rooted(self, name: str) -> bool:
+        """Whether ``name`` has an ancestor a framework discovers subclasses of."""
+        return self._search(name, self._rooted, ROOT_BASES.__contains__)
+
+    def _search(self, name: str, memo: dict[str, bool], hit: Callable[[str], bool]) -> bool:
+        if name in memo:
+            return memo[name]
+        memo[name] = False  # a cycle of project classes finds nothing
+        stack, seen, result = [name], {name}, False
+        while stack and not result:
+            for base in self._bases.get(stack.pop(), ()):
+                if base in _INERT_BASES or base in seen:
+                    continue
+                if hit(base) or memo.get(base):
+                    result = True
+                    break
+                seen.add(base)
+                stack.append(base)
+        memo[name] = result
+        return result
+
+
+def _module_keys(path: str) -> list[str]:
+    """Every dotted suffix of ``path``'s module name, longest first
+    (``src.pkg.mod``, ``pkg.mod``, ``mod``)."""
+    parts = module_parts(path)
+    return [".".join(parts[index:]) for index in range(len(parts))]
+
+
+def _finding(
+    rule: str,
+    message: str,
+    location: Location,
+    confidence: int,
+    *,
+    symbol: str,
+    name: str,
+) -> Finding:
+    return Finding(
+        rule_id=rule,
+        message=message,
+        severity=Severity.INFO if rule == UNUSED_FILE else Severity.WARNING,
+        location=location,
+        confidence=confidence / 100,
+        metadata={"confidence": str(confidence), "name": name},
+        anchor=make_anchor(symbol, f"{rule} {name}"),
+    )
+
+
+def entry_points(root: Path) -> tuple[set[str], set[str]]:
+    """``(names, modules)`` of ``[project.scripts]``, ``gui-scripts`` and ``entry-points``
+    in ``root/pyproject.toml`` (``pkg.cli:main`` -> name ``main``, module ``pkg.cli``)."""
+    try:
+        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set(), set()
+    project = document.get("project", {})
+    tables = [project.get("scripts", {}), project.get("gui-scripts", {})]
+    groups = project.get("entry-points", {})
+    if isinstance(groups, dict):
+        tables.extend(groups.values())
+    names: set[str] = set()
+    modules: set[str] = set()
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        for target in table.values():
+            if isinstance(target, str):
+                module, _, attribute = target.partition(":")
+                modules.add(module.strip())
+                names.update(attribute.strip().split("."))
+    return names, modules
+
+
+def whitelist_uses(root: Path, paths: Sequence[str]) -> set[str]:
+    """The names a vulture whitelist file marks as used (``name``, ``_.attr``, imports)."""
+    found: set[str] = set()
+    for relative in paths:
+        try:
+            tree = ast.parse((root / relative).read_bytes())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):  # a whitelist is not project code: its own small walk
+            if isinstance(node, ast.Name):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                found.add(node.attr)
+            elif isinstance(node, ast.alias):
+                found.add(node.asname or node.name.rpartition(".")[2])
+    return found
