@@ -48,7 +48,7 @@ def test_watch_follows_edits_syntax_errors_and_deletions_and_stops_on_sigint(
     root = tmp_path / "project"
     (root / "node_modules").mkdir(parents=True)
     (root / ".git").mkdir()
-    (root / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (root / "a.py").write_text("print(1)\n", encoding="utf-8")  # no finding of any module
     (root / "b.py").write_text(COMPLEX, encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "chaffra_cli", "watch", str(root), "--debounce", "50"],
@@ -75,7 +75,7 @@ def test_watch_follows_edits_syntax_errors_and_deletions_and_stops_on_sigint(
         _wait(errors, "b.py: ", seen)
         assert seen[-1].rstrip().endswith("-> 0 findings")
         (root / "node_modules" / "n.py").write_text(COMPLEX, encoding="utf-8")
-        (root / "a.py").write_text("x = 2\n", encoding="utf-8")
+        (root / "a.py").write_text("print(2)\n", encoding="utf-8")
         _wait(errors, "a.py: 1 -> 0 findings", seen)
         assert 4 == _runs(root)
 

@@ -69,7 +69,8 @@ class LspClient:
         self.notifications: queue.Queue[dict[str, Any]] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
         self.stderr_lines: list[str] = []
-        threading.Thread(target=self._read, args=(stdout,), daemon=True).start()
+        self._reader = threading.Thread(target=self._read, args=(stdout,), daemon=True)
+        self._reader.start()
         if stderr is not None:
             threading.Thread(target=self._drain, args=(stderr,), daemon=True).start()
 
@@ -116,12 +117,6 @@ class LspClient:
             self.stderr_lines.append(line.decode("utf-8", "replace"))
 
     def _read(self, stream: IO[bytes]) -> None:
-        try:
-            self._read_messages(stream)
-        except (ValueError, OSError):  # ``close`` closed the pipe under a blocked read
-            self.notifications.put({"method": "<eof>"})
-
-    def _read_messages(self, stream: IO[bytes]) -> None:
         while True:
             length = None
             while True:
@@ -305,12 +300,18 @@ class LspClient:
         return self.process.wait(timeout=timeout)
 
     def close(self) -> None:
-        """Stop the process if a test left it running, and close the pipes."""
+        """Stop the process if a test left it running, and close the pipes.
+
+        The server's output is closed only after the reader has seen its end:
+        closing a pipe under a blocked read would fail in the reader's thread.
+        """
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=TIMEOUT)
-        for stream in (self._stdin, self._stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+        with contextlib.suppress(OSError):
+            self._stdin.close()  # an in-process server ends on end of input
+        self._reader.join(TIMEOUT)
+        with contextlib.suppress(OSError):
+            self._stdout.close()
         if self.process is not None and self.process.stderr is not None:
             self.process.stderr.close()

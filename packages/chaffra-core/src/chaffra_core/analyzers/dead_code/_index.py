@@ -29,7 +29,7 @@ from chaffra_core.analyzers.dead_code._rules import (
     Confidence,
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
-from chaffra_core.analyzers.dead_code._visitor import dotted_suffixes, module_parts
+from chaffra_core.analyzers.dead_code._visitor import dotted_suffixes, module_parts, string_digest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,7 +120,7 @@ class ProjectIndex:
 
     @property
     def strings(self) -> Collection[str]:
-        """Identifier-shaped strings (a name in one may be read dynamically)."""
+        """Digests of identifier-shaped strings (a name in one may be read dynamically)."""
         return self._counts["strings"].keys()
 
     @property
@@ -152,7 +152,7 @@ class ProjectIndex:
             confidence = base
             if star_imported and "." not in symbol:
                 confidence = min(confidence, Confidence.MAYBE_HOOK)  # re-exported by `import *`
-            if name in self.strings:
+            if string_digest(name) in self.strings:
                 confidence = min(confidence, Confidence.MAYBE_HOOK)  # maybe read dynamically
             if kind == "class" and external.rooted(name):
                 continue

@@ -10,6 +10,7 @@ JSON-compatible and cached, so a warm run never sees a tree.
 from __future__ import annotations
 
 import ast
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ from chaffra_core.analyzers.dead_code._rules import (
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
 
-__all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts"]
+__all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts", "string_digest"]
 
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
 _ATTRIBUTE_STRINGS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
@@ -46,6 +47,11 @@ _DOTTED_STRINGS = frozenset({"attrgetter", "methodcaller"})
 _ANNOTATION_STRINGS = frozenset({"cast", "TypeVar", "ForwardRef"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 _SEVERITY = {UNUSED_VARIABLE: Severity.WARNING, UNUSED_ARGUMENT: Severity.INFO}
+
+
+def string_digest(text: str) -> str:
+    """A short stable digest of an identifier-shaped string literal (what facts keep of it)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
 def module_parts(path: str) -> list[str]:
@@ -562,7 +568,8 @@ class DeadCodeVisitor(Reachability):
             "modref_suffixes": sorted(set(dotted_suffixes(self.modrefs))),
             "froms": sorted(self.froms),
             "from_suffixes": sorted(set(dotted_suffixes(self.froms))),
-            "strings": sorted(self.strings - self.names - self.attrs),
+            # Digests, not the strings: a string literal may be a secret, and facts are cached.
+            "strings": sorted({string_digest(s) for s in self.strings - self.names - self.attrs}),
             "attrs": sorted(self.attrs - self.names),
             "classes": self.classes,
             "entry": self.entry or self.role.entry,
