@@ -89,6 +89,7 @@ def test_the_sdk_client_drives_the_stdio_server_in_both_generations(
     assert [
         "chaffra_health",
         "chaffra_complexity",
+        "chaffra_dead_code",
         "chaffra_explain",
         "chaffra_telemetry",
         "chaffra_changes",
