@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaffra_core import (
@@ -96,6 +96,7 @@ HEALTH = st.builds(
     grade=st.sampled_from(HealthGrade),
     files=st.lists(FILE_SCORES, max_size=14).map(tuple),
     total_files=INTS,
+    unscored_files=INTS,
 )
 RESULTS = st.builds(
     RunResult,
@@ -110,6 +111,7 @@ RESULTS = st.builds(
 )
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS, st.sampled_from(OutputFormat), st.booleans())
 def test_every_format_renders_any_result_as_newline_terminated_text(
     result: RunResult, fmt: OutputFormat, color: bool
@@ -119,12 +121,14 @@ def test_every_format_renders_any_result_as_newline_terminated_text(
     assert text.endswith("\n")
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS, st.sampled_from([OutputFormat.JSON, OutputFormat.SARIF, OutputFormat.CODECLIMATE]))
 def test_machine_formats_parse_back_as_json(result: RunResult, fmt: OutputFormat) -> None:
     """JSON, SARIF and CodeClimate are always one valid JSON document."""
     json.loads(render(result, fmt, tool_version="0.0.0"))
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS)
 def test_json_output_of_any_result_validates_against_the_schema(result: RunResult) -> None:
     """The shipped schema describes what the formatter really writes."""
@@ -132,6 +136,7 @@ def test_json_output_of_any_result_validates_against_the_schema(result: RunResul
     assert [] == validate(document, json_schema())
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS)
 def test_github_output_is_one_workflow_command_per_line(result: RunResult) -> None:
     """The runner splits on LF: every line is a whole command, none is smuggled in."""
@@ -144,6 +149,7 @@ def test_github_output_is_one_workflow_command_per_line(result: RunResult) -> No
     assert all(line.startswith("::") and "\r" not in line for line in lines)
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS)
 def test_terminal_output_has_escape_codes_only_when_colour_is_on(result: RunResult) -> None:
     """Hostile messages cannot smuggle ANSI sequences into plain output."""
@@ -151,6 +157,7 @@ def test_terminal_output_has_escape_codes_only_when_colour_is_on(result: RunResu
     assert "\x1b[" in render(result, OutputFormat.TERMINAL, color=True, tool_version="0.0.0")
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(RESULTS)
 def test_terminal_output_has_one_line_per_finding(result: RunResult) -> None:
     """Line breaks inside messages and paths are escaped, not printed."""
@@ -162,6 +169,7 @@ def test_terminal_output_has_one_line_per_finding(result: RunResult) -> None:
     assert len(text.splitlines()) == len(text.split("\n")) - 1
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(FINDINGS)
 def test_findings_round_trip_through_the_converter(finding: Finding) -> None:
     """structure(unstructure(x)) == x for the finding wire shape."""
@@ -169,6 +177,7 @@ def test_findings_round_trip_through_the_converter(finding: Finding) -> None:
     assert finding == converter.structure(converter.unstructure(finding), Finding)
 
 
+@settings(deadline=None)  # formatting generated results is slow under coverage
 @given(HEALTH)
 def test_project_health_round_trips_through_the_converter(health: ProjectHealth) -> None:
     """structure(unstructure(x)) == x for the health wire shape."""

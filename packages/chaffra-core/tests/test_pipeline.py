@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import attrs
 import pytest
 
 from chaffra_core import (
     AnalysisResult,
+    Analyzers,
     CliOverrides,
+    FileAnalyzer,
+    FileContext,
+    FileResult,
+    FileSummary,
     Finding,
     FixResult,
     Location,
     ModuleConfig,
     ModuleHost,
     ModuleInfo,
-    PerFileModule,
+    ProjectContext,
     RuleExplanation,
     Severity,
-    SourceFile,
     _execution,
+    _workers,
     resolve_effective_config,
     run_analysis,
 )
 from chaffra_core._host import LoadError
+from chaffra_core.analyzers.complexity import ComplexityModule
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
 
 COMPLEX = """
@@ -96,32 +105,20 @@ def test_off_leaves_the_project_byte_for_byte_unchanged(tmp_path: Path) -> None:
     assert before == _snapshot_tree(root)
 
 
-def test_a_file_level_module_failure_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": "def f():\n    pass\n"})
-    complexity = ModuleHost.default().get("complexity")
-
-    class Exploding:
-        def describe(self):  # type: ignore[no-untyped-def]
-            return complexity.describe()
-
-        def analyze_file(self, file, config):  # type: ignore[no-untyped-def]
-            raise RuntimeError("kaboom")
-
-        def combine(self, results, config):  # type: ignore[no-untyped-def]
-            return complexity.combine(results, config)  # type: ignore[attr-defined]
-
-        def analyze(self, files, config):  # type: ignore[no-untyped-def]
-            raise AssertionError
-
-        def explain(self, rule):  # type: ignore[no-untyped-def]
-            raise AssertionError
-
-        def fix(self, findings, *, dry_run):  # type: ignore[no-untyped-def]
-            return []
-
-    result = _run(root, host=ModuleHost([Exploding()]))
-    assert ["core:module-error"] == [f.rule_id for f in result.findings]
-    assert "kaboom" in result.module_errors[0][1]
+def test_a_module_failing_on_a_file_is_reported_and_the_other_modules_are_unaffected(
+    tmp_path: Path,
+) -> None:
+    root = _project(tmp_path, {"a.py": COMPLEX})
+    alone = _run(root, telemetry="off", host=ModuleHost([ComplexityModule()]))
+    result = _run(
+        root,
+        telemetry="off",
+        host=ModuleHost([_Probe("exploding", explode=True), ComplexityModule()]),
+    )
+    assert "core:module-error" in {f.rule_id for f in result.findings}
+    assert "kaboom" in dict(result.module_errors)["exploding"]
+    kept = [f for f in result.findings if f.rule_id.startswith("complexity:")]
+    assert list(alone.findings) == kept
 
 
 def test_parse_errors_are_findings_not_crashes(tmp_path: Path) -> None:
@@ -131,17 +128,30 @@ def test_parse_errors_are_findings_not_crashes(tmp_path: Path) -> None:
     assert {"parse:syntax-error", "parse:encoding-error"} == {f.rule_id for f in result.findings}
 
 
-def test_a_warm_run_reuses_the_cache_and_finds_the_same(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_warm_run_reads_no_file_and_finds_the_same(tmp_path: Path) -> None:
     root = _project(tmp_path, {"a.py": COMPLEX, "b.py": COMPLEX.replace("tangled", "knot")})
     cold = _run(root)
-    monkeypatch.setattr(
-        "chaffra_core._execution.source_from_bytes",
-        lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed on a warm run")),
-    )
     warm = _run(root)
+    assert (2, 0) == (cold.analysed, warm.analysed)
     assert cold.findings == warm.findings
+    assert cold.functions() == warm.functions()
+
+
+def test_an_edited_file_is_the_only_one_analysed_again(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": COMPLEX, "b.py": "x = 1\n"})
+    _run(root, telemetry="off")
+    (root / "b.py").write_text(COMPLEX.replace("tangled", "knot"), encoding="utf-8")
+    again = _run(root, telemetry="off")
+    assert 1 == again.analysed
+    assert {"a.py", "b.py"} == {f.location.file for f in again.findings}
+
+
+def test_the_cache_is_off_when_asked_and_keyed_by_the_module_config(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": COMPLEX})
+    _run(root, telemetry="off")
+    assert 1 == _run(root, telemetry="off", use_cache=False).analysed
+    (root / ".chaffra.toml").write_text("[modules.complexity]\nmax-cyclomatic = 2\n")
+    assert 1 == _run(root, telemetry="off").analysed
 
 
 def test_worker_processes_give_the_same_sorted_result(
@@ -193,25 +203,65 @@ def test_churn_survives_lines_inserted_above_a_finding(tmp_path: Path) -> None:
     )
 
 
-class _FileCounter:
-    """A project-wide module: one info finding per parsed file it was given."""
+@attrs.frozen(kw_only=True)
+class _ProbeFiles:
+    """Per file: how many calls it has; optionally explodes on the first call."""
+
+    module_id: str
+    explode: bool
+    needs_functions: bool = False
+
+    def visitor(self, file: FileContext) -> _CallCounter:
+        return _CallCounter(explode=self.explode)
+
+    def finish(self, file: FileContext, visitor: object | None) -> FileResult:
+        assert isinstance(visitor, _CallCounter)
+        return FileResult(facts={"calls": visitor.calls})
+
+
+class _CallCounter:
+    def __init__(self, *, explode: bool) -> None:
+        self.calls = 0
+        self.explode = explode
+
+    def enter_Call(self, node: ast.Call) -> None:
+        if self.explode:
+            raise RuntimeError("kaboom")
+        self.calls += 1
+
+
+class _Probe:
+    """A project-level module: one info finding per Python file, with its call count."""
+
+    def __init__(self, module_id: str = "probe", *, explode: bool = False) -> None:
+        self.module_id, self.explode = module_id, explode
 
     def describe(self) -> ModuleInfo:
         return ModuleInfo(
-            id="counter", name="Counter", version="1", languages=(), capabilities=(), rules=()
+            id=self.module_id,
+            name="Probe",
+            version="1",
+            languages=("python",),
+            capabilities=(),
+            rules=(),
         )
 
-    def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
-        assert all(f.tree is not None for f in files)
+    def file_analyzer(self, config: ModuleConfig) -> _ProbeFiles:
+        return _ProbeFiles(module_id=self.module_id, explode=self.explode)
+
+    def combine(
+        self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
+    ) -> AnalysisResult:
         return AnalysisResult(
             findings=tuple(
                 Finding(
-                    rule_id="counter:seen",
-                    message=f.path,
+                    rule_id=f"{self.module_id}:seen",
+                    message=f"{f.path} {f.results[self.module_id].facts['calls']}",
                     severity=Severity.INFO,
                     location=Location(file=f.path, start_line=1, end_line=1),
                 )
                 for f in files
+                if f.measured
             )
         )
 
@@ -222,39 +272,85 @@ class _FileCounter:
         return []
 
 
-def test_project_wide_modules_get_every_parsed_file_once(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "def broken(:\n", "c.py": COMPLEX})
-    complexity = ModuleHost.default().get("complexity")
-    result = _run(root, host=ModuleHost([_FileCounter(), complexity]))
-    seen = [f.message for f in result.findings if f.rule_id == "counter:seen"]
-    assert ["a.py", "c.py"] == seen
+def test_project_level_modules_combine_every_parsed_files_facts(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "def broken(:\n", "c.py": "f(g(1))\n"})
+    result = _run(root, host=ModuleHost([_Probe(), ComplexityModule()]))
+    seen = [f.message for f in result.findings if f.rule_id == "probe:seen"]
+    assert ["a.py 0", "c.py 2"] == seen
     assert "parse:syntax-error" in {f.rule_id for f in result.findings}
+    cached = _run(root, host=ModuleHost([_Probe(), ComplexityModule()]))
+    assert (0, seen) == (
+        cached.analysed,
+        [f.message for f in cached.findings if f.rule_id == "probe:seen"],
+    )
 
 
-def test_an_unreadable_file_is_reported_not_fatal(
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_an_unreadable_file_is_a_finding_and_not_scored(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": "x = 1\n", "locked.py": "y = 2\n"})
+    (root / "locked.py").chmod(0)
+    result = _run(root, telemetry="off")
+    assert [("parse:read-error", "locked.py")] == [
+        (f.rule_id, f.location.file) for f in result.findings
+    ]
+    assert result.health is not None
+    assert (1, 1) == (result.health.total_files, result.health.unscored_files)
+
+
+def test_a_read_error_is_a_finding_and_not_scored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The same as above, for root: the read itself fails."""
     root = _project(tmp_path, {"a.py": "x = 1\n", "locked.py": "y = 2\n"})
-    real = Path.read_bytes
+    real = os.open
 
-    def read_bytes(self: Path) -> bytes:
-        if self.name == "locked.py":
-            raise PermissionError("denied")
-        return real(self)
+    def refusing(path: str, flags: int, *args: int) -> int:
+        if str(path).endswith("locked.py"):
+            raise PermissionError(13, "Permission denied")
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refusing)
+    result = _run(root, telemetry="off", use_cache=False)
+    assert ["parse:read-error"] == [f.rule_id for f in result.findings]
+    assert "Permission denied" in result.findings[0].message
+    assert result.health is not None
+    assert (1, 1) == (result.health.total_files, result.health.unscored_files)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_devices_and_large_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"a.py": "x = 1\n", "big.py": "x = 1\n" * 100})
+    os.mkfifo(root / "pipe.py")
+    (root / "zero.py").symlink_to("/dev/zero")
+    (root / ".chaffra.toml").write_text("[project]\nmax-file-size = 100\n")
     result = _run(root, telemetry="off")
-    assert 2 == result.files_analyzed
+    assert {
+        "big.py": "larger than the 100 bytes limit (600 bytes)",
+        "pipe.py": "not a regular file",
+        "zero.py": "not a regular file",
+    } == {s.path: s.reason for s in result.skipped}
+    assert 1 == result.files_analyzed
 
 
-def test_the_worker_entry_analyses_a_chunk_into_plain_data(tmp_path: Path) -> None:
-    complexity = ModuleHost.default().get("complexity")
-    assert isinstance(complexity, PerFileModule)
-    out = _execution._analyze_chunk(
-        [("a.py", str(tmp_path / "a.py"), COMPLEX.encode())], [complexity], {}
-    )
-    assert "a.py" == out[0]["path"]
-    assert isinstance(out[0]["results"]["complexity"], dict)
+def test_a_module_holding_a_lambda_runs_in_workers_and_unpicklable_ones_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, {f"m{i:02}.py": "f(1)\n" for i in range(6)})
+    monkeypatch.setattr(_execution, "PARALLEL_THRESHOLD", 2)
+    probe = _Probe()
+    probe.file_analyzer = lambda config: _ProbeFiles(module_id="probe", explode=False)  # type: ignore[method-assign]
+    forked = _run(root, telemetry="off", jobs=2, host=ModuleHost([probe]))
+    assert 6 == len([f for f in forked.findings if f.rule_id == "probe:seen"])
+    assert 6 == forked.analysed
+    lambdas = Analyzers(by_module={"probe": _Unpicklable()})  # type: ignore[dict-item]
+    assert "cannot be sent to a worker process" in _workers.unpicklable(lambdas)["probe"]
+
+
+class _Unpicklable:
+    needs_functions = False
+
+    def __init__(self) -> None:
+        self.callback = lambda: None
 
 
 def test_a_failing_combine_is_the_modules_error(tmp_path: Path) -> None:
@@ -264,16 +360,13 @@ def test_a_failing_combine_is_the_modules_error(tmp_path: Path) -> None:
         def describe(self) -> ModuleInfo:
             return complexity.describe()
 
-        def analyze_file(self, file: SourceFile, config: ModuleConfig) -> AnalysisResult:
-            return AnalysisResult()
+        def file_analyzer(self, config: ModuleConfig) -> FileAnalyzer:
+            return complexity.file_analyzer(config)
 
         def combine(
-            self, results: Sequence[tuple[SourceFile, AnalysisResult]], config: ModuleConfig
+            self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
         ) -> AnalysisResult:
             raise ValueError("cannot combine")
-
-        def analyze(self, files: Sequence[SourceFile], config: ModuleConfig) -> AnalysisResult:
-            raise NotImplementedError
 
         def explain(self, rule: str) -> RuleExplanation:
             raise NotImplementedError

@@ -18,7 +18,6 @@ from chaffra_core._suppressions import (
     scan_suppressions,
 )
 
-
 _File = tuple[str, tuple[Suppression, ...]]
 
 

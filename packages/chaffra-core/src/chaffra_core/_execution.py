@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from cattrs import Converter
 
 from chaffra_core._analysis import Analyzers, FileJob
 from chaffra_core._converter import make_cache_converter
@@ -78,7 +79,7 @@ def execute(
         else None
     )
     converter = make_cache_converter()
-    raw: dict[str, Any] = {}
+    done: dict[str, FileSummary] = {}
     skipped: list[SkippedFile] = []
     todo: list[FileJob] = []
     stats: dict[str, os.stat_result] = {}
@@ -90,14 +91,14 @@ def execute(
             except OSError:
                 pass
             else:
-                cached = cache.get(job.path, stats[job.path])
+                cached = _structured(converter, cache.get(job.path, stats[job.path]))
         if cached is None:
             metrics.record_miss()
             todo.append(job)
         else:
             metrics.record_hit()
-            raw[job.path] = cached
-    reporter = _Progress(progress, len(jobs_all), already=len(raw))
+            done[job.path] = cached
+    reporter = _Progress(progress, len(jobs_all), already=len(done))
     parallel = workers > 1 and len(todo) >= PARALLEL_THRESHOLD
     if parallel and not _forks():
         for module_id, message in unpicklable(analyzers).items():
@@ -115,12 +116,12 @@ def execute(
         if kind == "skipped":
             skipped.append(SkippedFile(path=value[0], reason=value[1]))
             continue
-        raw[value["path"]] = value
+        done[value["path"]] = converter.structure(value, FileSummary)
         if cache is not None and value["path"] in stats and _cacheable(value):
             cache.put(value["path"], stats[value["path"]], value)
     if cache is not None:
-        cache.save(keep=raw)
-    summaries = tuple(converter.structure(raw[p], FileSummary) for p in sorted(raw))
+        cache.save(keep=done)
+    summaries = tuple(done[p] for p in sorted(done))
     runs = [
         _combine(module, summaries, configs.get(module_id, {}), project, failed.get(module_id))
         for module_id, module in ((m.describe().id, m) for m in modules)
@@ -133,6 +134,17 @@ def execute(
         cache_metrics=metrics,
         analysed=len(todo) - len(skipped),
     )
+
+
+def _structured(converter: Converter, raw: Any) -> FileSummary | None:
+    """A cached summary, or ``None`` for a missing or damaged entry (analysed again)."""
+    if raw is None:
+        return None
+    try:
+        summary: FileSummary = converter.structure(raw, FileSummary)
+    except Exception:  # an entry from a damaged or foreign cache file
+        return None
+    return summary
 
 
 def _forks() -> bool:

@@ -138,8 +138,10 @@ def _load(file: Path) -> _Entries:
             document = json.load(handle)
     except (OSError, ValueError):
         return {}
-    entries = document.get("entries") if isinstance(document, dict) else None
-    if document.get("format") != CACHE_FORMAT or not isinstance(entries, dict):
+    if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+        return {}
+    entries = document.get("entries")
+    if not isinstance(entries, dict):
         return {}
     return {
         path: entry

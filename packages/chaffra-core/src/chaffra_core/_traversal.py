@@ -65,12 +65,14 @@ Handler = Callable[[Any], object]
 _NO_CHILDREN = frozenset({"ctx", "id", "attr", "arg", "name", "names", "module", "level", "kind"})
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {ast.Constant: ()}
 
-# The fields of a scope-opening node that form its body (the rest is its header).
-_BODIES: dict[type[ast.AST], tuple[ScopeKind, str]] = {
-    ast.FunctionDef: (ScopeKind.FUNCTION, "body"),
-    ast.AsyncFunctionDef: (ScopeKind.FUNCTION, "body"),
-    ast.ClassDef: (ScopeKind.CLASS, "body"),
-    ast.Lambda: (ScopeKind.LAMBDA, "body"),
+# A scope-opening node's header fields, in the order Python evaluates them
+# (decorators first), and the field that is its body.
+_DEF_HEADER = ("decorator_list", "type_params", "args", "returns")
+_BODIES: dict[type[ast.AST], tuple[ScopeKind, tuple[str, ...], str]] = {
+    ast.FunctionDef: (ScopeKind.FUNCTION, _DEF_HEADER, "body"),
+    ast.AsyncFunctionDef: (ScopeKind.FUNCTION, _DEF_HEADER, "body"),
+    ast.ClassDef: (ScopeKind.CLASS, ("decorator_list", "type_params", "bases", "keywords"), "body"),
+    ast.Lambda: (ScopeKind.LAMBDA, ("args",), "body"),
 }
 
 
@@ -180,7 +182,7 @@ class Traversal:
                 if children:
                     extend(reversed(children))
                 continue
-            scope_kind, body_field = body
+            scope_kind, header, body_field = body
             scope = Scope(
                 kind=scope_kind,
                 name=getattr(item, "name", "<lambda>"),
@@ -191,7 +193,7 @@ class Traversal:
             push((_CLOSE, scope))
             extend(reversed(_children(item, (body_field,))))
             push((_OPEN, scope))
-            extend(reversed(_children(item, [f for f in fields_of(kind) if f != body_field])))
+            extend(reversed(_children(item, header)))
 
     def _marker(self, action: int, item: Any) -> None:
         if action == _LEAVE:

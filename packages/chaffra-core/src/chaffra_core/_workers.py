@@ -57,8 +57,13 @@ def unpicklable(analyzers: Analyzers) -> dict[str, str]:
 
 
 def _die_with_parent(parent: int) -> None:
-    """Make this worker exit when ``parent`` dies (even by SIGKILL)."""
+    """Make this worker exit when ``parent`` dies (even by SIGKILL).
+
+    Under ``forkserver`` the worker's own parent is the fork server, which exits
+    when ``parent`` does: the worker is tied to whichever process started it.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl+C
+    starter = os.getppid()
     if sys.platform == "linux":
         with contextlib.suppress(Exception):
             import ctypes
@@ -66,17 +71,27 @@ def _die_with_parent(parent: int) -> None:
             libc = ctypes.CDLL(None, use_errno=True)
             pr_set_pdeathsig = 1
             if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
-                if os.getppid() != parent:  # died before prctl took effect
+                if os.getppid() != starter or not _alive(parent):  # died before prctl
                     os._exit(1)
                 return
-    watchdog = threading.Thread(target=_watch_parent, args=(parent,), daemon=True)
+    watchdog = threading.Thread(target=_watch_parent, args=(starter, parent), daemon=True)
     watchdog.start()
 
 
-def _watch_parent(parent: int) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _watch_parent(starter: int, parent: int) -> None:
     event = threading.Event()
     while not event.wait(0.5):  # polling is the only portable way to see a parent die
-        if os.getppid() != parent:
+        if os.getppid() != starter or not _alive(parent):
             os._exit(1)
 
 
