@@ -112,8 +112,11 @@ def test_fix_diff_prints_the_change_and_writes_nothing(
 def test_fix_writes_the_fixed_files_and_unreachable_code_is_opt_in(
     runner: CliRunner, dead_project: Path
 ) -> None:
-    result = runner.invoke(cli, ["--telemetry", "off", "fix", "--dead-code", str(dead_project)])
+    result = runner.invoke(
+        cli, ["--telemetry", "off", "--quiet", "fix", "--dead-code", str(dead_project)]
+    )
     assert 0 == result.exit_code, result.output
+    assert "" == result.stderr
     text = (dead_project / "pkg/app.py").read_text()
     assert not text.startswith("import os")
     assert 'print("never")' in text
@@ -154,3 +157,27 @@ def test_a_failed_replacement_leaves_no_temporary_file(tmp_path: Path) -> None:
     with pytest.raises(IsADirectoryError):
         _replace(target, "text")
     assert ["pkg"] == sorted(p.name for p in tmp_path.iterdir())
+
+
+def test_fix_never_rewrites_a_symbolic_link_or_what_it_points_to(
+    runner: CliRunner, make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text("import os\n")
+    root = make_project({"main.py": "import sys\nprint(1)\n"})
+    (root / "linked.py").symlink_to(outside)
+    result = runner.invoke(cli, ["--telemetry", "off", "fix", "--dead-code", str(root)])
+    assert 0 == result.exit_code, result.output
+    assert "Notice: not fixing linked.py: not a regular file" in result.stderr
+    assert "import os\n" == outside.read_text()
+    assert (root / "linked.py").is_symlink()
+    assert "print(1)\n" == (root / "main.py").read_text()
+
+
+def test_a_file_resolving_outside_the_project_is_unsafe(tmp_path: Path) -> None:
+    from chaffra_cli._commands_fix import _unsafe
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "other.py").write_text("")
+    assert "outside the project" == _unsafe(tmp_path / "project", tmp_path / "project/../other.py")
+    assert _unsafe(tmp_path, tmp_path / "other.py") is None

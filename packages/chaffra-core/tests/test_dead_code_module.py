@@ -674,7 +674,7 @@ _SOURCES = st.sampled_from(
 )
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     edits=st.lists(
         st.tuples(st.sampled_from(["a.py", "b.py", "pkg/c.py"]), st.none() | _SOURCES),
@@ -709,3 +709,19 @@ def test_subclasses_of_an_app_config_subclass_are_roots_across_files() -> None:
         "class AdminConfig(SimpleAdminConfig):\n    pass\n",
     }
     assert set() == {r for r in reported(files, ALL) if r[0] == "unused-class"}
+
+
+def test_removing_one_of_two_same_named_classes_keeps_the_other_in_the_index() -> None:
+    project = ProjectContext(root=Path("p"), target=Path("p"))
+    module = DeadCodeModule()
+    files = {
+        "a.py": "class Base:\n    pass\n",
+        "b.py": "class Base:\n    pass\n",
+        "c.py": "class Gamma(Base):\n    def run(self):\n        pass\nprint(Gamma)\n",
+    }
+    summaries = [summarise(module, t, path=p, config=ALL) for p, t in files.items()]
+    module.combine(summaries, ALL, project)
+    without_b = [s for s in summaries if s.path != "b.py"]
+    incremental = module.combine(without_b, ALL, project).findings
+    assert DeadCodeModule().combine(without_b, ALL, project).findings == incremental
+    assert {0.6} == {f.confidence for f in incremental if "run" in f.message}

@@ -184,7 +184,7 @@ def test_suppressed_findings_disappear_and_stale_ones_are_reported(tmp_path: Pat
 def test_churn_survives_lines_inserted_above_a_finding(tmp_path: Path) -> None:
     root = _project(tmp_path, {"a.py": COMPLEX})
     first = _run(root)
-    (root / "a.py").write_text("import os\nimport sys\n" + COMPLEX, encoding="utf-8")
+    (root / "a.py").write_text("# one\n# two\n" + COMPLEX, encoding="utf-8")
     second = _run(root)
     assert [f.location.start_line + 2 for f in first.findings if f.location.start_line > 1] == [
         f.location.start_line for f in second.findings if f.location.start_line > 1
@@ -298,7 +298,7 @@ def test_a_read_error_is_a_finding_and_not_scored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same as above, for root: the read itself fails."""
-    root = _project(tmp_path, {"a.py": "x = 1\n", "locked.py": "y = 2\n"})
+    root = _project(tmp_path, {"a.py": "print(1)\n", "locked.py": "print(2)\n"})
     real = os.open
 
     def refusing(path: str, flags: int, *args: int) -> int:

@@ -94,7 +94,7 @@ def _unreadable(root: Path, name: str) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions or /proc")
 def test_an_unreadable_file_is_a_read_error_finding_and_is_not_scored(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("def f(a):\n    return a\n")
+    (tmp_path / "a.py").write_text("def f(a):\n    return a\n\n\nprint(f(1))\n")
     _unreadable(tmp_path, "locked.py")
 
     result = _run(tmp_path)
@@ -119,7 +119,7 @@ def test_an_unreadable_file_is_a_read_error_finding_and_is_not_scored(tmp_path: 
 def test_special_and_oversized_files_are_skipped_with_their_reason_not_findings(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "a.py").write_text("print(1)\n")
     (tmp_path / "big.py").write_text("# padding\n" * 20)
     (tmp_path / "zero.py").symlink_to("/dev/zero")
     os.mkfifo(tmp_path / "pipe.py")

@@ -17,6 +17,7 @@ from chaffra_cli._options import GlobalOptions, pass_globals
 __all__ = ["fix"]
 
 _MODULE = "dead-code"
+_FIXABLE = frozenset({"dead-code:unused-import", "dead-code:unreachable-code"})
 
 
 @click.command("fix", short_help="Remove unused imports (and unreachable code) safely.")
@@ -52,8 +53,15 @@ def fix(options: GlobalOptions, path: Path, dead_code: bool, diff: bool, unreach
     config = resolve_config(options, path)
     result = run_analysis(config, command="fix", modules=(_MODULE,), churn=False, stderr=sys.stderr)
     root = result.root
+    refusals: dict[str, str | None] = {}
+    for finding in result.findings:
+        relative = finding.location.file
+        if finding.rule_id in _FIXABLE and relative not in refusals:
+            refusals[relative] = _unsafe(root, root / relative)
+            if refusals[relative] is not None and not options.quiet:
+                click.echo(f"Notice: not fixing {relative}: {refusals[relative]}", err=True)
     fixes = fix_findings(
-        result.findings,
+        [f for f in result.findings if refusals.get(f.location.file, "") is None],
         lambda relative: (root / relative).read_text(encoding="utf-8"),
         unreachable=unreachable,
     )
@@ -94,6 +102,15 @@ def fix(options: GlobalOptions, path: Path, dead_code: bool, diff: bool, unreach
     if not options.quiet:
         verb = "would fix" if diff else "fixed"
         click.echo(f"{verb} {count} finding(s) in {len(fixes)} file(s)", err=True)
+
+
+def _unsafe(root: Path, path: Path) -> str | None:
+    """Why ``path`` must not be rewritten (a link, or outside the project), or ``None``."""
+    if path.is_symlink() or not path.is_file():
+        return "not a regular file (a symbolic link is never rewritten)"
+    if not path.resolve().is_relative_to(root.resolve()):
+        return "outside the project"
+    return None
 
 
 def _replace(path: Path, text: str) -> None:

@@ -66,6 +66,7 @@ class ProjectIndex:
         self.facts: dict[str, Mapping[str, Any]] = {}
         self._counts: dict[str, Counter[str]] = {key: Counter() for key in _COUNTED}
         self._bases: dict[str, Counter[str]] = {}
+        self._classes: Counter[str] = Counter()
         self.declared = frozenset(extra_uses)
         """Names used from outside the code (whitelists, pyproject entry points)."""
         modules = sorted(set(extra_modules))
@@ -101,10 +102,10 @@ class ProjectIndex:
                     if counter[item] <= 0:
                         del counter[item]
             for name, class_bases in old["classes"]:
-                bases = self._bases[name]
-                bases.subtract(class_bases)
-                if not +bases:
-                    del self._bases[name]
+                self._bases[name].subtract(class_bases)
+                self._classes[name] -= 1
+                if self._classes[name] <= 0:  # no file defines a class of that name now
+                    del self._classes[name], self._bases[name]
         if fact is None:
             return
         self.facts[path] = fact
@@ -112,6 +113,7 @@ class ProjectIndex:
             self._counts[key].update(fact[key])
         for name, class_bases in fact["classes"]:
             self._bases.setdefault(name, Counter()).update(class_bases)
+            self._classes[name] += 1
 
     @property
     def uses(self) -> Collection[str]:

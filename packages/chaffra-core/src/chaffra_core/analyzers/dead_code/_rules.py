@@ -158,9 +158,11 @@ EXPLANATIONS: Mapping[str, tuple[str, str, tuple[str, ...]]] = MappingProxyType(
             "An import binds a name the file never reads (not in code, string annotations "
             "or `__all__`), and no other file imports the name from this module. "
             "`__init__.py` re-exports, `import x as x`, star and `__future__` imports are "
-            "never reported. Confidence 90 (as vulture's).",
+            "never reported. Confidence 90 (as vulture's); 50 for an availability check "
+            "(`try`/`except ImportError`), a public name from a private module and a name "
+            "read as an attribute elsewhere (a likely re-export).",
             "Unused imports slow start-up, create false dependencies and hide real ones. "
-            "`chaffra fix --dead-code` removes them safely; `# noqa: F401` keeps one.",
+            "`chaffra fix --dead-code` removes them safely and leaves `# noqa: F401` lines.",
             ("import os  # unused import `os`\n\ndef main():\n    return 1",),
         ),
         UNUSED_FUNCTION: (
