@@ -267,3 +267,14 @@ def test_explain_and_fix() -> None:
     finding = _findings("eval(x)\n")[0]
     (result,) = module.fix([finding], dry_run=False)
     assert (False, "requires manual review") == (result.applied, result.reason)
+
+
+def test_names_of_password_fields_are_not_hard_coded_passwords() -> None:
+    """Django's ``password1_field_name = "password1"`` names a form field (bandit flags it)."""
+    text = (
+        'password1_field_name = "password1"\n'
+        'PASSWORD_PARAM = "password"\n'
+        'password = "hunter2-but-longer"\n'
+    )
+    found = [(f.rule_id, f.location.start_line) for f in _findings(text)]
+    assert [3] == sorted({line for _, line in found})

@@ -162,3 +162,12 @@ def test_a_canary_secret_never_appears_whole_in_any_finding(
         )
         assert canary not in shown
         assert body not in shown
+
+
+def test_a_keyword_assignment_naming_a_field_is_not_a_secret() -> None:
+    text = (
+        "password1_field_name=password1\n"
+        "secret_label=client_secret_value\n"
+        "password=S3cr3t-v4lue-x\n"
+    )
+    assert [3] == [line for _, line in _kinds(text)]

@@ -8,18 +8,13 @@ metadata (``bandit_id``), so ``# nosec B602`` and bandit baselines map over.
 from __future__ import annotations
 
 import enum
+import re
 
 import attrs
 
 from chaffra_core._findings import Rule, Severity, qualify
 
-__all__ = [
-    "MODULE_ID",
-    "RULES",
-    "RULE_INFO",
-    "Confidence",
-    "RuleInfo",
-]
+__all__ = ["MODULE_ID", "RULES", "RULE_INFO", "Confidence", "RuleInfo", "names_a_field"]
 
 MODULE_ID = "security"
 
@@ -319,3 +314,24 @@ RULES = tuple(
     )
     for info in _INFOS
 )
+
+
+_FIELD_KEY = re.compile(
+    r"(?i)(?:^|_)(?:field|fields|name|names|label|prefix|suffix|param|header|template|"
+    r"message|help_text|attr|url|path|id|key_name|setting)$"
+)
+
+
+def names_a_field(key: str, value: str) -> bool:
+    """Whether ``key = "value"`` names a field rather than holding a secret.
+
+    ``password1_field_name = "password1"`` or ``PASSWORD_PARAM = "password"``:
+    the key is a field, name, label... (``*_name``, ``*_field``, ``*_param``), or
+    the value is an identifier the key itself spells (``password1`` in
+    ``password1_field_name``). bandit reports these; they are its most common
+    false positives on Django.
+    """
+    bare = key.rpartition(".")[2]
+    if _FIELD_KEY.search(bare):
+        return True
+    return value.isidentifier() and value.lower() in bare.lower()

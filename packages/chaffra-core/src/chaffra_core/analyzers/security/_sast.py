@@ -16,7 +16,12 @@ from chaffra_core._summary import FileContext
 from chaffra_core._traversal import Scope, ScopeKind
 from chaffra_core.analyzers.security._calls import Hit, keyword_hits, lookup
 from chaffra_core.analyzers.security._redact import redact
-from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, Confidence
+from chaffra_core.analyzers.security._rules import (
+    MODULE_ID,
+    RULE_INFO,
+    Confidence,
+    names_a_field,
+)
 from chaffra_core.analyzers.security._taint import TaintState, ValueKind, dotted, target_names
 
 __all__ = ["SastVisitor", "is_test_path", "nosec_lines"]
@@ -280,6 +285,8 @@ class SastVisitor:
 
     def _password(self, value: ast.AST, name: str, bandit: str, node: ast.AST) -> None:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
+            return
+        if names_a_field(name, value.value):
             return
         shown = redact(value.value)
         self._add(

@@ -18,7 +18,12 @@ import attrs
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
 from chaffra_core.analyzers.security._redact import redact
-from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, Confidence
+from chaffra_core.analyzers.security._rules import (
+    MODULE_ID,
+    RULE_INFO,
+    Confidence,
+    names_a_field,
+)
 
 __all__ = ["PROVIDERS", "SecretMatch", "scan_secrets", "shannon_entropy"]
 
@@ -231,6 +236,8 @@ def _assignment(
     if _HASH_CONTEXT.search(key) or _HASH_CONTEXT.match(value):
         return None
     entropy = _entropy_kind(value)
+    if names_a_field(key, value):
+        return None
     if _STRONG_KEY.search(key) and not _DOTTED.match(value) and not _UUID.match(value):
         return ("hardcoded-secret", f"`{key}` assignment", "keyword", value, Confidence.MEDIUM)
     if entropy is not None:
