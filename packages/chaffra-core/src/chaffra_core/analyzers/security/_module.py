@@ -249,7 +249,7 @@ class SecurityModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Security Analysis",
-            version="0.2.0",
+            version="0.3.0",  # the result cache is keyed on it: bump when findings change
             languages=("python",),
             capabilities=("analyze", "explain"),
             rules=RULES,
