@@ -18,7 +18,6 @@ from chaffra_cli._listing import (
     RANKS,
     SORT_KEYS,
     function_rows,
-    listed_functions,
     render_listing,
 )
 from chaffra_cli._options import ANALYSIS_OPTIONS, GlobalOptions, pass_globals
@@ -278,7 +277,9 @@ def _listing_text(
 ) -> str:
     from chaffra_core.output import display_path
 
-    functions = listed_functions(result, lambda file: display_path(result.root, file, context.cwd))
+    functions = (
+        (display_path(result.root, path, context.cwd), f) for path, f in result.functions()
+    )
     rows = function_rows(functions, sort=listing.sort, top=listing.top, min_rank=listing.min_rank)
     return render_listing(rows, fmt, report)
 

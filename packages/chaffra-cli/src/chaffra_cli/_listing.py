@@ -1,29 +1,26 @@
 """``chaffra complexity --all``: every function and method, like ``radon cc -s``.
 
-:func:`function_rows` takes any objects with the per-function measures;
-:func:`listed_functions` gives them from a run (``RunResult.functions()``, measured
-during the run's one walk of each file: nothing is parsed twice).
+:func:`function_rows` takes a run's ``RunResult.functions()`` (measured during
+the run's one walk of each file: nothing is parsed twice), files as shown.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import attrs
 
 if TYPE_CHECKING:
-    from chaffra_core import RunResult
+    from chaffra_core import FunctionMetrics
 
 __all__ = [
     "LISTING_FORMATS",
     "RANKS",
     "SORT_KEYS",
-    "FunctionMeasures",
     "FunctionRow",
     "function_rows",
-    "listed_functions",
     "rank",
     "render_listing",
 ]
@@ -36,29 +33,6 @@ _RANK_FLOORS = ((41, "F"), (31, "E"), (21, "D"), (11, "C"), (6, "B"))
 def rank(cyclomatic: int) -> str:
     """radon's rank of a cyclomatic complexity."""
     return next((letter for floor, letter in _RANK_FLOORS if cyclomatic >= floor), "A")
-
-
-class FunctionMeasures(Protocol):
-    """What a listing needs of one function (``RunResult.functions()`` entries have it)."""
-
-    @property
-    def file(self) -> str: ...
-    @property
-    def qualified_name(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def start_line(self) -> int: ...
-    @property
-    def end_line(self) -> int: ...
-    @property
-    def lines(self) -> int: ...
-    @property
-    def cyclomatic(self) -> int: ...
-    @property
-    def cognitive(self) -> int: ...
-    @property
-    def max_nesting(self) -> int: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -86,17 +60,18 @@ SORT_KEYS: Mapping[str, Callable[[FunctionRow], tuple[object, ...]]] = {
 
 
 def function_rows(
-    functions: Iterable[FunctionMeasures],
+    functions: Iterable[tuple[str, FunctionMetrics]],
     *,
     sort: str = "file",
     top: int | None = None,
     min_rank: str = "A",
 ) -> list[FunctionRow]:
-    """The listing: functions of rank ``min_rank`` or worse, sorted, the first ``top``."""
+    """The listing of ``(file as shown, metrics)`` pairs (``RunResult.functions()``):
+    functions of rank ``min_rank`` or worse, sorted, the first ``top``."""
     floor = RANKS.index(min_rank.upper())
     rows = [
         FunctionRow(
-            file=f.file,
+            file=file,
             qualified_name=f.qualified_name,
             kind=f.kind,
             start_line=f.start_line,
@@ -107,41 +82,10 @@ def function_rows(
             nesting=f.max_nesting,
             rank=rank(f.cyclomatic),
         )
-        for f in functions
+        for file, f in functions
     ]
     rows = sorted((r for r in rows if RANKS.index(r.rank) >= floor), key=SORT_KEYS[sort])
     return rows if top is None else rows[:top]
-
-
-@attrs.frozen(kw_only=True)
-class _Measured:
-    file: str
-    qualified_name: str
-    kind: str
-    start_line: int
-    end_line: int
-    lines: int
-    cyclomatic: int
-    cognitive: int
-    max_nesting: int
-
-
-def listed_functions(result: RunResult, display: Callable[[str], str]) -> list[_Measured]:
-    """Every function the run measured, with ``display(file)`` as its file."""
-    return [
-        _Measured(
-            file=display(path),
-            qualified_name=f.qualified_name,
-            kind=f.kind,
-            start_line=f.start_line,
-            end_line=f.end_line,
-            lines=f.lines,
-            cyclomatic=f.cyclomatic,
-            cognitive=f.cognitive,
-            max_nesting=f.max_nesting,
-        )
-        for path, f in result.functions()
-    ]
 
 
 def render_listing(rows: Sequence[FunctionRow], fmt: str, report: str) -> str:
