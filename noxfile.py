@@ -155,6 +155,13 @@ def standalone(session: nox.Session) -> None:
     dist = ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     session.run("uv", "build", "--all-packages", "--wheel", "--out-dir", str(dist), external=True)
+    # The wheels' dependencies at the lock's versions: the check is reproducible and
+    # a new release of a dependency cannot fail an unrelated commit.
+    constraints = Path(session.create_tmp()) / "constraints.txt"
+    session.run(
+        "uv", "export", "--frozen", "--quiet", "--no-hashes", "--all-packages",
+        "--no-emit-workspace", "--output-file", str(constraints), external=True,
+    )  # fmt: skip
     for package in PACKAGES:
         venv = Path(session.create_tmp()) / f"alone-{package}"
         shutil.rmtree(venv, ignore_errors=True)
@@ -163,6 +170,7 @@ def standalone(session: nox.Session) -> None:
         wheel = next(dist.glob(f"{package.replace('-', '_')}-*.whl"))
         session.run(
             "uv", "pip", "install", "--quiet", "--python", python,
-            "--find-links", str(dist), str(wheel), external=True,
+            "--find-links", str(dist), "--constraint", str(constraints), str(wheel),
+            external=True,
         )  # fmt: skip
         session.run(python, str(ROOT / "packages" / package / "tests" / "smoke.py"), external=True)

@@ -12,7 +12,9 @@ with tempfile.TemporaryDirectory() as tmp:
     root = Path(tmp)
     (root / "app.py").write_text("def f():\n    return 1\n", encoding="utf-8")
     command = [sys.executable, "-m", "chaffra_cli", "--format", "json", "health", str(root)]
-    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    if done.returncode != 0:
+        sys.exit(f"exit {done.returncode}\nstdout:\n{done.stdout}\nstderr:\n{done.stderr}")
     report = json.loads(done.stdout)
     assert report["health"]["grade"] == "A", report
     assert (root / ".chaffra" / "telemetry.db").is_file()
