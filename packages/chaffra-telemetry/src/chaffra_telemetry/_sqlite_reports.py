@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import attrs
 
@@ -109,18 +109,20 @@ def _row(seq: object, timestamp_ms: object, audience: object, seeded: object) ->
     return ReportRow(seq=seq, timestamp_ms=timestamp_ms, audience=captured, seeded=bool(seeded))
 
 
-def _newest_rows(cursor: sqlite3.Cursor, command: str | None) -> Iterator[tuple[ReportRow, str]]:
-    """Readable headers and payloads, newest first (of ``command`` only, when given)."""
+def _newest_rows(cursor: sqlite3.Cursor, command: str | None) -> list[ReportRow]:
+    """Readable headers, newest first (of ``command`` only, when given)."""
     where = "" if command is None else " WHERE command = ?"
-    cursor.execute(
-        "SELECT seq, timestamp_ms, audience, seeded, payload FROM reports"
-        f"{where} ORDER BY timestamp_ms DESC, seq DESC",
+    rows = cursor.execute(
+        f"SELECT seq, timestamp_ms, audience, seeded FROM reports{where}"
+        " ORDER BY timestamp_ms DESC, seq DESC",
         () if command is None else (command,),
-    )
-    for seq, timestamp_ms, audience, seeded, payload in cursor:
-        row = _row(seq, timestamp_ms, audience, seeded)
-        if row is not None and isinstance(payload, str):
-            yield row, payload
+    ).fetchall()
+    return [row for row in (_row(*values) for values in rows) if row is not None]
+
+
+def _payload(cursor: sqlite3.Cursor, seq: int) -> object:
+    found = cursor.execute("SELECT payload FROM reports WHERE seq = ?", (seq,)).fetchone()
+    return None if found is None else found[0]
 
 
 def _score_rows(cursor: sqlite3.Cursor, limit: int) -> list[tuple[ReportRow, object]]:
@@ -170,10 +172,13 @@ class ReportReader:
 
     def latest(self, cursor: sqlite3.Cursor, command: str | None) -> StoredReport | None:
         """The newest readable report (of ``command`` only, when given)."""
-        for row, payload in _newest_rows(cursor, command):
+        for row in _newest_rows(cursor, command):
             report = self._reports.get(row.seq)
             if report is None:
+                payload = _payload(cursor, row.seq)
                 try:
+                    if not isinstance(payload, str):
+                        raise TelemetrySerializationError("stored run report is not text")
                     report = decode_report(payload)
                 except TelemetrySerializationError:
                     continue
