@@ -192,3 +192,18 @@ def test_an_operator_only_snapshot_keeps_no_report() -> None:
     snapshot = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.OPERATOR_ONLY)
     keep_run_report(LiveTelemetryState(store), result, snapshot, stderr=io.StringIO())
     assert store.latest_report() is None
+
+
+def test_a_run_without_churn_keeps_its_report_and_an_unsafe_project_dir_keeps_none(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, {"a.py": COMPLEX})
+    config = resolve_effective_config(tmp_path, None, CliOverrides())
+    analyse(config, command="baseline", churn=False, stderr=io.StringIO(), use_cache=False)
+    report = _stored(tmp_path)
+    assert report is not None
+    assert "baseline" == report.command
+    unsafe = tmp_path / "unsafe"
+    _write(unsafe, {"a.py": COMPLEX, ".chaffra": "not a directory\n"})
+    _run(unsafe)
+    assert "not a directory\n" == (unsafe / ".chaffra").read_text(encoding="utf-8")

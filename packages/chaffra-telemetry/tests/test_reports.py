@@ -21,9 +21,6 @@ from hypothesis import strategies as st
 from chaffra_telemetry import TelemetryAudience, TelemetrySnapshot, project
 from chaffra_telemetry.errors import TelemetryIOError, TelemetrySerializationError
 from chaffra_telemetry.report import (
-    NOT_GRADED,
-    ContributorKind,
-    ReportContributor,
     ReportFile,
     ReportFinding,
     ReportFunction,
@@ -36,79 +33,10 @@ from chaffra_telemetry.report import (
     report_visible,
 )
 from chaffra_telemetry.store import LiveTelemetryState, MemoryStore, SnapshotStore, SqliteStore
+from chaffra_telemetry.testing.strategies import run_reports
 
 TIMEOUT_S = 30.0
 AUDIENCES = list(TelemetryAudience)
-_text = st.text(max_size=12)
-_count = st.integers(min_value=0, max_value=10_000)
-_score = st.none() | st.floats(min_value=0, max_value=100)
-
-contributors = st.builds(
-    ReportContributor,
-    kind=st.sampled_from(list(ContributorKind)),
-    file=st.none() | _text,
-    symbol=st.none() | _text,
-    rule_id=st.none() | _text,
-    cost=st.floats(min_value=0, max_value=100),
-    detail=_text,
-)
-reports = st.builds(
-    RunReport,
-    run_id=_text,
-    timestamp_ms=st.integers(min_value=0, max_value=2**53),
-    command=_text,
-    health=st.builds(
-        ReportHealth,
-        score=_score,
-        grade=st.sampled_from(["A", "B", "C", "D", "F", NOT_GRADED]),
-        model=st.integers(min_value=0, max_value=3),
-        contributors=st.lists(contributors, max_size=3).map(tuple),
-        total_files=_count,
-        unscored_files=_count,
-    ),
-    files=st.lists(
-        st.builds(
-            ReportFile,
-            file=_text,
-            lines=_count,
-            score=_score,
-            grade=st.sampled_from(["A", "F", NOT_GRADED]),
-            functions=_count,
-            findings=st.dictionaries(st.sampled_from(["error", "warning", "info"]), _count),
-        ),
-        max_size=4,
-    ).map(tuple),
-    functions=st.lists(
-        st.builds(
-            ReportFunction,
-            file=_text,
-            name=_text,
-            line=_count,
-            end_line=_count,
-            cyclomatic=_count,
-            cognitive=_count,
-            lines=_count,
-            max_nesting=_count,
-        ),
-        max_size=4,
-    ).map(tuple),
-    findings=st.lists(
-        st.builds(
-            ReportFinding,
-            fingerprint=_text,
-            module=_text,
-            rule_id=_text,
-            severity=st.sampled_from(["error", "warning", "info"]),
-            file=_text,
-            line=_count,
-            column=_count,
-            symbol=st.none() | _text,
-            message=_text,
-            new=st.booleans(),
-        ),
-        max_size=4,
-    ).map(tuple),
-)
 
 
 def report(timestamp_ms: int = 1_000, command: str = "health", **changes: Any) -> RunReport:
@@ -155,7 +83,7 @@ def stored(
     )
 
 
-@given(reports)
+@given(run_reports())
 def test_a_report_survives_its_json_round_trip(value: RunReport) -> None:
     assert value == decode_report(encode_report(value))
 
@@ -304,7 +232,7 @@ def test_only_a_run_report_can_be_pushed() -> None:
 @given(
     captured=st.sampled_from([TelemetryAudience.ON, TelemetryAudience.USER_ONLY]),
     reader=st.sampled_from(AUDIENCES),
-    value=reports,
+    value=run_reports(),
 )
 def test_a_reader_sees_a_report_exactly_when_its_audience_admits_user_data(
     captured: TelemetryAudience, reader: TelemetryAudience, value: RunReport
