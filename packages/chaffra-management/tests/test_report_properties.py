@@ -46,7 +46,8 @@ finding_filters = st.fixed_dictionaries(
 def _client(stack: ExitStack, app: Starlette) -> TestClient:
     from starlette.testclient import TestClient
 
-    return stack.enter_context(TestClient(app))
+    client: TestClient = stack.enter_context(TestClient(app))
+    return client
 
 
 def _state(report: RunReport) -> LiveTelemetryState:
