@@ -330,7 +330,15 @@ def test_a_report_captured_under_user_only_is_served_to_on_readers(make_client: 
         ("/api/v1/files?limit=501", "limit must be an integer from 1 to 500, got 501"),
         ("/api/v1/files?limit=ten", "limit must be an integer from 1 to 500, got 'ten'"),
         ("/api/v1/files?limit=1&limit=2", "limit may be given at most once"),
-        ("/api/v1/files?offset=-1", "offset must be an integer of at least 0, got '-1'"),
+        ("/api/v1/files?offset=-1", "offset must be an integer from 0 to 2147483647, got '-1'"),
+        (
+            "/api/v1/files?offset=2147483648",
+            "offset must be an integer from 0 to 2147483647, got 2147483648",
+        ),
+        (
+            "/api/v1/files?offset=99999999999",
+            "offset must be an integer from 0 to 2147483647, got '9999",
+        ),
         ("/api/v1/files?sort=size", "sort must be one of score, lines, findings, file, got 'size'"),
         ("/api/v1/functions?order=up", "order must be one of asc, desc, got 'up'"),
         ("/api/v1/functions?file=", "file must not be empty, got ''"),
