@@ -45,6 +45,7 @@ import os
 import select
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -377,14 +378,61 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
 
 
 @dataclass(frozen=True)
+class Measured:
+    """The repeats of one cell: medians of each figure, totals of the counts."""
+
+    runs: tuple[LoadResult, ...]
+
+    @property
+    def connections(self) -> int:
+        return self.runs[0].connections
+
+    @property
+    def body_bytes(self) -> int:
+        return self.runs[0].body_bytes
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.runs)
+
+    @property
+    def errors(self) -> int:
+        return sum(r.errors for r in self.runs)
+
+    @property
+    def requests_per_s(self) -> float:
+        return statistics.median(r.requests_per_s for r in self.runs)
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(r.p50_ms for r in self.runs)
+
+    @property
+    def p99_ms(self) -> float:
+        return statistics.median(r.p99_ms for r in self.runs)
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        values = [r.cpu_us_per_request for r in self.runs]
+        known = [v for v in values if v is not None]
+        return statistics.median(known) if known else None
+
+
+@dataclass(frozen=True)
 class Cell:
-    """One measured (audience, endpoint, side, connections) combination."""
+    """One measured (state, audience, endpoint, side, connections) combination.
+
+    For chaffra's side, ``ratios`` and ``cpu_ratios`` pair each repeat with the
+    bare repeat run just before it (req/s, and server CPU per request).
+    """
 
     kind: str  # "seeded" or "report"
     audience: str
     endpoint: Endpoint
     side: str  # "chaffra" or "bare"
-    result: LoadResult
+    result: Measured
+    ratios: tuple[float, ...] = ()
+    cpu_ratios: tuple[float, ...] = ()
 
 
 def cpu_seconds(pid: int) -> Callable[[], float]:
@@ -422,30 +470,53 @@ def measure_audience(
         for connections in options.connections:
             for endpoint in ENDPOINTS[kind]:
                 size = server.sizes[endpoint.bare_path]
-                for side, path in (
-                    ("bare", endpoint.bare_path),
-                    ("chaffra", endpoint.chaffra_path),
-                ):
-                    result = run_load(
-                        HOST,
-                        server.port,
-                        path,
-                        connections=connections,
-                        warmup_s=options.warmup,
-                        duration_s=options.duration,
-                        max_requests=options.max_requests,
-                        expected_body=size,
-                        cpu_probe=probe,
+                runs: dict[str, list[LoadResult]] = {"bare": [], "chaffra": []}
+                for _ in range(options.repeat):
+                    for side, path in (
+                        ("bare", endpoint.bare_path),
+                        ("chaffra", endpoint.chaffra_path),
+                    ):
+                        result = run_load(
+                            HOST,
+                            server.port,
+                            path,
+                            connections=connections,
+                            warmup_s=options.warmup,
+                            duration_s=options.duration,
+                            max_requests=options.max_requests,
+                            expected_body=size,
+                            cpu_probe=probe,
+                        )
+                        runs[side].append(result)
+                        print(
+                            f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
+                            f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                            f"p99 {result.p99_ms:7.2f} ms  cpu/req "
+                            f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                pairs = list(zip(runs["bare"], runs["chaffra"], strict=True))
+                ratios = tuple(
+                    c.requests_per_s / b.requests_per_s for b, c in pairs if b.requests_per_s
+                )
+                cpu_ratios = tuple(
+                    c.cpu_us_per_request / b.cpu_us_per_request
+                    for b, c in pairs
+                    if c.cpu_us_per_request and b.cpu_us_per_request
+                )
+                cells.append(Cell(kind, audience, endpoint, "bare", Measured(tuple(runs["bare"]))))
+                cells.append(
+                    Cell(
+                        kind,
+                        audience,
+                        endpoint,
+                        "chaffra",
+                        Measured(tuple(runs["chaffra"])),
+                        ratios,
+                        cpu_ratios,
                     )
-                    cells.append(Cell(kind, audience, endpoint, side, result))
-                    print(
-                        f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
-                        f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  cpu/req "
-                        f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                )
     return cells
 
 
@@ -487,14 +558,15 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         for c in cells
         if c.side == "bare"
     }
+    median = statistics.median
     rows = []
     goals = []
     for cell in cells:
         result = cell.result
         baseline = bare[(cell.kind, cell.audience, cell.endpoint.bare_path, result.connections)]
-        ratio = result.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0
-        cpu, base_cpu = result.cpu_us_per_request, baseline.cpu_us_per_request
-        cpu_ratio = f"{cpu / base_cpu:.2f}x" if cpu and base_cpu else "-"
+        ratio = median(cell.ratios) if cell.ratios else 0.0
+        cpu = result.cpu_us_per_request
+        cpu_ratio = f"{median(cell.cpu_ratios):.2f}x" if cell.cpu_ratios else "-"
         is_chaffra = cell.side == "chaffra"
         rows.append(
             [
@@ -542,7 +614,7 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
             "Body bytes",
             "Requests",
             "Errors",
-            "req/s",
+            "req/s (median)",
             "p50 ms",
             "p99 ms",
             "server CPU us/req",
@@ -592,16 +664,20 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
         "once the previous response is fully read (closed loop); every response's status and",
         "body size are checked; when hypercorn closes a connection after its",
-        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is a",
-        f"{options.warmup:g} s warm-up and then {options.duration:g} s measured (at most",
-        f"{options.max_requests:,} requests); bare and chaffra alternate per endpoint.",
+        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is",
+        f"{options.repeat} runs, bare and chaffra alternating, each a {options.warmup:g} s",
+        f"warm-up and then {options.duration:g} s measured (at most",
+        f"{options.max_requests:,} requests); the table shows each figure's median over the",
+        "runs, and the ratios are medians of the paired ratios (each chaffra run against",
+        "the bare run just before it), so a burst of load from other processes on the",
+        "machine moves one pair, not the verdict.",
         "Latency runs from writing the request to reading the last body byte; p50 and p99",
         "are exact (nearest rank over every measured request). Server CPU is the server",
         "process's user + system time (every thread) over the measured period, divided by",
-        "the requests measured. Server and load generator",
-        "share the machine's CPUs, so absolute numbers are a lower bound; the ratio to the",
-        "bare endpoint is the figure to compare. The load generator ceiling below is the",
-        "same client against a minimal asyncio server answering canned bytes.",
+        "the requests measured: it does not depend on how busy the machine is, so its ratio",
+        "to the bare endpoint's is the steadiest figure. Server and load generator share the",
+        "machine's CPUs, so absolute numbers are a lower bound. The load generator ceiling",
+        "below is the same client against a minimal asyncio server answering canned bytes.",
     )
     load_before, load_after = options.load
     if load_before is not None and load_after is not None:
@@ -626,7 +702,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--write", type=Path, metavar="PATH", help="also write the report section into this file"
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per cell")
-    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per cell")
+    parser.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per cell, bare and chaffra alternating"
+    )
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="measured requests per cell at most"
     )
