@@ -19,6 +19,7 @@ __all__ = [
     "CAPPED_SCORE",
     "DEEP_NESTING",
     "MINUTES_PER_LINE",
+    "SIZE_FLOOR",
     "FunctionMeasure",
     "caps",
     "counted_module",
@@ -30,6 +31,10 @@ __all__ = [
 MINUTES_PER_LINE = 1.0
 """What writing one source line is taken to cost; the debt ratio is remediation
 minutes over ``lines * MINUTES_PER_LINE``."""
+
+SIZE_FLOOR = 50
+"""The fewest source lines a debt ratio is taken over: one unused import does not fail a
+three-line ``__init__.py``."""
 
 CAPPED_SCORE = 79.0
 """The highest score of a project (or file) with a high-confidence error-severity security
@@ -141,13 +146,14 @@ def score_for(cost: float, lines: int, *, capped: bool = False, digits: int | No
     """The 0-100 score of ``cost`` remediation minutes over ``lines`` source lines
     (rounded to ``digits``), at most :data:`CAPPED_SCORE` when ``capped``.
 
-    Decreasing in ``cost``, increasing in ``lines``: debt ratio 0 is 100, 5 % is
+    Decreasing in ``cost``, increasing in ``lines`` (counted as at least
+    :data:`SIZE_FLOOR`): debt ratio 0 is 100, 5 % is
     90, 10 % 80, 20 % 70, 50 % 60, beyond that ``30 / ratio``.
     """
     if cost <= 0:
         score = 100.0
     else:
-        ratio = cost / (max(lines, 1) * MINUTES_PER_LINE)
+        ratio = cost / (max(lines, SIZE_FLOOR) * MINUTES_PER_LINE)
         score = _curve(ratio)
     if capped:
         score = min(score, CAPPED_SCORE)
