@@ -207,17 +207,21 @@ def _model_two(
 
 @attrs.frozen(kw_only=True)
 class _Explainer:
-    """Prices each contributor as the score points the project would gain without it."""
+    """Prices each contributor as the score points the project would gain without it,
+    before the cap; the cap's own loss is shared by the rules that cause it."""
 
     total: float
     lines: int
     capped: bool
     findings: Sequence[Finding]
 
-    def gain(self, cost: float, *, capped: bool | None = None) -> float:
-        still_capped = self.capped if capped is None else capped
-        without = score_for(self.total - cost, self.lines, capped=still_capped, digits=None)
-        return without - score_for(self.total, self.lines, capped=self.capped, digits=None)
+    def gain(self, cost: float) -> float:
+        without = score_for(self.total - cost, self.lines, digits=None)
+        return without - score_for(self.total, self.lines, digits=None)
+
+    def cap_loss(self) -> float:
+        uncapped = score_for(self.total, self.lines, digits=None)
+        return uncapped - score_for(self.total, self.lines, capped=self.capped, digits=None)
 
     def top(
         self, measured: Sequence[FileSummary], thresholds: Thresholds
@@ -250,7 +254,7 @@ class _Explainer:
                 groups[finding.rule_id].append(finding)
         capping = {f.rule_id for f in self.findings if caps(f)}
         # The cap's own loss is shared by the rules that cause it, so that "why C" shows them.
-        cap_share = self.gain(0.0, capped=False) / len(capping) if capping else 0.0
+        cap_share = self.cap_loss() / len(capping) if capping else 0.0
         for rule_id, group in groups.items():
             cost = self.gain(sum(finding_cost(f) for f in group))
             files = len({f.location.file for f in group})

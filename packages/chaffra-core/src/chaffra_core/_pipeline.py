@@ -33,7 +33,7 @@ from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
-from chaffra_telemetry.catalog import HEALTH_SCORE
+from chaffra_telemetry.catalog import HEALTH_SCORE, HEALTH_SCORE_KEY
 
 __all__ = ["Assembled", "assemble", "run_analysis"]
 
@@ -167,8 +167,13 @@ def run_analysis(
     failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-    if assembled.health is not None and assembled.health.score is not None:
-        collector.record(HEALTH_SCORE, assembled.health.score)
+    health = assembled.health
+    if health is not None and health.score is not None:
+        collector.record(HEALTH_SCORE, health.score)
+        # The project score is also each health module's ``chaffra.module.<id>.health_score``.
+        for info in execution.module_infos:
+            if "health" in info.capabilities and info.id not in failed:
+                collector.record_module_summary_metric(info.id, HEALTH_SCORE_KEY, health.score)
     if assembled.stale:
         stale = assembled.stale
         collector.record_module_findings("core", len(stale), _severity_counts(stale))
