@@ -235,6 +235,8 @@ def test_one_file_has_its_row_functions_findings_and_trend(make_client: Client) 
     )
     assert ["Big.run", "helper"] == [f["name"] for f in body["functions"]]
     assert ["f1", "f2", "f3"] == [f["fingerprint"] for f in body["findings"]]
+    mid = _get(client, "/api/v1/file?path=pkg/mid.py")
+    assert (["f4"], []) == ([f["fingerprint"] for f in mid["findings"]], mid["functions"])
     missing = client.get("/api/v1/file?path=pkg/nope.py")
     assert (404, {"error": "The newest report has no such file."}) == (
         missing.status_code,
