@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -280,6 +281,8 @@ def _raw(db: Path) -> sqlite3.Connection:
     [
         ("payload", "not json"),
         ("payload", b"\x00blob"),
+        ("payload", zlib.compress(b"not json")),
+        ("payload", zlib.compress(b"\xff\xfe")),
         ("payload", encode_report(report(999))),  # its timestamp disagrees with the row's
         ("audience", "everyone"),
         ("seeded", "yes"),
@@ -329,6 +332,21 @@ def test_decoded_reports_and_scores_are_reused_while_their_rows_stay(
         monkeypatch.setattr(module, "decode_scores", refuse)
         assert 6 == _latest(store).report.timestamp_ms
         assert first == store.report_points(3)
+
+
+def test_a_report_is_stored_compressed_and_a_report_stored_as_text_still_reads(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    with SqliteStore(db) as store:
+        store.push_report(stored(1))
+        with _raw(db) as connection:
+            (payload,) = connection.execute("SELECT payload FROM reports").fetchone()
+            assert isinstance(payload, bytes)
+            assert report(1) == decode_report(zlib.decompress(payload).decode())
+            connection.execute("UPDATE reports SET payload = ?", (encode_report(report(1)),))
+    with SqliteStore(db) as reopened:
+        assert report(1) == _latest(reopened).report
 
 
 def test_a_failed_report_write_keeps_the_previous_reports(tmp_path: Path) -> None:
