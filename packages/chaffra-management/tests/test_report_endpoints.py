@@ -146,6 +146,18 @@ def test_files_come_worst_first_with_unscored_ones_last_and_a_trend_per_file(
     assert None is body["items"][3]["score"]
 
 
+def test_a_trend_keeps_the_runs_scored_by_the_newest_reports_health_model(
+    make_client: Client,
+) -> None:
+    older = _report(1_000, 30.0)
+    older = attrs.evolve(older, health=attrs.evolve(older.health, model=1))
+    client = make_client(USER, _state(older, _report(2_000, 5.0), _report()))
+    (big, *_) = _get(client, "/api/v1/files")["items"]
+    assert [45.0, 40.0] == big["trend"]
+    detail = _get(client, "/api/v1/file?path=pkg/big.py")
+    assert [2_000, 3_000] == [t["timestamp_ms"] for t in detail["trend"]]
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [

@@ -176,7 +176,8 @@ def test_reports_beyond_capacity_leave_oldest_first_and_points_come_oldest_first
     assert [3, 4, 5] == [p.timestamp_ms for p in store.report_points(10)]
     assert [4, 5] == [p.timestamp_ms for p in store.report_points(2)]
     assert () == store.report_points(0)
-    assert {"pkg/a.py": 81.5} == dict(store.report_points(1)[0].scores)
+    (point,) = store.report_points(1)
+    assert (2, {"pkg/a.py": 81.5}) == (point.model, dict(point.scores))
 
 
 def test_a_live_report_drops_the_seeded_ones_and_a_seeded_one_keeps_the_rest(
@@ -303,7 +304,18 @@ def test_a_damaged_newest_report_row_is_skipped_for_the_next_readable(
         assert 2 - header_damaged == len(store.report_points(5))
 
 
-@pytest.mark.parametrize("scores", ["not json", "[]", '{"a.py": "high"}', '{"a.py": true}', "7"])
+@pytest.mark.parametrize(
+    "scores",
+    [
+        "not json",
+        "[]",
+        '{"a.py": "high"}',
+        '{"a.py": true}',
+        "7",
+        '{"model": "2", "files": {}}',
+        '{"model": 2, "files": {"a.py": "x"}}',
+    ],
+)
 def test_a_report_with_damaged_scores_is_left_out_of_the_trend(tmp_path: Path, scores: str) -> None:
     db = tmp_path / "t.db"
     with SqliteStore(db) as store:
@@ -312,6 +324,16 @@ def test_a_report_with_damaged_scores_is_left_out_of_the_trend(tmp_path: Path, s
         with _raw(db) as connection:
             connection.execute("UPDATE reports SET scores = ? WHERE timestamp_ms = 2", (scores,))
         assert [1] == [p.timestamp_ms for p in store.report_points(5)]
+
+
+def test_scores_stored_before_the_model_was_read_as_model_zero(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    with SqliteStore(db) as store:
+        store.push_report(stored(1))
+        with _raw(db) as connection:
+            connection.execute("UPDATE reports SET scores = ?", ('{"a.py": 50, "b.py": null}',))
+        (point,) = store.report_points(5)
+        assert (0, {"a.py": 50.0, "b.py": None}) == (point.model, dict(point.scores))
 
 
 def test_decoded_reports_and_scores_are_reused_while_their_rows_stay(

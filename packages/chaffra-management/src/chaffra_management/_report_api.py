@@ -238,9 +238,12 @@ class ReportHandlers:
         self._latest = (report.run_id, report.timestamp_ms, stored.seeded, rows)
         return rows
 
-    def _points(self) -> tuple[ReportPoint, ...]:
+    def _points(self, rows: _Rows) -> list[ReportPoint]:
+        """The trend's runs: those scored by the same health model as the newest report."""
         context = self._context
-        return context.live_state.report_trend(audience=context.audience, limit=TREND_RUNS)
+        points = context.live_state.report_trend(audience=context.audience, limit=TREND_RUNS)
+        model = rows.report.health.model
+        return [p for p in points if p.model == model]
 
     def files(self, request: Request) -> ApiResponse:
         """Files of the newest report, worst first by default, each with its score trend."""
@@ -256,7 +259,7 @@ class ReportHandlers:
         if needle:
             ordered = [row for row in ordered if needle in row["file"]]
         body = _page(rows.run, ordered, query)
-        points = self._points() if body["items"] else ()
+        points = self._points(rows) if body["items"] else []
         body["items"] = [{**row, "trend": _trend(points, row["file"])} for row in body["items"]]
         return ApiResponse(body)
 
@@ -310,7 +313,7 @@ class ReportHandlers:
         row = rows.files.get(path)
         if row is None:
             return ApiResponse({"error": "The newest report has no such file."}, 404)
-        points = self._points()
+        points = self._points(rows)
         trend = [
             {"timestamp_ms": p.timestamp_ms, "score": score}
             for p in points

@@ -120,6 +120,7 @@ class MemoryStore:
                 timestamp_ms=r.report.timestamp_ms,
                 audience=r.audience,
                 seeded=r.seeded,
+                model=r.report.health.model,
                 scores=file_scores(r.report),
             )
             for r in reports

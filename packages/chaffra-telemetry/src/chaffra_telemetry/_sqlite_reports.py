@@ -84,7 +84,7 @@ def insert_report(
             int(stored.seeded),
             report.command,
             zlib.compress(encode_report(report).encode("utf-8"), _COMPRESSION),
-            dumps(file_scores(report)),
+            dumps({"model": report.health.model, "files": file_scores(report)}),
         ),
     )
     excess = cursor.execute("SELECT count(*) FROM reports").fetchone()[0] - capacity
@@ -157,22 +157,31 @@ def _score_rows(cursor: sqlite3.Cursor, limit: int) -> list[tuple[ReportRow, obj
     return found
 
 
-def decode_scores(raw: object) -> Mapping[str, float | None]:
-    """Per-file scores as stored.
+def decode_scores(raw: object) -> tuple[int, Mapping[str, float | None]]:
+    """The health model and the per-file scores, as stored.
+
+    Rows written before the model was stored hold the bare map: model 0.
 
     Raises:
-        TelemetrySerializationError: not a JSON object of numbers (or nulls) by path.
+        TelemetrySerializationError: not that JSON (numbers or nulls by path).
     """
     try:
         value = json.loads(raw) if isinstance(raw, str) else None
     except ValueError as error:
         raise TelemetrySerializationError(f"stored report scores are malformed: {error}") from error
-    if not isinstance(value, dict) or not all(
-        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-        for v in value.values()
+    model: object = 0
+    if isinstance(value, dict) and isinstance(value.get("files"), dict):
+        model, value = value.get("model"), value["files"]
+    if (
+        type(model) is not int
+        or not isinstance(value, dict)
+        or not all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            for v in value.values()
+        )
     ):
         raise TelemetrySerializationError("stored report scores are malformed")
-    return {str(k): None if v is None else float(v) for k, v in value.items()}
+    return model, {str(k): None if v is None else float(v) for k, v in value.items()}
 
 
 class ReportReader:
@@ -185,7 +194,7 @@ class ReportReader:
 
     def __init__(self) -> None:
         self._reports: dict[int, RunReport] = {}
-        self._scores: dict[int, Mapping[str, float | None]] = {}
+        self._scores: dict[int, tuple[int, Mapping[str, float | None]]] = {}
 
     def latest(self, cursor: sqlite3.Cursor, command: str | None) -> StoredReport | None:
         """The newest readable report (of ``command`` only, when given)."""
@@ -207,21 +216,22 @@ class ReportReader:
     def points(self, cursor: sqlite3.Cursor, limit: int) -> tuple[ReportPoint, ...]:
         """The newest ``limit`` readable reports' scores, oldest first."""
         points = []
-        kept: dict[int, Mapping[str, float | None]] = {}
+        kept: dict[int, tuple[int, Mapping[str, float | None]]] = {}
         for row, raw in _score_rows(cursor, max(0, limit)):
-            scores = self._scores.get(row.seq)
-            if scores is None:
+            decoded = self._scores.get(row.seq)
+            if decoded is None:
                 try:
-                    scores = decode_scores(raw)
+                    decoded = decode_scores(raw)
                 except TelemetrySerializationError:
                     continue
-            kept[row.seq] = scores
+            kept[row.seq] = decoded
             points.append(
                 ReportPoint(
                     timestamp_ms=row.timestamp_ms,
                     audience=row.audience,
                     seeded=row.seeded,
-                    scores=scores,
+                    model=decoded[0],
+                    scores=decoded[1],
                 )
             )
         self._scores = kept

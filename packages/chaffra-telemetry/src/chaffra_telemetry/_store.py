@@ -49,11 +49,15 @@ class StoreRead:
 
 @attrs.frozen(kw_only=True)
 class ReportPoint:
-    """One stored report reduced to what a trend needs: its time and per-file scores."""
+    """One stored report reduced to what a trend needs: its time, health model and file scores.
+
+    Scores of different health models do not compare: a trend keeps one model's.
+    """
 
     timestamp_ms: int
     audience: TelemetryAudience
     seeded: bool
+    model: int = 0
     scores: Mapping[str, float | None]
 
 
