@@ -240,9 +240,10 @@ def test_telemetry_off_leaves_the_project_byte_for_byte_unchanged(tmp_path: Path
         }
 
     before = state()
-    for command in ("health", "complexity"):
+    # health exits 1: the tangled file brings the small project below min-score 70.
+    for command, code in (("health", 1), ("complexity", 0)):
         done = chaffra(command, root, "--telemetry", "off")
-        assert 0 == done.returncode, done.stderr
+        assert code == done.returncode, done.stderr
     assert before == state()
 
 

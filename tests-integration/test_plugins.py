@@ -55,7 +55,7 @@ def _project(root: Path, count: int) -> Path:
     return root
 
 
-def _health(python: Path, project: Path, *args: str) -> dict[str, Any]:
+def _health(python: Path, project: Path, *args: str, code: int = 0) -> dict[str, Any]:
     run = subprocess.run(
         [
             python,
@@ -75,7 +75,7 @@ def _health(python: Path, project: Path, *args: str) -> dict[str, Any]:
         check=False,
         env={"CHAFFRA_CACHE_DIR": str(project.parent / "cache"), "PATH": "/usr/bin:/bin"},
     )
-    assert 0 == run.returncode, run.stderr
+    assert code == run.returncode, run.stderr
     report: dict[str, Any] = json.loads(run.stdout)
     return report
 
@@ -84,8 +84,10 @@ def _health(python: Path, project: Path, *args: str) -> dict[str, Any]:
 def test_an_installed_plugin_runs_in_health_below_and_above_the_parallel_threshold(
     plugin_python: Path, tmp_path: Path, count: int
 ) -> None:
-    report = _health(plugin_python, _project(tmp_path / "project", count))
+    # Exit 1: the plugin's findings count for health too (docs/health.md), below min-score.
+    report = _health(plugin_python, _project(tmp_path / "project", count), code=1)
     assert "todo" in report["modules"]
+    assert all(f["other_cost"] > 0 for f in report["health"]["files"])
     flagged = [f for f in report["findings"] if f["rule_id"] == "todo:unfinished-function"]
     assert count == len(flagged)
     assert {"symbol": "todo_parse"} == flagged[0]["metadata"]

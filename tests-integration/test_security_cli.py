@@ -260,7 +260,8 @@ def test_canary_secrets_never_appear_on_any_output_path(
                 "json-file",
                 env=env,
             )
-            assert result.returncode == 0, result.stderr
+            # health exits 1: the planted secrets cap and sink the small project's score.
+            assert result.returncode == (1 if command == "health" else 0), result.stderr
             outputs += [result.stdout, result.stderr]
     assert any("ghp_…#" in text for text in outputs)
     assert (project / ".chaffra").is_dir()

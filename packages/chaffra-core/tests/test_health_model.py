@@ -7,11 +7,13 @@ import random
 from pathlib import Path
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaffra_core import (
     CliOverrides,
+    ConfigError,
     FileSummary,
     Finding,
     FunctionMetrics,
@@ -23,9 +25,15 @@ from chaffra_core import (
     resolve_effective_config,
     run_analysis,
 )
-from chaffra_core._health import MODELS, HealthSettings, project_health
+from chaffra_core._health import (
+    MODELS,
+    HealthSettings,
+    health_min_score,
+    health_settings,
+    project_health,
+)
 from chaffra_core._health_costs import CAPPED_SCORE, score_for
-from chaffra_core.analyzers.complexity import HEALTH_MODELS
+from chaffra_core.analyzers.complexity import HEALTH_MODELS, ComplexityModule
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
 
 MODEL_2 = HealthSettings(model=2)
@@ -255,6 +263,18 @@ def test_the_debt_ratio_bands_meet_the_grade_boundaries() -> None:
 
 def test_every_model_the_config_accepts_has_an_implementation() -> None:
     assert set(HEALTH_MODELS) == set(MODELS)
+
+
+def test_without_run_settings_the_defaults_apply() -> None:
+    assert HealthSettings() == health_settings(None)
+    assert 70 == health_min_score(None)
+
+
+def test_the_complexity_module_rejects_a_model_it_does_not_know() -> None:
+    """A library caller that skips the run's validation still gets a config error."""
+    for value in (3, "2", True):
+        with pytest.raises(ConfigError, match=r"\[modules\.complexity\] model must be one of 1, 2"):
+            ComplexityModule().file_analyzer({"model": value})
 
 
 # --- in a run -----------------------------------------------------------------------------

@@ -76,12 +76,12 @@ def test_markdown_health_table_escapes_pipes_in_paths() -> None:
         nesting_penalty=0.0,
     )
     health = ProjectHealth(score=50.0, grade=HealthGrade.F, files=(file,), total_files=1)
-    assert "| `a\\|b.py` | 50.0 | F |\n" in _render(health=health)
+    assert "| `a\\|b.py` | 50.0 | F | 0 |\n" in _render(health=health)
 
 
 def test_markdown_health_without_files_has_no_table() -> None:
     """Only the score lines."""
     health = ProjectHealth(score=100.0, grade=HealthGrade.A, files=(), total_files=0)
     text = _render(health=health)
-    assert "**Files scored:** 0 of 1\n\n## Module Errors" in text
+    assert "**Files scored:** 0 of 1 (0 source lines, model 2)\n\n## Module Errors" in text
     assert "| File |" not in text

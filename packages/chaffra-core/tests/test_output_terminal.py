@@ -10,6 +10,7 @@ import pytest
 from chaffra_core import (
     FileHealthScore,
     Finding,
+    HealthContributor,
     HealthGrade,
     Location,
     ProjectHealth,
@@ -159,4 +160,18 @@ def test_terminal_health_without_files_prints_only_the_score() -> None:
     """No per-file block when the project has no scored files."""
     health = ProjectHealth(score=100.0, grade=HealthGrade.A, files=(), total_files=0)
     text = render(_result(health=health), "terminal", tool_version="1")
-    assert "Project Health: 100.0 (A)\nFiles scored: 0 of 0\n\nNo issues found.\n" in text
+    assert (
+        "Project Health: 100.0 (A)\nFiles scored: 0 of 0 (0 source lines, model 2)\n\n"
+        "No issues found.\n"
+    ) in text
+
+
+def test_a_project_that_is_not_graded_says_so_and_lists_file_contributors_by_path() -> None:
+    """No score, no grade: "not graded"; a file contributor is named by its path."""
+    why = HealthContributor(kind="file", file="big.py", cost=1.5, detail="a 9,000-line file")
+    health = ProjectHealth(
+        score=None, grade=None, files=(), total_files=0, contributors=(why,), model=2
+    )
+    text = render(_result(health=health), "terminal", color=True, tool_version="1")
+    assert "Project Health: \x1b[1;36mnot graded\x1b[0m\n" in text
+    assert "  -1.50   big.py: a 9,000-line file\n" in text

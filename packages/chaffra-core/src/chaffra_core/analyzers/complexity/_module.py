@@ -140,11 +140,13 @@ _EXPLANATIONS = {
         ),
     ),
     LOW_HEALTH_SCORE: (
-        "A file starts at 100 and loses points when its average cyclomatic or cognitive "
-        "complexity is above the thresholds (3 per point, at most 30 each), when its "
-        "longest function exceeds 100 lines (1 per 20 lines, at most 20) and when "
-        "nesting goes deeper than 4 (5 per level, at most 20). Grades: A 90+, B 80+, "
-        "C 70+, D 60+, F below.",
+        "Under health model 2 (the default) a file's score comes from its debt ratio: the "
+        "remediation minutes of what is wrong in it (each complexity above a threshold 5 "
+        "minutes plus 1 per point, long and deeply nested functions, dead code and "
+        "security findings) over its source lines; a high-confidence error-severity "
+        "security finding caps it at 79 (C). Under model 1 a file starts at 100 and loses "
+        "points for its average complexity, longest function and deepest nesting. "
+        "Grades: A 90+, B 80+, C 70+, D 60+, F below (docs/health.md).",
         "The score summarises where complexity concentrates so that the worst files can "
         "be refactored first.",
         ("file `app/views.py` has health score 62 (D) below threshold 70",),
