@@ -90,6 +90,12 @@ export function link(route, text, props) {
   return h('a', Object.assign({ href: '#' + route }, props || {}), text);
 }
 
+/** A path as text with a line-break opportunity after each "/" (text nodes only). */
+export function pathText(path) {
+  const parts = String(path).split('/');
+  return h('span', { class: 'path-text' }, parts.map((part, i) => (i < parts.length - 1 ? [part + '/', h('wbr')] : part)));
+}
+
 export function fileRoute(path, line) {
   return '/file/' + encodeURIComponent(path) + (isNum(line) ? '?line=' + line : '');
 }

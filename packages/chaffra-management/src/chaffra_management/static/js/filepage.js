@@ -2,7 +2,7 @@
 
 import { NotFound, getJSON, serves, withQuery } from './api.js';
 import {
-  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, scrollRegion, severityBadge, table,
+  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, plural, scrollRegion, severityBadge, table,
 } from './dom.js';
 import { sparkline } from './sparkline.js';
 
@@ -77,8 +77,8 @@ export async function renderFile(path, params) {
       trendBlock(body.trend, path)),
     h('section', { class: 'panel', 'aria-labelledby': 'file-findings-title' },
       h('div', { class: 'panel-head' }, h('h2', { id: 'file-findings-title' }, 'Findings'),
-        h('span', { class: 'panel-note' }, fmtCount(counts.error || 0) + ' errors · ' + fmtCount(counts.warning || 0)
-          + ' warnings · ' + fmtCount(counts.info || 0) + ' info')),
+        h('span', { class: 'panel-note' }, plural(counts.error || 0, 'error') + ' · ' + plural(counts.warning || 0, 'warning')
+          + ' · ' + fmtCount(counts.info || 0) + ' info')),
       findingsBlock(Array.isArray(body.findings) ? body.findings : [], line)),
     h('section', { class: 'panel', 'aria-labelledby': 'file-functions-title' },
       h('div', { class: 'panel-head' }, h('h2', { id: 'file-functions-title' }, 'Functions, most complex first')),

@@ -2,7 +2,7 @@
 
 import { getReportList } from './api.js';
 import {
-  byId, fileRoute, fmtCount, h, link, scrollRegion, severityBadge, sortSeverities,
+  byId, fileRoute, fmtCount, h, link, pathText, scrollRegion, severityBadge, sortSeverities,
 } from './dom.js';
 
 const PAGE = 50;
@@ -63,21 +63,24 @@ function filters(facets, params) {
   return bar;
 }
 
+// Each sort's natural order, as the API applies it when no `order` is given.
+const NATURAL_DESC = { severity: true, rule: false, file: false };
+
 function sortHeader(key, params) {
-  const sort = params.get('sort') || 'severity';
-  const order = params.get('order') || 'asc';
-  const active = sort === key;
+  const active = (params.get('sort') || 'severity') === key;
+  const desc = params.get('order') ? params.get('order') === 'desc' : NATURAL_DESC[key];
   const button = h('button', { type: 'button', class: 'sort-button', 'data-sort': key },
-    SORTS[key], active ? (order === 'desc' ? ' ▼' : ' ▲') : '');
-  button.addEventListener('click', () => go(route(params, { sort: key, order: active && order === 'asc' ? 'desc' : 'asc' })));
-  return h('th', { scope: 'col', 'aria-sort': active ? (order === 'desc' ? 'descending' : 'ascending') : 'none' }, button);
+    SORTS[key], active ? (desc ? ' ▼' : ' ▲') : '');
+  button.addEventListener('click', () => go(route(params, active
+    ? { sort: key, order: desc ? 'asc' : 'desc' } : { sort: key, order: null })));
+  return h('th', { scope: 'col', 'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none' }, button);
 }
 
 function findingRow(f) {
   return h('tr', { 'data-testid': 'finding-row', 'data-severity': String(f.severity) },
     h('td', null, severityBadge(f.severity)),
     h('td', null, h('span', { class: 'mono' }, String(f.rule_id))),
-    h('td', null, link(fileRoute(f.file, f.line), f.file + ':' + f.line, { class: 'mono path', 'data-testid': 'finding-location' })),
+    h('td', { class: 'location' }, link(fileRoute(f.file, f.line), pathText(f.file + ':' + f.line), { class: 'mono', 'data-testid': 'finding-location' })),
     h('td', null, f.symbol ? h('span', { class: 'mono' }, String(f.symbol)) : '—'),
     h('td', { class: 'wrap message' }, String(f.message)),
     h('td', null, f.new ? h('span', { class: 'new-badge' }, 'new') : ''));

@@ -2,7 +2,7 @@
 
 import { getReportList, withQuery } from './api.js';
 import {
-  bar, byId, fileRoute, fmtCount, fmtScore, gradeBadge, h, isNum, link, plural, table, tone,
+  bar, byId, fileRoute, fmtCount, fmtScore, gradeBadge, h, isNum, link, pathText, plural, table, tone,
 } from './dom.js';
 import { sparkline } from './sparkline.js';
 import { drawTreemap } from './treemap.js';
@@ -17,8 +17,8 @@ function contributorTarget(c) {
   }
   if (typeof c.file === 'string') {
     const text = typeof c.symbol === 'string' && c.symbol ? c.symbol : c.file;
-    return h('span', { class: 'target' }, link(fileRoute(c.file), text, { class: 'mono' }),
-      text !== c.file ? h('span', { class: 'target-file' }, c.file) : null);
+    return h('span', { class: 'target' }, link(fileRoute(c.file), text === c.file ? pathText(text) : text, { class: 'mono' }),
+      text !== c.file ? h('span', { class: 'target-file' }, pathText(c.file)) : null);
   }
   return h('span', { class: 'mono' }, String(c.symbol || c.rule_id || '—'));
 }
@@ -54,10 +54,17 @@ function findingCounts(counts) {
     h('span', { class: 'count count-info', title: 'info' }, fmtCount(c.info || 0)));
 }
 
+/** A file as its name (the link) over its directory. */
+function fileCell(path) {
+  const cut = path.lastIndexOf('/');
+  return h('span', { class: 'target' }, link(fileRoute(path), path.slice(cut + 1), { class: 'mono', 'aria-label': path }),
+    cut > 0 ? h('span', { class: 'target-file' }, pathText(path.slice(0, cut + 1))) : null);
+}
+
 function filesTable(items) {
   return table(['File', 'Grade', 'Lines', 'Findings (E/W/I)', 'Trend'], items.map((f) => ({
     props: { 'data-testid': 'worst-file', 'data-file': f.file },
-    cells: [link(fileRoute(f.file), f.file, { class: 'mono path' }),
+    cells: [fileCell(f.file),
       h('span', { class: 'grade-cell' }, gradeBadge(f.grade), fmtScore(f.score)),
       fmtCount(f.lines), findingCounts(f.findings),
       sparkline(Array.isArray(f.trend) ? f.trend : [], 'Score trend of ' + f.file)],
@@ -65,12 +72,12 @@ function filesTable(items) {
 }
 
 function functionsTable(items) {
-  return table(['Function', 'Cognitive', 'Cyclomatic', 'Lines', 'Nesting'], items.map((fn) => ({
+  return table(['Function', 'Cognitive', 'Cyclomatic', 'Lines'], items.map((fn) => ({
     props: { 'data-testid': 'worst-function' },
     cells: [h('span', { class: 'target' }, link(fileRoute(fn.file, fn.line), String(fn.name), { class: 'mono' }),
-      h('span', { class: 'target-file' }, fn.file + ':' + fn.line)),
-    fmtCount(fn.cognitive), fmtCount(fn.cyclomatic), fmtCount(fn.lines), fmtCount(fn.max_nesting)],
-  })), { numeric: [1, 2, 3, 4], empty: 'No functions in the latest run report.', label: 'Worst functions', testid: 'worst-functions' });
+      h('span', { class: 'target-file' }, pathText(fn.file + ':' + fn.line))),
+    fmtCount(fn.cognitive), fmtCount(fn.cyclomatic), fmtCount(fn.lines)],
+  })), { numeric: [1, 2, 3], empty: 'No functions in the latest run report.', label: 'Worst functions', testid: 'worst-functions' });
 }
 
 let lastFiles = null;
@@ -98,6 +105,8 @@ export async function renderHotspots() {
   lastFiles = treemap.items;
   if (!shown) byId('treemap').replaceChildren(h('div', { class: 'chart-empty' }, 'No files in the latest run report.'));
   else drawTreemap(byId('treemap'), lastFiles);
+  byId('treemap-size-note').textContent = byId('treemap').dataset.sized === 'false'
+    ? 'Equal tiles: this report has no line counts' : 'Area: lines of code';
   byId('worst-files').replaceChildren(filesTable(worstFiles.items));
   byId('worst-functions').replaceChildren(functionsTable(worstFunctions.items));
   return true;

@@ -61,13 +61,13 @@ function setCard(id, text, cardTone) {
 function healthNote(data, withheldUser) {
   if (withheldUser) return WITHHELD_USER;
   const health = data.health;
-  if (isNum(health.total_files)) {
+  if (isNum(health.total_files) && health.total_files > 0) {
     const scored = health.total_files - (isNum(health.unscored_files) ? health.unscored_files : 0);
-    return health.total_files ? plural(scored, 'file') + ' scored of ' + fmtCount(health.total_files)
-      : 'Not graded: no source files';
+    return plural(scored, 'file') + ' scored of ' + fmtCount(health.total_files);
   }
   const scores = healthPoints(data.metrics);
-  return scores.size ? 'Average of ' + plural(scores.size, 'module score') : 'No health scores yet';
+  if (scores.size) return 'Average of ' + plural(scores.size, 'module score');
+  return isNum(health.score) ? 'Project health score' : 'Not graded: no file was scored';
 }
 
 function renderCards(data, audience) {

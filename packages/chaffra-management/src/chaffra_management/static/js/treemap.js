@@ -97,14 +97,19 @@ function place(node, r) {
 function tileTitle(f) {
   const counts = f.findings || {};
   return f.file + '\n' + (isNum(f.score) ? 'score ' + fmtScore(f.score) + ' (' + f.grade + ')' : 'not graded')
-    + ' · ' + fmtCount(f.lines) + ' lines · ' + fmtCount(f.functions) + ' functions\n'
+    + (f.unsized ? '' : ' · ' + fmtCount(f.lines) + ' lines') + ' · ' + fmtCount(f.functions) + ' functions\n'
     + fmtCount(counts.error || 0) + ' errors, ' + fmtCount(counts.warning || 0) + ' warnings, '
     + fmtCount(counts.info || 0) + ' info';
 }
 
 /** Draw `files` (files-items) into `container`, sized to its current width. */
 export function drawTreemap(container, files) {
-  const usable = files.filter((f) => isNum(f.lines) && f.lines > 0 && typeof f.file === 'string');
+  const named = files.filter((f) => typeof f.file === 'string');
+  // A report without line counts (an older health model) still maps its files, as equal tiles.
+  const sized = named.some((f) => isNum(f.lines) && f.lines > 0);
+  const usable = sized ? named.filter((f) => isNum(f.lines) && f.lines > 0)
+    : named.map((f) => Object.assign({}, f, { lines: 1, unsized: true }));
+  container.dataset.sized = String(sized);
   const width = Math.max(200, Math.floor(container.clientWidth || 600));
   const height = width < 500 ? 320 : 420;
   const root = h('div', { class: 'treemap-canvas', 'data-testid': 'treemap-canvas' });
@@ -125,7 +130,7 @@ export function drawTreemap(container, files) {
       place(tile, f);
       if (f.w >= MIN_LABEL_W && f.h >= MIN_LABEL_H) {
         tile.appendChild(h('span', { class: 'treemap-label' }, f.file.split('/').pop()));
-        tile.appendChild(h('span', { class: 'treemap-sub' }, grade + ' · ' + fmtCount(f.lines)));
+        tile.appendChild(h('span', { class: 'treemap-sub' }, f.unsized ? grade : grade + ' · ' + fmtCount(f.lines) + ' lines'));
       }
       root.appendChild(tile);
     }
