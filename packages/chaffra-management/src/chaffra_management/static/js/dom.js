@@ -72,7 +72,7 @@ export function table(headers, rows, options) {
     ? rows.map((row) => {
       const cells = Array.isArray(row) ? row : row.cells;
       return h('tr', Array.isArray(row) ? null : row.props, cells.map((cell, i) =>
-        h('td', { class: numeric.includes(i) ? 'num' : null }, cell)));
+        h('td', { class: numeric.includes(i) ? 'num' : null, 'data-label': i ? headers[i] : null }, cell)));
     })
     : [h('tr', null, h('td', { class: 'empty-row', colspan: headers.length }, opts.empty || 'Nothing to show'))];
   return scrollRegion(opts.label || null,

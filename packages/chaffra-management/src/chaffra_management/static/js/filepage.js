@@ -16,7 +16,7 @@ function atLine(line, item) {
 
 function findingsBlock(findings, line) {
   const rows = findings.slice().sort((a, b) => a.line - b.line || a.column - b.column);
-  return scrollRegion('Findings in this file', h('table', { class: 'data-table', 'data-testid': 'file-findings' },
+  return scrollRegion('Findings in this file', h('table', { class: 'data-table stack-on-phone', 'data-testid': 'file-findings' },
     h('thead', null, h('tr', null, ['Line', 'Severity', 'Rule', 'Symbol', 'Message', ''].map((t, i) =>
       h('th', { scope: 'col', class: i === 0 ? 'num' : null }, t)))),
     h('tbody', { 'data-keynav': '' }, rows.length ? rows.map((f) => h('tr', {

@@ -87,7 +87,7 @@ function findingRow(f) {
 }
 
 export function findingsTable(items, head, empty) {
-  return scrollRegion('Findings', h('table', { class: 'data-table findings-table', 'data-testid': 'findings-table' },
+  return scrollRegion('Findings', h('table', { class: 'data-table findings-table stack-on-phone', 'data-testid': 'findings-table' },
     h('thead', null, h('tr', null, head)),
     h('tbody', { 'data-keynav': '' }, items.length ? items.map(findingRow)
       : h('tr', null, h('td', { class: 'empty-row', colspan: 6 }, empty)))));

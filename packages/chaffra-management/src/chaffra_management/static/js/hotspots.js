@@ -68,7 +68,7 @@ function filesTable(items) {
       h('span', { class: 'grade-cell' }, gradeBadge(f.grade), fmtScore(f.score)),
       fmtCount(f.lines), findingCounts(f.findings),
       sparkline(Array.isArray(f.trend) ? f.trend : [], 'Score trend of ' + f.file)],
-  })), { numeric: [2], empty: 'No files in the latest run report.', label: 'Worst files', testid: 'worst-files' });
+  })), { numeric: [2], empty: 'No files in the latest run report.', label: 'Worst files', testid: 'worst-files', cls: 'stack-on-phone' });
 }
 
 function functionsTable(items) {
@@ -77,7 +77,7 @@ function functionsTable(items) {
     cells: [h('span', { class: 'target' }, link(fileRoute(fn.file, fn.line), String(fn.name), { class: 'mono' }),
       h('span', { class: 'target-file' }, pathText(fn.file + ':' + fn.line))),
     fmtCount(fn.cognitive), fmtCount(fn.cyclomatic), fmtCount(fn.lines)],
-  })), { numeric: [1, 2, 3], empty: 'No functions in the latest run report.', label: 'Worst functions', testid: 'worst-functions' });
+  })), { numeric: [1, 2, 3], empty: 'No functions in the latest run report.', label: 'Worst functions', testid: 'worst-functions', cls: 'stack-on-phone' });
 }
 
 let lastFiles = null;
