@@ -137,20 +137,27 @@ function moduleColors(runs) {
   return new Map(sorted.map((id, i) => [id, 'series-' + (i % 8)]));
 }
 
+/** Per-module scores where runs carry them, and the project's score (or their average). */
 function drawHealthChart(fig, runs, colors) {
   const ids = [...new Set(runs.flatMap((r) => [...r.health.keys()]))].sort();
-  if (!ids.length) return chartPlaceholder(fig, 'empty', 'No health scores in this window yet.');
+  const project = runs.some((r) => isNum(r.project));
+  if (!ids.length && !project) return chartPlaceholder(fig, 'empty', 'No health scores in this window yet.');
   const latest = runs[runs.length - 1];
   const lowest = [...latest.health.entries()].sort((a, b) => a[1] - b[1])[0];
+  const overall = project
+    ? { key: 'project', label: 'Project', cls: 'series-avg', dashed: true, value: (r) => r.project }
+    : { key: 'average', label: 'Average', cls: 'series-avg', dashed: true, value: (r) => r.average };
   const series = ids.map((id) => ({ key: id, label: id, cls: colors.get(id), value: (r) => r.health.get(id) }));
-  series.push({ key: 'average', label: 'Average', cls: 'series-avg', dashed: true, value: (r) => r.average });
+  series.push(overall);
+  const latestOverall = overall.value(latest);
   drawChart(fig, runs, {
     axis: { max: 100, ticks: [0, 25, 50, 75, 100] },
-    label: 'Line chart of health score over ' + plural(runs.length, 'run') + ' for ' + plural(ids.length, 'module')
-      + '. Latest average ' + (isNum(latest.average) ? latest.average.toFixed(1) : 'unknown')
-      + (lowest ? '; lowest ' + lowest[0] + ' at ' + lowest[1].toFixed(1) : '') + '.',
+    label: 'Line chart of health score over ' + plural(runs.length, 'run')
+      + (ids.length ? ' for ' + plural(ids.length, 'module') : '') + '. Latest ' + overall.label.toLowerCase() + ' score '
+      + (isNum(latestOverall) ? latestOverall.toFixed(1) : 'unknown')
+      + (lowest ? '; lowest module ' + lowest[0] + ' at ' + lowest[1].toFixed(1) : '') + '.',
     tooltip: (run) => [...ids.filter((id) => run.health.has(id)).map((id) => id + ': ' + run.health.get(id).toFixed(1)),
-      'average: ' + (isNum(run.average) ? run.average.toFixed(1) : '—')].join('\n'),
+      overall.key + ': ' + (isNum(overall.value(run)) ? overall.value(run).toFixed(1) : '—')].join('\n'),
     draw: (root, geo, y) => drawLines(root, geo, y, series, runs),
     legend: series.map((s) => ({ label: s.label, cls: s.cls, line: true })),
   });

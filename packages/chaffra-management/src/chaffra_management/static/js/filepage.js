@@ -39,10 +39,18 @@ function functionsBlock(functions, line) {
 
 function trendBlock(trend, path) {
   const points = Array.isArray(trend) ? trend.filter((t) => t && isNum(t.score)) : [];
-  const note = points.length ? fmtWhen(points[0].timestamp_ms) + ' → ' + fmtWhen(points[points.length - 1].timestamp_ms)
-    : 'No scored runs yet.';
-  return h('div', { class: 'file-trend', 'data-testid': 'file-trend', 'data-runs': String(points.length) },
-    sparkline(points, 'Score trend of ' + path, { width: 320, height: 60 }), h('span', { class: 'panel-note' }, note));
+  const props = { class: 'file-trend', 'data-testid': 'file-trend', 'data-runs': String(points.length) };
+  if (points.length < 2) {
+    return h('div', props, h('span', { class: 'panel-note' }, points.length
+      ? 'Score trend: one run so far (' + fmtWhen(points[0].timestamp_ms) + '); it grows with each run.'
+      : 'No scored runs yet.'));
+  }
+  const first = points[0];
+  const last = points[points.length - 1];
+  const delta = last.score - first.score;
+  return h('div', props, sparkline(points, 'Score trend of ' + path, { width: 320, height: 60 }),
+    h('span', { class: 'panel-note' }, 'Score over ' + plural(points.length, 'run') + ', ' + fmtWhen(first.timestamp_ms)
+      + ' → ' + fmtWhen(last.timestamp_ms) + ': ' + (delta === 0 ? 'unchanged' : (delta > 0 ? '+' : '') + delta.toFixed(1))));
 }
 
 export async function renderFile(path, params) {

@@ -33,7 +33,9 @@ export function renderWhy(health, hasRun) {
   if (!contributors.length) {
     const text = !hasRun ? 'No analysis run yet.'
       : score === null ? 'Not graded: the run scored no files.'
-        : Array.isArray(health.contributors) ? 'Nothing costs this project points.' : 'This server reports no contributors.';
+        : !Array.isArray(health.contributors) ? 'This server reports no contributors.'
+          : score >= 100 ? 'Nothing costs this project points.'
+            : 'This run names no contributors (health model ' + String(health.model) + ').';
     list.replaceChildren(h('li', { class: 'muted why-empty' }, text));
     return;
   }

@@ -63,7 +63,7 @@ function healthNote(data, withheldUser) {
   const health = data.health;
   if (isNum(health.total_files) && health.total_files > 0) {
     const scored = health.total_files - (isNum(health.unscored_files) ? health.unscored_files : 0);
-    return plural(scored, 'file') + ' scored of ' + fmtCount(health.total_files);
+    return fmtCount(scored) + ' of ' + plural(health.total_files, 'file') + ' scored';
   }
   const scores = healthPoints(data.metrics);
   if (scores.size) return 'Average of ' + plural(scores.size, 'module score');

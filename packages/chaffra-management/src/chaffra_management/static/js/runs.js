@@ -44,7 +44,7 @@ export function labelOf(point, key) {
 export function historyRuns(history) {
   const snapshots = Array.isArray(history && history.snapshots) ? history.snapshots : [];
   return snapshots.map((snap) => {
-    const run = { ts: snap.timestamp_ms, health: new Map(), durations: new Map(), severity: {}, churnNew: null, churnResolved: null };
+    const run = { ts: snap.timestamp_ms, health: new Map(), durations: new Map(), severity: {}, churnNew: null, churnResolved: null, project: null };
     for (const p of Array.isArray(snap.data_points) ? snap.data_points : []) {
       if (!isNum(p.value)) continue;
       const m = moduleMetric(p.name);
@@ -52,7 +52,8 @@ export function historyRuns(history) {
         if (!run.health.has(m.id)) run.health.set(m.id, p.value);
       } else if (p.name === 'chaffra.module.call_duration_ms' && labelOf(p, 'module')) {
         if (!run.durations.has(labelOf(p, 'module'))) run.durations.set(labelOf(p, 'module'), p.value);
-      } else if (p.name === 'chaffra.findings.new' && run.churnNew === null) run.churnNew = p.value;
+      } else if (p.name === 'chaffra.health.score' && run.project === null) run.project = p.value;
+      else if (p.name === 'chaffra.findings.new' && run.churnNew === null) run.churnNew = p.value;
       else if (p.name === 'chaffra.findings.resolved' && run.churnResolved === null) run.churnResolved = p.value;
     }
     const user = snap.user_summary || {};

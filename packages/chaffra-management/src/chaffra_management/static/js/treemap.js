@@ -111,7 +111,7 @@ export function drawTreemap(container, files) {
     : named.map((f) => Object.assign({}, f, { lines: 1, unsized: true }));
   container.dataset.sized = String(sized);
   const width = Math.max(200, Math.floor(container.clientWidth || 600));
-  const height = width < 500 ? 320 : 420;
+  const height = width < 500 ? 320 : Math.min(560, Math.round(width * 0.72));
   const root = h('div', { class: 'treemap-canvas', 'data-testid': 'treemap-canvas' });
   root.style.height = height + 'px';
   for (const g of squarify(groups(usable), 0, 0, width, height)) {
