@@ -96,6 +96,12 @@ export function pathText(path) {
   return h('span', { class: 'path-text' }, parts.map((part, i) => (i < parts.length - 1 ? [part + '/', h('wbr')] : part)));
 }
 
+/** A dotted name (Class.method) with a line-break opportunity after each "." (text nodes only). */
+export function symbolText(name) {
+  const parts = String(name).split('.');
+  return h('span', { class: 'mono' }, parts.map((part, i) => (i < parts.length - 1 ? [part + '.', h('wbr')] : part)));
+}
+
 export function fileRoute(path, line) {
   return '/file/' + encodeURIComponent(path) + (isNum(line) ? '?line=' + line : '');
 }

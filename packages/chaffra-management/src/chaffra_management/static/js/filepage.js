@@ -2,7 +2,7 @@
 
 import { NotFound, getJSON, serves, withQuery } from './api.js';
 import {
-  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, plural, scrollRegion, severityBadge, table,
+  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, plural, scrollRegion, severityBadge, symbolText, table,
 } from './dom.js';
 import { sparkline } from './sparkline.js';
 
@@ -23,8 +23,8 @@ function findingsBlock(findings, line) {
       'data-testid': 'file-finding', 'data-line': String(f.line), class: atLine(line, f) ? 'row-target' : null, tabindex: '-1',
     }, h('td', { class: 'num mono' }, f.line + ':' + f.column), h('td', null, severityBadge(f.severity)),
     h('td', null, h('span', { class: 'mono' }, String(f.rule_id))),
-    h('td', null, f.symbol ? h('span', { class: 'mono' }, String(f.symbol)) : '—'),
-    h('td', { class: 'wrap message' }, String(f.message)), h('td', null, f.new ? h('span', { class: 'new-badge' }, 'new') : '')))
+    h('td', { class: 'symbol' }, f.symbol ? symbolText(f.symbol) : '—'),
+    h('td', { class: 'message' }, String(f.message)), h('td', null, f.new ? h('span', { class: 'new-badge' }, 'new') : '')))
       : h('tr', null, h('td', { class: 'empty-row', colspan: 6 }, 'No findings in this file.')))));
 }
 

@@ -2,7 +2,7 @@
 
 import { getReportList } from './api.js';
 import {
-  byId, fileRoute, fmtCount, h, link, pathText, scrollRegion, severityBadge, sortSeverities,
+  byId, fileRoute, fmtCount, h, link, pathText, scrollRegion, symbolText, severityBadge, sortSeverities,
 } from './dom.js';
 
 const PAGE = 50;
@@ -81,8 +81,8 @@ function findingRow(f) {
     h('td', null, severityBadge(f.severity)),
     h('td', null, h('span', { class: 'mono' }, String(f.rule_id))),
     h('td', { class: 'location' }, link(fileRoute(f.file, f.line), pathText(f.file + ':' + f.line), { class: 'mono', 'data-testid': 'finding-location' })),
-    h('td', null, f.symbol ? h('span', { class: 'mono' }, String(f.symbol)) : '—'),
-    h('td', { class: 'wrap message' }, String(f.message)),
+    h('td', { class: 'symbol' }, f.symbol ? symbolText(f.symbol) : '—'),
+    h('td', { class: 'message' }, String(f.message)),
     h('td', null, f.new ? h('span', { class: 'new-badge' }, 'new') : ''));
 }
 
