@@ -65,6 +65,24 @@ def test_the_seeded_banner_says_the_sample_stays_and_how_to_see_a_project(
     expect(banner).to_contain_text("started with --seeded and keeps showing a built-in sample")
     expect(banner).to_contain_text("chaffra management <project>")
     expect(banner).not_to_contain_text("switches")
+    expect(page.get_by_test_id("treemap")).to_have_text(
+        "The demo data has no run report: run chaffra management <project> to see yours."
+    )
+
+
+def test_under_operator_only_the_report_pages_say_withheld_not_empty(
+    page: Page, serve: Serve
+) -> None:
+    """Paths and symbols are user data: an operator-only server says so on every report page."""
+    withheld = "Withheld (user audience only): files, functions and findings are user data."
+    with serve("--seeded", "--audience", "operator-only") as url:
+        open_dashboard(page, url)
+        expect(page.get_by_test_id("treemap")).to_have_text(withheld)
+        page.goto(url + "#/findings")
+        expect(page.get_by_test_id("findings-table")).to_contain_text(withheld)
+        page.goto(url + "#/file/core.py")
+        expect(page.get_by_test_id("file-missing")).to_have_text(withheld)
+        page.goto("about:blank")
 
 
 def test_cards_show_a_dash_not_a_zero_before_data_arrives(page: Page, seeded_url: str) -> None:

@@ -42,9 +42,9 @@ function parseRoute() {
 }
 
 const VIEWS = {
-  overview: { id: 'view-overview', nav: 'nav-overview', title: null, render: () => renderHotspots() },
-  findings: { id: 'view-findings', nav: 'nav-findings', title: 'Findings', render: (r) => renderFindings(r.params) },
-  file: { id: 'view-file', nav: null, title: null, render: (r) => renderFile(r.file, r.params) },
+  overview: { id: 'view-overview', nav: 'nav-overview', title: null, render: (r, ctx) => renderHotspots(ctx) },
+  findings: { id: 'view-findings', nav: 'nav-findings', title: 'Findings', render: (r, ctx) => renderFindings(r.params, ctx) },
+  file: { id: 'view-file', nav: null, title: null, render: (r, ctx) => renderFile(r.file, r.params, ctx) },
 };
 
 const view = { key: null, run: null, seq: 0 };
@@ -76,7 +76,10 @@ async function renderView(force) {
   const node = byId(spec.id);
   node.setAttribute('aria-busy', 'true');
   try {
-    await spec.render(route);
+    await spec.render(route, {
+      audience: lastData ? audienceOf(lastData) : null,
+      source: lastData ? lastData.status.source : null,
+    });
   } catch (err) {
     if (token !== view.seq) return;
     if (route.name === 'overview') byId('hotspots-note').textContent = 'Error: ' + err.message;

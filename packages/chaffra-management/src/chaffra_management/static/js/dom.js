@@ -173,6 +173,14 @@ export function insight(text) {
   return h('p', { class: 'insight' }, text);
 }
 
+/** Why a page has no run report to show, for the server's audience and data source. */
+export function noReportText(ctx) {
+  if (ctx.audience === 'off') return 'Telemetry is off: there is no run report.';
+  if (ctx.audience === 'operator-only') return WITHHELD_USER + ': files, functions and findings are user data.';
+  if (ctx.source === 'seeded') return 'The demo data has no run report: run chaffra management <project> to see yours.';
+  return 'No run report yet: run chaffra health in the project.';
+}
+
 export function audienceOf(data) {
   return (data.config && data.config.audience) || (data.status && data.status.audience) || 'user-only';
 }

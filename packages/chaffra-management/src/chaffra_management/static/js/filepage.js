@@ -2,7 +2,7 @@
 
 import { NotFound, getJSON, serves, withQuery } from './api.js';
 import {
-  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, plural, scrollRegion, severityBadge, symbolText, table,
+  byId, fmtCount, fmtScore, fmtWhen, gradeBadge, h, isNum, link, noReportText, plural, scrollRegion, severityBadge, symbolText, table,
 } from './dom.js';
 import { sparkline } from './sparkline.js';
 
@@ -53,7 +53,7 @@ function trendBlock(trend, path) {
       + ' → ' + fmtWhen(last.timestamp_ms) + ': ' + (delta === 0 ? 'unchanged' : (delta > 0 ? '+' : '') + delta.toFixed(1))));
 }
 
-export async function renderFile(path, params) {
+export async function renderFile(path, params, ctx) {
   const view = byId('view-file');
   const line = Number.parseInt(params.get('line') || '', 10);
   const missing = (text) => view.replaceChildren(h('section', { class: 'panel' },
@@ -68,10 +68,15 @@ export async function renderFile(path, params) {
     body = await getJSON(withQuery('api/v1/file', { path }));
   } catch (err) {
     if (!(err instanceof NotFound)) throw err;
-    missing('This file is not in the latest run report.');
+    const reported = ctx.source === 'live' && ctx.audience !== 'operator-only' && ctx.audience !== 'off';
+    missing(reported ? 'This file is not in the latest run report.' : noReportText(ctx));
     return;
   }
-  const file = body.file || {};
+  if (!body.run || !body.file) {
+    missing(body.run ? 'This file is not in the latest run report.' : noReportText(ctx));
+    return;
+  }
+  const file = body.file;
   const counts = file.findings || {};
   view.replaceChildren(
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, link('/', 'Overview'), ' / ',

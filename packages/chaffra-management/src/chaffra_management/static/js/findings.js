@@ -2,7 +2,7 @@
 
 import { getReportList } from './api.js';
 import {
-  byId, fileRoute, fmtCount, h, link, pathText, scrollRegion, symbolText, severityBadge, sortSeverities,
+  byId, fileRoute, fmtCount, h, link, noReportText, pathText, scrollRegion, symbolText, severityBadge, sortSeverities,
 } from './dom.js';
 
 const PAGE = 50;
@@ -104,7 +104,7 @@ function pager(body, params) {
     fmtCount(from) + '–' + fmtCount(to) + ' of ' + fmtCount(body.total)), prev, next);
 }
 
-export async function renderFindings(params) {
+export async function renderFindings(params, ctx) {
   const view = byId('view-findings');
   const body = await getReportList('findings', apiParams(params));
   if (!body) {
@@ -115,7 +115,7 @@ export async function renderFindings(params) {
   const head = [sortHeader('severity', params), sortHeader('rule', params), sortHeader('file', params),
     h('th', { scope: 'col' }, 'Symbol'), h('th', { scope: 'col' }, 'Message'), h('th', { scope: 'col' }, 'New')];
   const filtered = FILTERS.some((k) => params.get(k));
-  const empty = !body.run ? 'No run report yet.' : filtered ? 'No finding matches these filters.' : 'No findings. Nothing to fix.';
+  const empty = !body.run ? noReportText(ctx) : filtered ? 'No finding matches these filters.' : 'No findings. Nothing to fix.';
   view.replaceChildren(h('section', { class: 'panel', 'aria-labelledby': 'findings-title' },
     h('div', { class: 'panel-head' }, h('h1', { id: 'findings-title', class: 'view-title' }, 'Findings'),
       h('span', { class: 'panel-note' }, fmtCount(body.total) + (filtered ? ' matching' : ' in the latest run'))),

@@ -2,7 +2,7 @@
 
 import { getReportList, withQuery } from './api.js';
 import {
-  bar, byId, fileRoute, fmtCount, fmtScore, gradeBadge, h, isNum, link, pathText, plural, table, tone,
+  bar, byId, fileRoute, fmtCount, fmtScore, gradeBadge, h, isNum, link, noReportText, pathText, plural, table, tone,
 } from './dom.js';
 import { sparkline } from './sparkline.js';
 import { drawTreemap } from './treemap.js';
@@ -85,7 +85,7 @@ function functionsTable(items) {
 let lastFiles = null;
 
 /** Fetch and draw the hotspots; returns false when this server serves no run reports. */
-export async function renderHotspots() {
+export async function renderHotspots(ctx) {
   const [treemap, worstFiles, worstFunctions] = await Promise.all([
     getReportList('files', { sort: 'lines', order: 'desc', limit: TREEMAP_LIMIT }),
     getReportList('files', { sort: 'score', limit: RANKED }),
@@ -99,13 +99,14 @@ export async function renderHotspots() {
     byId('worst').hidden = true;
     return false;
   }
-  byId('worst').hidden = false;
+  byId('worst').hidden = !treemap.run;
   panel.dataset.state = treemap.run ? 'ready' : 'empty';
   const shown = treemap.items.length;
-  byId('hotspots-note').textContent = !treemap.run ? 'No run report yet'
+  byId('hotspots-note').textContent = !treemap.run ? 'No run report'
     : shown < treemap.total ? 'Largest ' + fmtCount(shown) + ' of ' + plural(treemap.total, 'file') : plural(treemap.total, 'file');
   lastFiles = treemap.items;
-  if (!shown) byId('treemap').replaceChildren(h('div', { class: 'chart-empty' }, 'No files in the latest run report.'));
+  if (!treemap.run) byId('treemap').replaceChildren(h('div', { class: 'chart-empty' }, noReportText(ctx)));
+  else if (!shown) byId('treemap').replaceChildren(h('div', { class: 'chart-empty' }, 'No files in the latest run report.'));
   else drawTreemap(byId('treemap'), lastFiles);
   byId('treemap-size-note').textContent = byId('treemap').dataset.sized === 'false'
     ? 'Equal tiles: this report has no line counts' : 'Area: lines of code';
