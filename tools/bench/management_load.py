@@ -1,24 +1,29 @@
 """Benchmark: throughput and latency of the management API under load, against a bare endpoint.
 
-For each audience (``on`` and ``user-only``) one server subprocess runs one
-hypercorn instance on ``127.0.0.1`` (port 0) serving one parent Starlette app:
+Each server subprocess runs one hypercorn instance on ``127.0.0.1`` (port 0)
+serving one parent Starlette app:
 
-* ``/api/v1/...``: chaffra's management app (``create_app`` over
-  ``seed_live_state()``), mounted at ``/`` behind the Host allowlist that
-  ``chaffra_management.serve`` adds;
-* ``/bare/metrics`` and ``/bare/history``: plain ``async`` Starlette endpoints
-  returning, as a precomputed ``Response``, the very bytes chaffra answered for
-  ``/api/v1/metrics`` and ``/api/v1/metrics/history?window=7d`` at startup, so
-  both sides send bodies of the same size over the same server, in the same
-  run.
+* ``/api/v1/...``: chaffra's management app, mounted at ``/`` behind the Host
+  allowlist that ``chaffra_management.serve`` adds, over either the seeded
+  demo state (``seed_live_state()``, in memory; audiences ``on`` and
+  ``user-only``) or a Django-size project's store (``report``: a SqliteStore
+  file holding 12 runs, each a snapshot and a run report the size of Django
+  5.1's: 879 files, 9,077 functions, 1,252 findings; audience ``user-only``),
+  as ``chaffra management <project>`` serves it;
+* ``/bare/...``: plain ``async`` Starlette endpoints returning, as a
+  precomputed ``Response``, the very bytes chaffra answered for each measured
+  route at startup, so both sides send bodies of the same size over the same
+  server, in the same run.
 
 This process is the load generator (``_http_load``: raw asyncio sockets,
 HTTP/1.1 keep-alive, closed loop): at 2 and 16 concurrent connections it
 measures requests per second and exact p50/p99 latency of each endpoint, bare
 and chaffra alternating, each cell a warm-up and then a measured period bounded
-in time and in request count. Before that it measures its own ceiling against a
-canned-response asyncio server, so a reader can tell whether the client or the
-server was the bottleneck. Loopback only; the default run takes about 1.5
+in time and in request count, with the server process's CPU time over the
+measured period (from ``/proc/<pid>/stat``, so Linux only) per request.
+Before that it measures its own ceiling against a canned-response asyncio
+server, so a reader can tell whether the client or the server was the
+bottleneck. Loopback only; the default run takes about 4
 minutes.
 
 It prints a markdown report; ``--write docs/performance.md`` also replaces this
@@ -42,8 +47,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +62,10 @@ SECTION = "management_load"
 COMMAND = "uv run --group bench python tools/bench/management_load.py --write docs/performance.md"
 HOST = "127.0.0.1"
 AUDIENCES = ("on", "user-only")
+KINDS = ("seeded", "report")
+# Django 5.1 as ``chaffra health`` reports it (measured on the unzipped wheel).
+DJANGO_FILES, DJANGO_FUNCTIONS, DJANGO_FINDINGS = 879, 9_077, 1_252
+REPORT_RUNS = 12
 CONNECTIONS = (2, 16)
 GOAL_CONNECTIONS = 16
 GOAL_RATIO = 0.80
@@ -72,7 +82,7 @@ class Endpoint:
     bare_path: str
 
 
-ENDPOINTS = (
+SEEDED_ENDPOINTS = (
     Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
     Endpoint(
         "`/api/v1/metrics/history?window=7d`",
@@ -80,6 +90,21 @@ ENDPOINTS = (
         "/bare/history",
     ),
 )
+BIG_FILE = "django/pkg00/module_0000.py"
+REPORT_ENDPOINTS = (
+    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
+    Endpoint("`/api/v1/health`", "/api/v1/health", "/bare/health"),
+    Endpoint("`/api/v1/files`", "/api/v1/files", "/bare/files"),
+    Endpoint("`/api/v1/functions`", "/api/v1/functions", "/bare/functions"),
+    Endpoint(
+        "`/api/v1/findings?severity=warning&sort=file`",
+        "/api/v1/findings?severity=warning&sort=file",
+        "/bare/findings",
+    ),
+    Endpoint(f"`/api/v1/file?path={BIG_FILE}`", f"/api/v1/file?path={BIG_FILE}", "/bare/file"),
+)
+ENDPOINTS = {"seeded": SEEDED_ENDPOINTS, "report": REPORT_ENDPOINTS}
+SERVERS = (("seeded", "on"), ("seeded", "user-only"), ("report", "user-only"))
 
 
 # --- server side (runs in the subprocess) -------------------------------------------------
@@ -129,7 +154,102 @@ def _bare_endpoint(body: bytes) -> Any:
     return endpoint
 
 
-def serve_audience(audience_name: str) -> None:
+def django_size_report(run: int, timestamp_ms: int) -> Any:
+    """A deterministic run report with Django 5.1's counts of files, functions and findings."""
+    from chaffra_telemetry.report import (
+        ContributorKind,
+        ReportContributor,
+        ReportFile,
+        ReportFinding,
+        ReportFunction,
+        ReportHealth,
+        RunReport,
+    )
+
+    def path(k: int) -> str:
+        return f"django/pkg{k % 40:02d}/module_{k:04d}.py"
+
+    files = tuple(
+        ReportFile(
+            file=path(k),
+            lines=2_140 if k == 0 else 20 + (k * 37) % 900,
+            score=float(max(5, 100 - (k * 13) % 70 - run % 3)),
+            grade="C",
+            functions=DJANGO_FUNCTIONS // DJANGO_FILES,
+            findings={"warning": k % 3, "error": int(k % 29 == 0)},
+        )
+        for k in range(DJANGO_FILES)
+    )
+    functions = tuple(
+        ReportFunction(
+            file=path(j % DJANGO_FILES),
+            name=f"Class{j % 97}.method_{j}",
+            line=1 + (j // DJANGO_FILES) * 20,
+            end_line=18 + (j // DJANGO_FILES) * 20,
+            cyclomatic=1 + (j * 7) % 40,
+            cognitive=(j * 11) % 90,
+            lines=18,
+            max_nesting=(j * 3) % 7,
+        )
+        for j in range(DJANGO_FUNCTIONS)
+    )
+    severities = ("error", "warning", "warning", "info")
+    modules = ("complexity", "dead-code", "security")
+    findings = tuple(
+        ReportFinding(
+            fingerprint=f"{n:016x}",
+            module=modules[n % 3],
+            rule_id=f"{modules[n % 3]}:rule-{n % 11}",
+            severity=severities[n % 4],
+            file=path((n * 7) % DJANGO_FILES),
+            line=1 + n % 300,
+            column=4,
+            symbol=f"Class{n % 97}.method_{n}",
+            message=f"cognitive complexity {20 + n % 60} is over 15 in this function",
+            new=n % 50 == run,
+        )
+        for n in range(DJANGO_FINDINGS)
+    )
+    return RunReport(
+        run_id=f"bench-{run:02d}",
+        timestamp_ms=timestamp_ms,
+        command="health",
+        health=ReportHealth(
+            score=71.5,
+            grade="C",
+            model=2,
+            contributors=tuple(
+                ReportContributor(
+                    kind=ContributorKind.FUNCTION,
+                    file=path(c),
+                    symbol=f"Class{c}.method_{c}",
+                    cost=10.0 - c,
+                    detail=f"cognitive {80 - c} in a 2,140-line file",
+                )
+                for c in range(10)
+            ),
+            total_files=DJANGO_FILES,
+        ),
+        files=files,
+        functions=functions,
+        findings=findings,
+    )
+
+
+def report_state(directory: Path) -> Any:
+    """A project store under ``directory`` holding ``REPORT_RUNS`` Django-size runs."""
+    from chaffra_telemetry import TelemetryAudience, project, seeded_snapshots
+    from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
+
+    state = LiveTelemetryState(SqliteStore.for_project(directory))
+    for run, snapshot in enumerate(seeded_snapshots()[:REPORT_RUNS]):
+        state.push_snapshot(project(snapshot, TelemetryAudience.USER_ONLY))
+        report = django_size_report(run, snapshot.timestamp_ms)
+        state.push_report(report, audience=TelemetryAudience.USER_ONLY)
+    return state
+
+
+def serve_audience(audience_name: str, kind: str) -> None:
     """Server subprocess: announce a JSON line (port, body sizes), serve until SIGTERM."""
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
@@ -141,11 +261,11 @@ def serve_audience(audience_name: str) -> None:
     from chaffra_telemetry import TelemetryAudience, TelemetryConfig, seed_live_state
 
     audience = TelemetryAudience(audience_name)
-    chaffra = create_app(
-        telemetry_config=TelemetryConfig(audience=audience), live_state=seed_live_state()
-    )
+    project_dir = tempfile.TemporaryDirectory(prefix="chaffra-bench-")
+    state = report_state(Path(project_dir.name)) if kind == "report" else seed_live_state()
+    chaffra = create_app(telemetry_config=TelemetryConfig(audience=audience), live_state=state)
     bodies: dict[str, bytes] = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in ENDPOINTS[kind]:
         status, body = asyncio.run(_asgi_get(chaffra, endpoint.chaffra_path))
         if status != 200:
             raise RuntimeError(f"{endpoint.chaffra_path} answered {status}")
@@ -180,7 +300,8 @@ def serve_audience(audience_name: str) -> None:
         print(json.dumps({"port": port, "sizes": sizes}), flush=True)
         await serve(cast("Framework", parent), config, shutdown_trigger=trigger)
 
-    asyncio.run(run())
+    with project_dir:
+        asyncio.run(run())
 
 
 def serve_canned(body_size: int) -> None:
@@ -226,6 +347,7 @@ class Server:
 
     port: int
     sizes: dict[str, int]
+    pid: int
 
 
 @contextmanager
@@ -244,7 +366,7 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
         if not line:
             raise RuntimeError(f"server {args} did not start (exit {process.poll()})")
         announced = json.loads(line)
-        yield Server(port=int(announced["port"]), sizes=dict(announced["sizes"]))
+        yield Server(port=int(announced["port"]), sizes=dict(announced["sizes"]), pid=process.pid)
     finally:
         process.send_signal(signal.SIGINT if prefix else signal.SIGTERM)
         try:
@@ -258,14 +380,27 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
 class Cell:
     """One measured (audience, endpoint, side, connections) combination."""
 
+    kind: str  # "seeded" or "report"
     audience: str
     endpoint: Endpoint
     side: str  # "chaffra" or "bare"
     result: LoadResult
 
 
+def cpu_seconds(pid: int) -> Callable[[], float]:
+    """A probe of process ``pid``'s user + system CPU seconds (all its threads)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    stat = Path(f"/proc/{pid}/stat")
+
+    def probe() -> float:
+        fields = stat.read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return probe
+
+
 def measure_audience(
-    audience: str, options: argparse.Namespace, *, py_spy: Path | None
+    kind: str, audience: str, options: argparse.Namespace, *, py_spy: Path | None
 ) -> list[Cell]:
     prefix: list[str] = []
     if py_spy is not None:
@@ -282,9 +417,10 @@ def measure_audience(
             "--",
         ]
     cells: list[Cell] = []
-    with server_process(["--serve", audience], prefix=prefix) as server:
+    with server_process(["--serve", audience, "--kind", kind], prefix=prefix) as server:
+        probe = cpu_seconds(server.pid) if not prefix else None
         for connections in options.connections:
-            for endpoint in ENDPOINTS:
+            for endpoint in ENDPOINTS[kind]:
                 size = server.sizes[endpoint.bare_path]
                 for side, path in (
                     ("bare", endpoint.bare_path),
@@ -299,12 +435,14 @@ def measure_audience(
                         duration_s=options.duration,
                         max_requests=options.max_requests,
                         expected_body=size,
+                        cpu_probe=probe,
                     )
-                    cells.append(Cell(audience, endpoint, side, result))
+                    cells.append(Cell(kind, audience, endpoint, side, result))
                     print(
-                        f"  {audience:9} {side:7} {path:36} c={connections:<2} "
+                        f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
                         f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
+                        f"p99 {result.p99_ms:7.2f} ms  cpu/req "
+                        f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
                         file=sys.stderr,
                         flush=True,
                     )
@@ -345,7 +483,7 @@ def _ms(value: float) -> str:
 
 def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argparse.Namespace) -> str:
     bare = {
-        (c.audience, c.endpoint.bare_path, c.result.connections): c.result
+        (c.kind, c.audience, c.endpoint.bare_path, c.result.connections): c.result
         for c in cells
         if c.side == "bare"
     }
@@ -353,12 +491,14 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
     goals = []
     for cell in cells:
         result = cell.result
-        baseline = bare[(cell.audience, cell.endpoint.bare_path, result.connections)]
+        baseline = bare[(cell.kind, cell.audience, cell.endpoint.bare_path, result.connections)]
         ratio = result.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0
+        cpu, base_cpu = result.cpu_us_per_request, baseline.cpu_us_per_request
+        cpu_ratio = f"{cpu / base_cpu:.2f}x" if cpu and base_cpu else "-"
         is_chaffra = cell.side == "chaffra"
         rows.append(
             [
-                cell.audience,
+                f"{cell.kind}, {cell.audience}",
                 cell.endpoint.label if is_chaffra else f"bare ({cell.endpoint.bare_path})",
                 str(result.connections),
                 f"{result.body_bytes:,}",
@@ -367,11 +507,16 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
                 _rate(result.requests_per_s),
                 _ms(result.p50_ms),
                 _ms(result.p99_ms),
+                f"{cpu:,.0f}" if cpu is not None else "-",
                 f"{ratio:.2f}x" if is_chaffra else "-",
+                cpu_ratio if is_chaffra else "-",
             ]
         )
         if is_chaffra and result.connections == GOAL_CONNECTIONS:
-            name = f"{cell.endpoint.label}, `{cell.audience}`, {GOAL_CONNECTIONS} connections"
+            name = (
+                f"{cell.endpoint.label}, {cell.kind} `{cell.audience}`,"
+                f" {GOAL_CONNECTIONS} connections"
+            )
             goals.append(
                 [
                     f"{name}: throughput vs bare",
@@ -391,7 +536,7 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
             )
     table = markdown_table(
         [
-            "Audience",
+            "State, audience",
             "Endpoint",
             "Conns",
             "Body bytes",
@@ -400,10 +545,12 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
             "req/s",
             "p50 ms",
             "p99 ms",
+            "server CPU us/req",
             "req/s vs bare",
+            "CPU/req vs bare",
         ],
         rows,
-        align="llrrrrrrrr",
+        align="llrrrrrrrrrr",
     )
     goal_table = markdown_table(["Goal", "Measured", "Target", "Result"], goals, align="lrrc")
     client_table = markdown_table(
@@ -425,17 +572,22 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         ["chaffra-management", "chaffra-telemetry", "starlette", "hypercorn", "h11"]
     )
     intro = paragraph(
-        "Requests per second and p50/p99 latency of `/api/v1/metrics` and",
-        "`/api/v1/metrics/history?window=7d` on seeded data (`seed_live_state()`), beside a",
-        "bare `async` Starlette endpoint returning a precomputed body of the same bytes, on",
-        "the same hypercorn in the same run, at 2 and 16 concurrent keep-alive connections",
-        "on loopback.",
+        "Requests per second, p50/p99 latency and server CPU time per request of",
+        "`/api/v1/metrics` and `/api/v1/metrics/history?window=7d` on seeded data",
+        "(`seed_live_state()`, in memory), and of `/api/v1/metrics`, `/health`, `/files`,",
+        "`/functions`, `/findings` and `/file` on a Django-size project store (`report`: a",
+        f"SqliteStore file with {REPORT_RUNS} runs, each a snapshot and a run report of",
+        f"{DJANGO_FILES:,} files, {DJANGO_FUNCTIONS:,} functions and {DJANGO_FINDINGS:,}",
+        "findings, Django 5.1's counts, as `chaffra management <project>` serves it), each",
+        "beside a bare `async` Starlette endpoint returning a precomputed body of the same",
+        "bytes, on the same hypercorn in the same run, at 2 and 16 concurrent keep-alive",
+        "connections on loopback.",
     )
     method = paragraph(
-        "Method: per audience, one server subprocess runs one hypercorn instance",
+        "Method: per state and audience, one server subprocess runs one hypercorn instance",
         "(`chaffra_management.serve`'s settings, one worker, asyncio) on 127.0.0.1 serving a",
         "parent Starlette app: chaffra's app mounted at `/` behind the Host allowlist `serve`",
-        "adds, and the bare routes `/bare/metrics` and `/bare/history`, whose bodies are",
+        "adds, and one bare route per measured route (`/bare/...`), whose bodies are",
         "chaffra's own answers fetched once at startup. The load generator is this process:",
         "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
         "once the previous response is fully read (closed loop); every response's status and",
@@ -444,7 +596,9 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         f"{options.warmup:g} s warm-up and then {options.duration:g} s measured (at most",
         f"{options.max_requests:,} requests); bare and chaffra alternate per endpoint.",
         "Latency runs from writing the request to reading the last body byte; p50 and p99",
-        "are exact (nearest rank over every measured request). Server and load generator",
+        "are exact (nearest rank over every measured request). Server CPU is the server",
+        "process's user + system time (every thread) over the measured period, divided by",
+        "the requests measured. Server and load generator",
         "share the machine's CPUs, so absolute numbers are a lower bound; the ratio to the",
         "bare endpoint is the figure to compare. The load generator ceiling below is the",
         "same client against a minimal asyncio server answering canned bytes.",
@@ -495,6 +649,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run the first audience's server under py-spy record (raw collapsed stacks)",
     )
     parser.set_defaults(load=(None, None))
+    parser.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        help="states to measure (repeatable; default both): seeded, report",
+    )
     parser.add_argument("--serve", choices=AUDIENCES, help=argparse.SUPPRESS)
     parser.add_argument("--serve-canned", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -503,7 +663,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     if options.serve is not None:
-        serve_audience(options.serve)
+        serve_audience(options.serve, (options.kind or ["seeded"])[0])
         return 0
     if options.serve_canned is not None:
         serve_canned(options.serve_canned)
@@ -511,11 +671,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     audiences = options.audience or list(AUDIENCES)
+    kinds = options.kind or list(KINDS)
+    servers = [(k, a) for k, a in SERVERS if k in kinds and a in audiences]
     cells: list[Cell] = []
-    for index, audience in enumerate(audiences):
+    for index, (kind, audience) in enumerate(servers):
         py_spy = options.py_spy if index == 0 else None
-        cells.extend(measure_audience(audience, options, py_spy=py_spy))
-    sizes = sorted({c.result.body_bytes for c in cells if c.audience == audiences[0]})
+        cells.extend(measure_audience(kind, audience, options, py_spy=py_spy))
+    sizes = sorted({c.result.body_bytes for c in cells})
     client = measure_client(options, [sizes[0], sizes[-1]] if sizes else [])
     print(f"  total {time.monotonic() - started:.0f} s", file=sys.stderr)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None

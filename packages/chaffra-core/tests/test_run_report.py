@@ -68,6 +68,8 @@ def test_a_run_keeps_its_files_functions_findings_and_health_at_its_snapshots_ti
     assert snapshot is not None
     assert (snapshot.timestamp_ms, "health") == (report.timestamp_ms, report.command)
     assert ["pkg/a.py", "pkg/b.py"] == [f.file for f in report.files]
+    assert [18, 2] == [f.lines for f in report.files]
+    assert report.health.model >= 1
     assert result.health is not None
     assert result.health.score == report.health.score
     tangled = next(f for f in report.functions if f.name == "tangled")
@@ -192,3 +194,65 @@ def test_an_operator_only_snapshot_keeps_no_report() -> None:
     snapshot = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.OPERATOR_ONLY)
     keep_run_report(LiveTelemetryState(store), result, snapshot, stderr=io.StringIO())
     assert store.latest_report() is None
+
+
+def test_a_run_without_churn_keeps_its_report_and_an_unsafe_project_dir_keeps_none(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path, {"a.py": COMPLEX})
+    config = resolve_effective_config(tmp_path, None, CliOverrides())
+    analyse(config, command="baseline", churn=False, stderr=io.StringIO(), use_cache=False)
+    report = _stored(tmp_path)
+    assert report is not None
+    assert "baseline" == report.command
+    unsafe = tmp_path / "unsafe"
+    _write(unsafe, {"a.py": COMPLEX, ".chaffra": "not a directory\n"})
+    _run(unsafe)
+    assert "not a directory\n" == (unsafe / ".chaffra").read_text(encoding="utf-8")
+
+
+def test_the_health_contributors_and_file_sizes_reach_the_report() -> None:
+    from chaffra_core import (
+        FileHealthScore,
+        FileSummary,
+        HealthContributor,
+        HealthGrade,
+        ProjectHealth,
+    )
+
+    health = ProjectHealth(
+        score=61.0,
+        grade=HealthGrade.D,
+        files=(FileHealthScore(file="a.py", score=61.0, grade=HealthGrade.D, lines=40),),
+        total_files=2,
+        contributors=(
+            HealthContributor(kind="function", file="a.py", symbol="f", cost=9.5, detail="big"),
+        ),
+        model=2,
+    )
+    result = RunResult(
+        root=Path("."),
+        command="health",
+        modules=(),
+        findings=(_finding(3),),
+        health=health,
+        files_analyzed=2,
+        duration_ms=0,
+        files=(
+            FileSummary(path="a.py", digest="d", size=1, lines=40),
+            FileSummary(path="b.txt", digest="e", size=1, language="text"),
+        ),
+    )
+    report = build_run_report(result, timestamp_ms=1)
+    assert (61.0, "D", 2) == (report.health.score, report.health.grade, report.health.model)
+    (contributor,) = report.health.contributors
+    assert ("function", "a.py", "f", 9.5, "big") == (
+        contributor.kind.value,
+        contributor.file,
+        contributor.symbol,
+        contributor.cost,
+        contributor.detail,
+    )
+    assert [("a.py", 40, 61.0, "D", 1), ("b.txt", 0, None, "\u2014", 0)] == [
+        (f.file, f.lines, f.score, f.grade, sum(f.findings.values())) for f in report.files
+    ]

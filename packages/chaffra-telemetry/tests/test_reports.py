@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -21,9 +21,6 @@ from hypothesis import strategies as st
 from chaffra_telemetry import TelemetryAudience, TelemetrySnapshot, project
 from chaffra_telemetry.errors import TelemetryIOError, TelemetrySerializationError
 from chaffra_telemetry.report import (
-    NOT_GRADED,
-    ContributorKind,
-    ReportContributor,
     ReportFile,
     ReportFinding,
     ReportFunction,
@@ -36,79 +33,10 @@ from chaffra_telemetry.report import (
     report_visible,
 )
 from chaffra_telemetry.store import LiveTelemetryState, MemoryStore, SnapshotStore, SqliteStore
+from chaffra_telemetry.testing.strategies import run_reports
 
 TIMEOUT_S = 30.0
 AUDIENCES = list(TelemetryAudience)
-_text = st.text(max_size=12)
-_count = st.integers(min_value=0, max_value=10_000)
-_score = st.none() | st.floats(min_value=0, max_value=100)
-
-contributors = st.builds(
-    ReportContributor,
-    kind=st.sampled_from(list(ContributorKind)),
-    file=st.none() | _text,
-    symbol=st.none() | _text,
-    rule_id=st.none() | _text,
-    cost=st.floats(min_value=0, max_value=100),
-    detail=_text,
-)
-reports = st.builds(
-    RunReport,
-    run_id=_text,
-    timestamp_ms=st.integers(min_value=0, max_value=2**53),
-    command=_text,
-    health=st.builds(
-        ReportHealth,
-        score=_score,
-        grade=st.sampled_from(["A", "B", "C", "D", "F", NOT_GRADED]),
-        model=st.integers(min_value=0, max_value=3),
-        contributors=st.lists(contributors, max_size=3).map(tuple),
-        total_files=_count,
-        unscored_files=_count,
-    ),
-    files=st.lists(
-        st.builds(
-            ReportFile,
-            file=_text,
-            lines=_count,
-            score=_score,
-            grade=st.sampled_from(["A", "F", NOT_GRADED]),
-            functions=_count,
-            findings=st.dictionaries(st.sampled_from(["error", "warning", "info"]), _count),
-        ),
-        max_size=4,
-    ).map(tuple),
-    functions=st.lists(
-        st.builds(
-            ReportFunction,
-            file=_text,
-            name=_text,
-            line=_count,
-            end_line=_count,
-            cyclomatic=_count,
-            cognitive=_count,
-            lines=_count,
-            max_nesting=_count,
-        ),
-        max_size=4,
-    ).map(tuple),
-    findings=st.lists(
-        st.builds(
-            ReportFinding,
-            fingerprint=_text,
-            module=_text,
-            rule_id=_text,
-            severity=st.sampled_from(["error", "warning", "info"]),
-            file=_text,
-            line=_count,
-            column=_count,
-            symbol=st.none() | _text,
-            message=_text,
-            new=st.booleans(),
-        ),
-        max_size=4,
-    ).map(tuple),
-)
 
 
 def report(timestamp_ms: int = 1_000, command: str = "health", **changes: Any) -> RunReport:
@@ -155,7 +83,7 @@ def stored(
     )
 
 
-@given(reports)
+@given(run_reports())
 def test_a_report_survives_its_json_round_trip(value: RunReport) -> None:
     assert value == decode_report(encode_report(value))
 
@@ -304,7 +232,7 @@ def test_only_a_run_report_can_be_pushed() -> None:
 @given(
     captured=st.sampled_from([TelemetryAudience.ON, TelemetryAudience.USER_ONLY]),
     reader=st.sampled_from(AUDIENCES),
-    value=reports,
+    value=run_reports(),
 )
 def test_a_reader_sees_a_report_exactly_when_its_audience_admits_user_data(
     captured: TelemetryAudience, reader: TelemetryAudience, value: RunReport
@@ -477,3 +405,47 @@ def test_a_writer_killed_mid_write_leaves_every_committed_report_whole(tmp_path:
         assert stamps[-1] == _latest(store).report.timestamp_ms
     with _raw(db) as connection:
         assert ("ok",) == connection.execute("PRAGMA integrity_check").fetchone()
+
+
+# -- the change token's own connection --------------------------------------------------
+
+
+def test_the_change_token_follows_every_writer_without_waiting_for_the_store_lock(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    with SqliteStore(db) as store, SqliteStore(db) as other:
+        state = LiveTelemetryState(store)
+        assert not state.change_token_blocks
+        before = store.change_token()
+        other.push_report(stored(1))
+        assert before != store.change_token()
+        with store._lock:  # a long read in another thread holds it
+            assert store.change_token() == other.change_token()
+    with pytest.raises(TelemetryIOError, match="closed"):
+        store.change_token()
+
+
+def test_an_in_memory_stand_in_reads_its_token_under_the_store_lock(tmp_path: Path) -> None:
+    (tmp_path / ".chaffra").symlink_to(tmp_path)
+    with SqliteStore.for_project(tmp_path) as store:
+        assert not store.persistent
+        state = LiveTelemetryState(store)
+        assert state.change_token_blocks
+        before = store.change_token()
+        store.push_report(stored(1))
+        assert before != store.change_token()
+    assert not LiveTelemetryState(MemoryStore()).change_token_blocks
+
+
+def test_a_store_of_another_kind_is_assumed_to_wait() -> None:
+    class Other:
+        def __init__(self) -> None:
+            self._inner = MemoryStore()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    state = LiveTelemetryState(cast("SnapshotStore", Other()))
+    assert state.change_token_blocks
+    assert 0 == state.change_token()

@@ -164,7 +164,7 @@ def run_analysis(
     failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-    if assembled.health is not None:
+    if assembled.health is not None and assembled.health.score is not None:
         collector.record(HEALTH_SCORE, assembled.health.score)
     if assembled.stale:
         stale = assembled.stale

@@ -94,7 +94,7 @@ def _files(result: RunResult, scores: dict[str, FileHealthScore]) -> tuple[Repor
         rows.append(
             ReportFile(
                 file=summary.path,
-                lines=0,
+                lines=summary.lines,
                 score=None if score is None else score.score,
                 grade="\u2014" if score is None else score.grade.value,
                 functions=len(summary.functions),
@@ -105,14 +105,25 @@ def _files(result: RunResult, scores: dict[str, FileHealthScore]) -> tuple[Repor
 
 
 def _health(health: ProjectHealth | None) -> ReportHealth:
-    from chaffra_telemetry.report import ReportHealth
+    from chaffra_telemetry.report import NOT_GRADED, ReportContributor, ReportHealth
 
     if health is None:
         return ReportHealth()
     return ReportHealth(
         score=health.score,
-        grade=health.grade.value,
-        model=1,
+        grade=NOT_GRADED if health.grade is None else health.grade.value,
+        model=health.model,
+        contributors=tuple(
+            ReportContributor(
+                kind=c.kind,
+                file=c.file,
+                symbol=c.symbol,
+                rule_id=c.rule_id,
+                cost=c.cost,
+                detail=c.detail,
+            )
+            for c in health.contributors
+        ),
         total_files=health.total_files,
         unscored_files=health.unscored_files,
     )

@@ -6,7 +6,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from chaffra_management._report_api import FILES, FINDINGS, FUNCTIONS
-from chaffra_management._report_query import DEFAULT_LIMIT, MAX_LIMIT, ORDERS, ListSpec
+from chaffra_management._report_query import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    ORDERS,
+    ListSpec,
+)
 from chaffra_telemetry.report import SEVERITIES, ContributorKind
 
 __all__ = ["REPORT_ROUTES", "REPORT_SCHEMAS", "report_operations"]
@@ -154,7 +160,9 @@ def _list_parameters(spec: ListSpec) -> list[dict[str, Any]]:
             "limit",
             {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
         ),
-        _parameter("offset", {"type": "integer", "minimum": 0, "default": 0}),
+        _parameter(
+            "offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}
+        ),
         _parameter("sort", {"enum": list(spec.sorts), "default": spec.default_sort}),
         _parameter("order", {"enum": list(ORDERS)}),
         *(_parameter(name, _FILTER_SCHEMAS[name]) for name in spec.filters),

@@ -20,6 +20,7 @@ from chaffra_telemetry.report import SEVERITIES
 __all__ = [
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
+    "MAX_OFFSET",
     "BadQuery",
     "ListQuery",
     "ListSpec",
@@ -29,6 +30,7 @@ __all__ = [
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_OFFSET = 2**31 - 1
 ORDERS = ("asc", "desc")
 _ECHO = 64  # at most this many characters of a rejected value are quoted back
 
@@ -83,15 +85,15 @@ def single(params: QueryParams, name: str) -> str | None:
     return values[0] if values else None
 
 
-def _integer(params: QueryParams, name: str, low: int, high: int | None, default: int) -> int:
+def _integer(params: QueryParams, name: str, low: int, high: int, default: int) -> int:
     raw = single(params, name)
     if raw is None:
         return default
-    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12):
+    bounds = f"from {low} to {high}"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))):
         raise BadQuery(f"{name} must be an integer {bounds}, got {_quote(raw)}")
     value = int(raw)
-    if value < low or (high is not None and value > high):
+    if not low <= value <= high:
         raise BadQuery(f"{name} must be an integer {bounds}, got {value}")
     return value
 
@@ -110,7 +112,7 @@ def parse_list_query(params: QueryParams, spec: ListSpec) -> ListQuery:
         BadQuery: naming the first parameter that is not acceptable.
     """
     limit = _integer(params, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
-    offset = _integer(params, "offset", 0, None, 0)
+    offset = _integer(params, "offset", 0, MAX_OFFSET, 0)
     sort = _choice(params, "sort", tuple(spec.sorts)) or spec.default_sort
     order = _choice(params, "order", ORDERS)
     filters: dict[str, Any] = {}
