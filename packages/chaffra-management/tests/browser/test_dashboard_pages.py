@@ -217,9 +217,15 @@ def test_the_findings_table_is_walked_by_keyboard_and_sorted_by_its_headers(
     page.get_by_role("button", name="Location").click()
     expect(rows.nth(0)).to_contain_text("cli.py:1")
     expect(page.locator("th[aria-sort=ascending]")).to_have_text("Location ▲")
+    expect(page.locator("#sort-file")).to_be_focused()  # the re-render kept the focus
+    severity = page.get_by_test_id("filter-severity")
+    severity.focus()
+    page.keyboard.press("ArrowDown")  # a closed select steps to "error"
+    expect(rows).to_have_count(1)
+    expect(severity).to_be_focused()
     rows.nth(0).get_by_test_id("finding-location").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("file-title")).to_have_text("cli.py")
+    expect(page.get_by_test_id("file-title")).to_have_text("core/engine.py")
 
 
 def test_the_file_page_shows_its_findings_functions_and_trend_with_markup_as_text(

@@ -71,6 +71,8 @@ async function renderView(force) {
   view.key = route.key;
   view.run = run;
   const token = ++view.seq;
+  // A filter, sort or page control keeps the focus across the re-render it caused.
+  const focusedId = document.activeElement && document.activeElement.id;
   showView(route);
   const spec = VIEWS[route.name];
   const node = byId(spec.id);
@@ -87,11 +89,15 @@ async function renderView(force) {
   } finally {
     if (token === view.seq) node.removeAttribute('aria-busy');
   }
-  if (changedRoute && route.name !== 'overview' && token === view.seq && !node.querySelector('.row-target')) {
-    const heading = node.querySelector('h1');
-    if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
-    window.scrollTo(0, 0);
+  if (!changedRoute || route.name === 'overview' || token !== view.seq || node.querySelector('.row-target')) return;
+  const kept = focusedId ? node.querySelector('#' + CSS.escape(focusedId)) : null;
+  if (kept) {
+    kept.focus();
+    return;
   }
+  const heading = node.querySelector('h1');
+  if (heading) { heading.tabIndex = -1; heading.focus({ preventScroll: true }); }
+  window.scrollTo(0, 0);
 }
 
 // ---------------------------------------------------------------- refresh scheduling

@@ -69,7 +69,7 @@ const NATURAL_DESC = { severity: true, rule: false, file: false };
 function sortHeader(key, params) {
   const active = (params.get('sort') || 'severity') === key;
   const desc = params.get('order') ? params.get('order') === 'desc' : NATURAL_DESC[key];
-  const button = h('button', { type: 'button', class: 'sort-button', 'data-sort': key },
+  const button = h('button', { type: 'button', class: 'sort-button', id: 'sort-' + key, 'data-sort': key },
     SORTS[key], active ? (desc ? ' ▼' : ' ▲') : '');
   button.addEventListener('click', () => go(route(params, active
     ? { sort: key, order: desc ? 'asc' : 'desc' } : { sort: key, order: null })));
@@ -96,8 +96,8 @@ export function findingsTable(items, head, empty) {
 function pager(body, params) {
   const from = body.total ? body.offset + 1 : 0;
   const to = body.offset + body.items.length;
-  const prev = h('a', { class: 'btn-page', href: route(params, { offset: String(Math.max(0, body.offset - PAGE)) }), 'data-testid': 'page-prev' }, '← Previous');
-  const next = h('a', { class: 'btn-page', href: route(params, { offset: String(body.offset + PAGE) }), 'data-testid': 'page-next' }, 'Next →');
+  const prev = h('a', { class: 'btn-page', href: route(params, { offset: String(Math.max(0, body.offset - PAGE)) }), 'data-testid': 'page-prev', id: 'page-prev' }, '← Previous');
+  const next = h('a', { class: 'btn-page', href: route(params, { offset: String(body.offset + PAGE) }), 'data-testid': 'page-next', id: 'page-next' }, 'Next →');
   if (body.offset <= 0) prev.setAttribute('aria-disabled', 'true');
   if (to >= body.total) next.setAttribute('aria-disabled', 'true');
   return h('div', { class: 'pager' }, h('span', { 'data-testid': 'findings-range' },
