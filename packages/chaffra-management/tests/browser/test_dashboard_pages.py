@@ -249,3 +249,35 @@ def test_the_file_page_shows_its_findings_functions_and_trend_with_markup_as_tex
     expect(page.get_by_test_id("file-missing")).to_have_text(
         "This file is not in the latest run report."
     )
+
+
+def test_the_files_and_functions_pages_list_every_row_searchable_and_sortable(
+    page: Page, report_url: str, artifacts: Path
+) -> None:
+    """Files search by path and sort by size; a file's functions open from its page."""
+    open_page(page, report_url + "#/files")
+    rows = page.get_by_test_id("file-row")
+    expect(rows).to_have_count(4)
+    expect(rows.nth(0)).to_have_attribute("data-file", "core/engine.py")
+    expect(page.get_by_test_id("view-files")).to_contain_text(CANARY_FILE)
+    assert_markup_stayed_text(page)
+    screenshots(page, artifacts, "files", lambda: expect(rows).to_have_count(4))
+    page.set_viewport_size(VIEWPORTS["desktop"])
+    page.get_by_test_id("filter-q").fill("core/")
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_test_id("filter-q")).to_be_focused()
+    page.get_by_role("button", name="Lines").click()
+    expect(rows.nth(0)).to_have_attribute("data-file", "core/engine.py")
+    page.get_by_role("button", name="Lines ▼").click()
+    expect(rows.nth(0)).to_have_attribute("data-file", "core/util.py")
+
+    page.goto(report_url + "#/file/" + quote(CANARY_FILE, safe=""))
+    page.get_by_role("link", name="Functions in this file").click()
+    functions = page.get_by_test_id("function-row")
+    expect(functions).to_have_count(1)
+    expect(functions.nth(0)).to_contain_text(CANARY_SYMBOL)
+    assert_markup_stayed_text(page)
+    page.get_by_role("link", name="clear").click()
+    expect(functions).to_have_count(3)
+    expect(functions.nth(0)).to_contain_text("Engine.run")

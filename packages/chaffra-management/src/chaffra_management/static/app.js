@@ -15,6 +15,7 @@ import { audienceOf, byId, h } from './js/dom.js';
 import { renderFile } from './js/filepage.js';
 import { renderFindings } from './js/findings.js';
 import { renderHotspots, renderWhy, resizeTreemap } from './js/hotspots.js';
+import { renderList } from './js/lists.js';
 import { hasRun, renderOverview } from './js/overview.js';
 import { historyRuns } from './js/runs.js';
 
@@ -32,7 +33,7 @@ function parseRoute() {
   const cut = raw.indexOf('?');
   const path = cut < 0 ? raw : raw.slice(0, cut);
   const params = new URLSearchParams(cut < 0 ? '' : raw.slice(cut + 1));
-  if (path === '/findings') return { name: 'findings', params, key: raw };
+  if (path === '/findings' || path === '/files' || path === '/functions') return { name: path.slice(1), params, key: raw };
   if (path.startsWith('/file/')) {
     let file = null;
     try { file = decodeURIComponent(path.slice('/file/'.length)); } catch (err) { file = null; }
@@ -44,6 +45,8 @@ function parseRoute() {
 const VIEWS = {
   overview: { id: 'view-overview', nav: 'nav-overview', title: null, render: (r, ctx) => renderHotspots(ctx) },
   findings: { id: 'view-findings', nav: 'nav-findings', title: 'Findings', render: (r, ctx) => renderFindings(r.params, ctx) },
+  files: { id: 'view-files', nav: 'nav-files', title: 'Files', render: (r, ctx) => renderList('files', r.params, ctx) },
+  functions: { id: 'view-functions', nav: 'nav-functions', title: 'Functions', render: (r, ctx) => renderList('functions', r.params, ctx) },
   file: { id: 'view-file', nav: null, title: null, render: (r, ctx) => renderFile(r.file, r.params, ctx) },
 };
 

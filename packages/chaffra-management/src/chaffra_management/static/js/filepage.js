@@ -80,7 +80,8 @@ export async function renderFile(path, params, ctx) {
   const counts = file.findings || {};
   view.replaceChildren(
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, link('/', 'Overview'), ' / ',
-      link(withQuery('/findings', { file: path }), 'Findings in this file')),
+      link(withQuery('/findings', { file: path }), 'Findings in this file'), ' / ',
+      link(withQuery('/functions', { file: path }), 'Functions in this file')),
     h('section', { class: 'panel', 'aria-labelledby': 'file-title' },
       h('div', { class: 'panel-head' }, h('h1', { id: 'file-title', class: 'view-title mono path', 'data-testid': 'file-title' }, path),
         gradeBadge(file.grade, { 'data-testid': 'file-grade' })),
