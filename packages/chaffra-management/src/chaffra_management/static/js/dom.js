@@ -7,7 +7,7 @@
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
-export const SEVERITY_ORDER = ['error', 'warning', 'info'];
+const SEVERITY_ORDER = ['error', 'warning', 'info'];
 export const WITHHELD_OPERATOR = 'Withheld (operator audience only)';
 export const WITHHELD_USER = 'Withheld (user audience only)';
 export const OPERATOR_AUDIENCES = new Set(['on', 'operator-only']);

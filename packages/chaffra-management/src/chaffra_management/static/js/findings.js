@@ -52,7 +52,7 @@ function findingRow(f) {
     h('td', null, f.new ? h('span', { class: 'new-badge' }, 'new') : ''));
 }
 
-export function findingsTable(items, head, empty) {
+function findingsTable(items, head, empty) {
   return scrollRegion('Findings', h('table', { class: 'data-table findings-table stack-on-phone', 'data-testid': 'findings-table' },
     h('thead', null, h('tr', null, head)),
     h('tbody', { 'data-keynav': '' }, items.length ? items.map(findingRow)

@@ -2,7 +2,7 @@
 
 import { fmtCount, h } from './dom.js';
 
-export const PAGE = 50;
+const PAGE = 50;
 
 /** The page's query (filters, sort, order, offset) as the API wants it. */
 export function apiParams(params, filters) {
