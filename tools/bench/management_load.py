@@ -45,17 +45,27 @@ import os
 import select
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 from _http_load import LoadResult, run_load
+from _management_data import (
+    DJANGO_FILES,
+    DJANGO_FINDINGS,
+    DJANGO_FUNCTIONS,
+    REPORT_RUNS,
+    Measured,
+    cpu_seconds,
+    report_state,
+)
 from _report import environment_line, markdown_table, paragraph, write_section
 
 SECTION = "management_load"
@@ -63,9 +73,6 @@ COMMAND = "uv run --group bench python tools/bench/management_load.py --write do
 HOST = "127.0.0.1"
 AUDIENCES = ("on", "user-only")
 KINDS = ("seeded", "report")
-# Django 5.1 as ``chaffra health`` reports it (measured on the unzipped wheel).
-DJANGO_FILES, DJANGO_FUNCTIONS, DJANGO_FINDINGS = 879, 9_077, 1_252
-REPORT_RUNS = 12
 CONNECTIONS = (2, 16)
 GOAL_CONNECTIONS = 16
 GOAL_RATIO = 0.80
@@ -152,101 +159,6 @@ def _bare_endpoint(body: bytes) -> Any:
         return Response(body, media_type="application/json")
 
     return endpoint
-
-
-def django_size_report(run: int, timestamp_ms: int) -> Any:
-    """A deterministic run report with Django 5.1's counts of files, functions and findings."""
-    from chaffra_telemetry.report import (
-        ContributorKind,
-        ReportContributor,
-        ReportFile,
-        ReportFinding,
-        ReportFunction,
-        ReportHealth,
-        RunReport,
-    )
-
-    def path(k: int) -> str:
-        return f"django/pkg{k % 40:02d}/module_{k:04d}.py"
-
-    files = tuple(
-        ReportFile(
-            file=path(k),
-            lines=2_140 if k == 0 else 20 + (k * 37) % 900,
-            score=float(max(5, 100 - (k * 13) % 70 - run % 3)),
-            grade="C",
-            functions=DJANGO_FUNCTIONS // DJANGO_FILES,
-            findings={"warning": k % 3, "error": int(k % 29 == 0)},
-        )
-        for k in range(DJANGO_FILES)
-    )
-    functions = tuple(
-        ReportFunction(
-            file=path(j % DJANGO_FILES),
-            name=f"Class{j % 97}.method_{j}",
-            line=1 + (j // DJANGO_FILES) * 20,
-            end_line=18 + (j // DJANGO_FILES) * 20,
-            cyclomatic=1 + (j * 7) % 40,
-            cognitive=(j * 11) % 90,
-            lines=18,
-            max_nesting=(j * 3) % 7,
-        )
-        for j in range(DJANGO_FUNCTIONS)
-    )
-    severities = ("error", "warning", "warning", "info")
-    modules = ("complexity", "dead-code", "security")
-    findings = tuple(
-        ReportFinding(
-            fingerprint=f"{n:016x}",
-            module=modules[n % 3],
-            rule_id=f"{modules[n % 3]}:rule-{n % 11}",
-            severity=severities[n % 4],
-            file=path((n * 7) % DJANGO_FILES),
-            line=1 + n % 300,
-            column=4,
-            symbol=f"Class{n % 97}.method_{n}",
-            message=f"cognitive complexity {20 + n % 60} is over 15 in this function",
-            new=n % 50 == run,
-        )
-        for n in range(DJANGO_FINDINGS)
-    )
-    return RunReport(
-        run_id=f"bench-{run:02d}",
-        timestamp_ms=timestamp_ms,
-        command="health",
-        health=ReportHealth(
-            score=71.5,
-            grade="C",
-            model=2,
-            contributors=tuple(
-                ReportContributor(
-                    kind=ContributorKind.FUNCTION,
-                    file=path(c),
-                    symbol=f"Class{c}.method_{c}",
-                    cost=10.0 - c,
-                    detail=f"cognitive {80 - c} in a 2,140-line file",
-                )
-                for c in range(10)
-            ),
-            total_files=DJANGO_FILES,
-        ),
-        files=files,
-        functions=functions,
-        findings=findings,
-    )
-
-
-def report_state(directory: Path) -> Any:
-    """A project store under ``directory`` holding ``REPORT_RUNS`` Django-size runs."""
-    from chaffra_telemetry import TelemetryAudience, project, seeded_snapshots
-    from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
-
-    state = LiveTelemetryState(SqliteStore.for_project(directory))
-    for run, snapshot in enumerate(seeded_snapshots()[:REPORT_RUNS]):
-        state.push_snapshot(project(snapshot, TelemetryAudience.USER_ONLY))
-        report = django_size_report(run, snapshot.timestamp_ms)
-        state.push_report(report, audience=TelemetryAudience.USER_ONLY)
-    return state
 
 
 def serve_audience(audience_name: str, kind: str) -> None:
@@ -378,25 +290,19 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
 
 @dataclass(frozen=True)
 class Cell:
-    """One measured (audience, endpoint, side, connections) combination."""
+    """One measured (state, audience, endpoint, side, connections) combination.
+
+    For chaffra's side, ``ratios`` and ``cpu_ratios`` pair each repeat with the
+    bare repeat run just before it (req/s, and server CPU per request).
+    """
 
     kind: str  # "seeded" or "report"
     audience: str
     endpoint: Endpoint
     side: str  # "chaffra" or "bare"
-    result: LoadResult
-
-
-def cpu_seconds(pid: int) -> Callable[[], float]:
-    """A probe of process ``pid``'s user + system CPU seconds (all its threads)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    stat = Path(f"/proc/{pid}/stat")
-
-    def probe() -> float:
-        fields = stat.read_text().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / ticks
-
-    return probe
+    result: Measured
+    ratios: tuple[float, ...] = ()
+    cpu_ratios: tuple[float, ...] = ()
 
 
 def measure_audience(
@@ -422,30 +328,53 @@ def measure_audience(
         for connections in options.connections:
             for endpoint in ENDPOINTS[kind]:
                 size = server.sizes[endpoint.bare_path]
-                for side, path in (
-                    ("bare", endpoint.bare_path),
-                    ("chaffra", endpoint.chaffra_path),
-                ):
-                    result = run_load(
-                        HOST,
-                        server.port,
-                        path,
-                        connections=connections,
-                        warmup_s=options.warmup,
-                        duration_s=options.duration,
-                        max_requests=options.max_requests,
-                        expected_body=size,
-                        cpu_probe=probe,
+                runs: dict[str, list[LoadResult]] = {"bare": [], "chaffra": []}
+                for _ in range(options.repeat):
+                    for side, path in (
+                        ("bare", endpoint.bare_path),
+                        ("chaffra", endpoint.chaffra_path),
+                    ):
+                        result = run_load(
+                            HOST,
+                            server.port,
+                            path,
+                            connections=connections,
+                            warmup_s=options.warmup,
+                            duration_s=options.duration,
+                            max_requests=options.max_requests,
+                            expected_body=size,
+                            cpu_probe=probe,
+                        )
+                        runs[side].append(result)
+                        print(
+                            f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
+                            f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                            f"p99 {result.p99_ms:7.2f} ms  cpu/req "
+                            f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                pairs = list(zip(runs["bare"], runs["chaffra"], strict=True))
+                ratios = tuple(
+                    c.requests_per_s / b.requests_per_s for b, c in pairs if b.requests_per_s
+                )
+                cpu_ratios = tuple(
+                    c.cpu_us_per_request / b.cpu_us_per_request
+                    for b, c in pairs
+                    if c.cpu_us_per_request and b.cpu_us_per_request
+                )
+                cells.append(Cell(kind, audience, endpoint, "bare", Measured(tuple(runs["bare"]))))
+                cells.append(
+                    Cell(
+                        kind,
+                        audience,
+                        endpoint,
+                        "chaffra",
+                        Measured(tuple(runs["chaffra"])),
+                        ratios,
+                        cpu_ratios,
                     )
-                    cells.append(Cell(kind, audience, endpoint, side, result))
-                    print(
-                        f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
-                        f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  cpu/req "
-                        f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                )
     return cells
 
 
@@ -487,14 +416,15 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         for c in cells
         if c.side == "bare"
     }
+    median = statistics.median
     rows = []
     goals = []
     for cell in cells:
         result = cell.result
         baseline = bare[(cell.kind, cell.audience, cell.endpoint.bare_path, result.connections)]
-        ratio = result.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0
-        cpu, base_cpu = result.cpu_us_per_request, baseline.cpu_us_per_request
-        cpu_ratio = f"{cpu / base_cpu:.2f}x" if cpu and base_cpu else "-"
+        ratio = median(cell.ratios) if cell.ratios else 0.0
+        cpu = result.cpu_us_per_request
+        cpu_ratio = f"{median(cell.cpu_ratios):.2f}x" if cell.cpu_ratios else "-"
         is_chaffra = cell.side == "chaffra"
         rows.append(
             [
@@ -542,7 +472,7 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
             "Body bytes",
             "Requests",
             "Errors",
-            "req/s",
+            "req/s (median)",
             "p50 ms",
             "p99 ms",
             "server CPU us/req",
@@ -592,16 +522,20 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
         "once the previous response is fully read (closed loop); every response's status and",
         "body size are checked; when hypercorn closes a connection after its",
-        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is a",
-        f"{options.warmup:g} s warm-up and then {options.duration:g} s measured (at most",
-        f"{options.max_requests:,} requests); bare and chaffra alternate per endpoint.",
+        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is",
+        f"{options.repeat} runs, bare and chaffra alternating, each a {options.warmup:g} s",
+        f"warm-up and then {options.duration:g} s measured (at most",
+        f"{options.max_requests:,} requests); the table shows each figure's median over the",
+        "runs, and the ratios are medians of the paired ratios (each chaffra run against",
+        "the bare run just before it), so a burst of load from other processes on the",
+        "machine moves one pair, not the verdict.",
         "Latency runs from writing the request to reading the last body byte; p50 and p99",
         "are exact (nearest rank over every measured request). Server CPU is the server",
         "process's user + system time (every thread) over the measured period, divided by",
-        "the requests measured. Server and load generator",
-        "share the machine's CPUs, so absolute numbers are a lower bound; the ratio to the",
-        "bare endpoint is the figure to compare. The load generator ceiling below is the",
-        "same client against a minimal asyncio server answering canned bytes.",
+        "the requests measured: it does not depend on how busy the machine is, so its ratio",
+        "to the bare endpoint's is the steadiest figure. Server and load generator share the",
+        "machine's CPUs, so absolute numbers are a lower bound. The load generator ceiling",
+        "below is the same client against a minimal asyncio server answering canned bytes.",
     )
     load_before, load_after = options.load
     if load_before is not None and load_after is not None:
@@ -626,7 +560,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--write", type=Path, metavar="PATH", help="also write the report section into this file"
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per cell")
-    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per cell")
+    parser.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per cell, bare and chaffra alternating"
+    )
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="measured requests per cell at most"
     )

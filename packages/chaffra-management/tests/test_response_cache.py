@@ -129,3 +129,28 @@ def test_a_store_whose_token_read_may_wait_is_served_through_the_endpoints_only(
         assert 0 == client.get("/api/v1/metrics").json()["files_total"]
         state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
         assert 3 == client.get("/api/v1/metrics").json()["files_total"]
+
+
+def test_an_answer_without_time_based_parts_lives_until_the_state_changes() -> None:
+    now = [0.0]
+    calls: list[str] = []
+    state = LiveTelemetryState()
+    context = AppContext(
+        config=TelemetryConfig(),
+        live_state=state,
+        backend_statuses=BackendStatusCache(TelemetryConfig(), lambda config: []),
+    )
+    cache = ResponseCache(context, max_age_s=1.0, clock=lambda: now[0])
+
+    def handler(request: Request) -> Response:
+        calls.append(request.url.path)
+        return Response(request.url.path)
+
+    app = Starlette(routes=[Route("/x", cache.endpoint(handler, ages=False))])
+    with TestClient(cache.middleware(app)) as client:
+        client.get("/x")
+        now[0] += 3600.0
+        client.get("/x")
+        state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+        client.get("/x")
+    assert ["/x", "/x"] == calls

@@ -6,7 +6,8 @@ token and serving a hit happen on the event loop (no thread hop, no
 re-projection, no re-serialization) when the token read never waits: a store in
 memory, or a SqliteStore's own token connection (one indexed row); misses, and
 token checks of any other store, run in a worker thread. Entries
-also expire after ``max_age_s`` so time-based parts (backend probes) stay fresh.
+of endpoints with time-based parts (backend probes) also expire after
+``max_age_s``, so those stay fresh.
 
 :meth:`ResponseCache.middleware` serves fresh entries before routing, when the
 token read never waits: a hit then costs one dictionary lookup and one token
@@ -16,6 +17,7 @@ headers), so nothing it serves skips them.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -55,7 +57,7 @@ class ResponseCache:
 
     def _fresh(self, key: tuple[str, str], token: int, now: float) -> Response | None:
         entry = self._entries.get(key)
-        if entry is not None and entry[0] == token and now - entry[1] < self._max_age_s:
+        if entry is not None and entry[0] == token and now < entry[1]:
             self._entries.move_to_end(key)
             return entry[2]
         return None
@@ -77,8 +79,15 @@ class ResponseCache:
 
         return serve
 
-    def endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """An async endpoint answering from the cache, falling back to ``handler``."""
+    def endpoint(
+        self, handler: Handler, *, ages: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """An async endpoint answering from the cache, falling back to ``handler``.
+
+        ``ages=False`` for a handler whose answer depends on the live state
+        and the query only: its entries then live until the state changes.
+        """
+        max_age_s = self._max_age_s if ages else math.inf
 
         async def cached(request: Request) -> Response:
             key = (request.scope["path"], request.scope.get("query_string", b"").decode("latin-1"))
@@ -87,7 +96,7 @@ class ResponseCache:
             if hit is not None:
                 return _copy(hit)
             response = await anyio.to_thread.run_sync(handler, request)
-            self._entries[key] = (token, now, response)
+            self._entries[key] = (token, now + max_age_s, response)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
