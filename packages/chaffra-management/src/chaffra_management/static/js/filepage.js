@@ -100,7 +100,7 @@ export async function renderFile(path, params, ctx) {
   view.dataset.state = 'ready';
   const target = view.querySelector('.row-target');
   if (target) {
-    target.scrollIntoView({ block: 'center' });
+    target.scrollIntoView({ block: 'nearest' });
     target.focus({ preventScroll: true });
   }
 }
