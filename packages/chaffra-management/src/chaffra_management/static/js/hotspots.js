@@ -28,8 +28,8 @@ export function renderWhy(health, hasRun) {
   const list = byId('why-list');
   const contributors = Array.isArray(health.contributors) ? health.contributors : [];
   const score = isNum(health.score) ? health.score : null;
-  byId('why-grade').replaceChildren(h('span', { class: 'why-score tone-' + tone(score) }, score === null ? 'not graded' : fmtScore(score)),
-    gradeBadge(health.grade));
+  const scoreText = h('span', { class: 'why-score tone-' + tone(score) }, score === null ? 'not graded' : fmtScore(score));
+  byId('why-grade').replaceChildren(...(score === null ? [scoreText] : [scoreText, gradeBadge(health.grade)]));
   if (!contributors.length) {
     const text = !hasRun ? 'No analysis run yet.'
       : score === null ? 'Not graded: the run scored no files.'

@@ -79,6 +79,7 @@ function renderCards(data, audience) {
   const gradeNode = byId('health-grade');
   gradeNode.textContent = grade;
   gradeNode.dataset.grade = grade;
+  gradeNode.hidden = score === null; // "—" beside "—" says nothing twice
   byId('health-note').textContent = hasRun(data) ? healthNote(data, withheldUser) : 'No analysis run yet';
 
   const summary = data.summary;
