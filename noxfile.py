@@ -119,6 +119,7 @@ def integration(session: nox.Session) -> None:
     """Tests that cross a package or process boundary, plus the repository tools' tests."""
     _sync(session, "--all-packages", "--group", "coverage")
     _ensure_promtool(session)
+    _ensure_chromium(session)  # the dashboard on a real project (test_dashboard_real_project.py)
     session.run(
         "coverage",
         "run",
@@ -127,7 +128,12 @@ def integration(session: nox.Session) -> None:
         "tests-integration",
         "tools/tests",
         *session.posargs,
-        env=_coverage_env("integration") | {"CHAFFRA_REQUIRE_PROMTOOL": "1"},
+        env=_coverage_env("integration")
+        | {
+            "CHAFFRA_REQUIRE_PROMTOOL": "1",
+            "CHAFFRA_REQUIRE_BROWSER": "1",
+            "CHAFFRA_TEST_ARTIFACTS": str(ARTIFACTS),
+        },
     )
 
 
