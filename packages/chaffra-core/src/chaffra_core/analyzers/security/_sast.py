@@ -6,15 +6,14 @@ taint per function."""
 from __future__ import annotations
 
 import ast
-import io
 import re
-import tokenize
 from collections.abc import Iterable
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
 from chaffra_core._summary import FileContext
 from chaffra_core._traversal import Scope, ScopeKind
 from chaffra_core.analyzers.security._calls import Hit, keyword_hits, lookup
+from chaffra_core.analyzers.security._imports import import_risk
 from chaffra_core.analyzers.security._redact import redact
 from chaffra_core.analyzers.security._rules import (
     MODULE_ID,
@@ -24,7 +23,7 @@ from chaffra_core.analyzers.security._rules import (
 )
 from chaffra_core.analyzers.security._taint import TaintState, ValueKind, dotted, target_names
 
-__all__ = ["SastVisitor", "is_test_path", "nosec_lines"]
+__all__ = ["SastVisitor", "is_test_path"]
 
 # bandit's candidate names for hard-coded passwords (B105-B107).
 _PASSWORD_NAME = re.compile(
@@ -42,7 +41,7 @@ _SQL = re.compile(
     r"(select\s.*from\s|delete\s+from\s|insert\s+into\s.*values|update\s.*\sset\s)",
     re.IGNORECASE | re.DOTALL,
 )
-_NOSEC = re.compile(r"#\s*nosec\b:?(?P<ids>[\sA-Za-z0-9_,:-]*)")
+_SWALLOWING: dict[type[ast.stmt], str] = {ast.Pass: "B110", ast.Continue: "B112"}
 _TEST_PART = re.compile(
     r"(^|/)(tests?|testing|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$"
 )
@@ -52,24 +51,6 @@ def is_test_path(path: str) -> bool:
     """Whether ``path`` is test code: a ``tests/``/``test/``/``fixtures/`` directory,
     ``test_*.py``, ``*_test.py`` or ``conftest.py`` (path components, not substrings)."""
     return _TEST_PART.search(path) is not None
-
-
-def nosec_lines(text: str) -> dict[int, frozenset[str]]:
-    """Lines with a ``# nosec`` comment and the bandit ids or rules it names (empty: all)."""
-    if "nosec" not in text:
-        return {}
-    found: dict[int, frozenset[str]] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            if token.type != tokenize.COMMENT:
-                continue
-            match = _NOSEC.search(token.string)
-            if match is not None:
-                ids = re.split(r"[\s,:]+", match["ids"])
-                found[token.start[0]] = frozenset(i for i in ids if i)
-    except (tokenize.TokenError, SyntaxError):
-        pass  # a broken file: keep what was found before the error
-    return found
 
 
 class SastVisitor:
@@ -126,6 +107,7 @@ class SastVisitor:
             else:
                 top = alias.name.partition(".")[0]
                 self.aliases[top] = top
+            self._import_risk(alias.name, node)
 
     def enter_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module is None or node.level:
@@ -133,7 +115,42 @@ class SastVisitor:
         self.modules.add(node.module.partition(".")[0])
         self.modules.add(node.module)
         for alias in node.names:
-            self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            qualified = f"{node.module}.{alias.name}"
+            self.aliases[alias.asname or alias.name] = qualified
+            self._import_risk(qualified, node)
+
+    def _import_risk(self, name: str, node: ast.stmt) -> None:
+        found = import_risk(name)
+        if found is not None:
+            module, risk = found
+            self._add(
+                Hit(
+                    rule="insecure-import",
+                    bandit_id=risk.bandit_id,
+                    message=f"imports `{module}`, which {risk.why}",
+                    severity=risk.severity,
+                    confidence=Confidence.HIGH,
+                    cwe=risk.cwe,
+                ),
+                node,
+            )
+
+    def enter_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        body = node.body
+        if len(body) == 1 and type(body[0]) in _SWALLOWING:
+            bandit = _SWALLOWING[type(body[0])]
+            self._add(
+                Hit(
+                    rule="swallowed-exception",
+                    bandit_id=bandit,
+                    message=f"`except` that only does `{type(body[0]).__name__.lower()}`: "
+                    "the error is silently ignored",
+                    severity=Severity.INFO,
+                    confidence=Confidence.HIGH,
+                ),
+                node,
+                end=node.lineno,
+            )
 
     # -- calls --------------------------------------------------------------
     def enter_Call(self, node: ast.Call) -> None:
@@ -339,9 +356,10 @@ class SastVisitor:
         *,
         anchor_text: str | None = None,
         redacted: str | None = None,
+        end: int | None = None,
     ) -> None:
         line: int = getattr(node, "lineno", 1)
-        end: int = getattr(node, "end_lineno", None) or line
+        end = end or getattr(node, "end_lineno", None) or line
         key = (hit.rule, line)
         previous = self.hits.get(key)
         if previous is not None and previous.confidence >= hit.confidence.score:
@@ -350,7 +368,7 @@ class SastVisitor:
         source_line = self.lines[line - 1].strip() if line <= len(self.lines) else ""
         metadata = {
             "bandit_id": hit.bandit_id,
-            "cwe": f"CWE-{RULE_INFO[hit.rule].cwe}",
+            "cwe": f"CWE-{hit.cwe or RULE_INFO[hit.rule].cwe}",
             "confidence": hit.confidence.value,
             "symbol": symbol,
         }
