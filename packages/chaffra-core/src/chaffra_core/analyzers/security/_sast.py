@@ -21,7 +21,13 @@ from chaffra_core.analyzers.security._rules import (
     Confidence,
     names_a_field,
 )
-from chaffra_core.analyzers.security._taint import TaintState, ValueKind, dotted, target_names
+from chaffra_core.analyzers.security._taint import (
+    TaintState,
+    ValueKind,
+    dotted,
+    may_carry_taint,
+    target_names,
+)
 
 __all__ = ["SastVisitor", "is_test_path"]
 
@@ -58,14 +64,15 @@ class SastVisitor:
 
     def __init__(self, file: FileContext, *, check_tests: bool) -> None:
         self.path = file.path
-        self.lines = file.text.split("\n")
+        self.text = file.text
+        self.taint_active = may_carry_taint(file.text)
         self.in_tests = is_test_path(file.path)
         self.check_asserts = check_tests or not self.in_tests
         self.aliases: dict[str, str] = {}
         self.modules: set[str] = set()
         self.scopes: list[Scope] = []
         self.states: list[TaintState] = []
-        self.assigning: list[str] = []
+        self.assigning: list[ast.expr] = []  # the targets of the assignment being walked
         self.hits: dict[tuple[str, int], Finding] = {}
         self._sql_seen: set[int] = set()
 
@@ -78,7 +85,8 @@ class SastVisitor:
         return module in self.modules
 
     def secret_context(self) -> bool:
-        names = [*self.assigning, *(s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION)]
+        names = [n for t in self.assigning for n in target_names(t, {})]
+        names += [s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION]
         return any(_SECRET_CONTEXT.search(n.rpartition(".")[2]) for n in names)
 
     def resolve(self, node: ast.AST) -> str | None:
@@ -86,7 +94,7 @@ class SastVisitor:
 
     # -- scopes and imports -----------------------------------------------
     def enter_scope(self, scope: Scope) -> None:
-        state = TaintState(self.resolve)
+        state = TaintState(self.resolve, active=self.taint_active)
         if self.states and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA):
             state.tainted.update(self.states[-1].tainted)  # closures see the outer taint
         if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -166,7 +174,7 @@ class SastVisitor:
         for hit in keyword_hits(node, name, self):
             self._add(hit, node)
         for keyword in node.keywords:
-            if keyword.arg and _PASSWORD_NAME.search(keyword.arg):
+            if keyword.arg and _names_password(keyword.arg):
                 self._password(keyword.value, keyword.arg, "B106", node)
         if name.endswith(".format") and isinstance(node.func, ast.Attribute):
             self._sql(node, node.func.value, [*node.args, *(k.value for k in node.keywords)])
@@ -182,13 +190,13 @@ class SastVisitor:
             (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
         ]
         for arg, default in pairs:
-            if _PASSWORD_NAME.search(arg.arg):
+            if _names_password(arg.arg):
                 self._password(default, arg.arg, "B107", node)
 
     enter_AsyncFunctionDef = enter_FunctionDef
 
     def enter_Assign(self, node: ast.Assign) -> None:
-        self.assigning = [n for t in node.targets for n in target_names(t, {})]
+        self.assigning = node.targets
         for target in node.targets:
             self._assignment_rules(target, node.value, node)
 
@@ -197,7 +205,7 @@ class SastVisitor:
         self.taint.assign(list(node.targets), node.value, augmented=False)
 
     def enter_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self.assigning = list(target_names(node.target, {}))
+        self.assigning = [node.target]
         if node.value is not None:
             self._assignment_rules(node.target, node.value, node)
 
@@ -220,8 +228,14 @@ class SastVisitor:
     def enter_Compare(self, node: ast.Compare) -> None:
         if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return
-        name = self.resolve(node.left)
-        if name is not None and _PASSWORD_NAME.search(name.rpartition(".")[2]):
+        left = node.left
+        if type(left) is ast.Attribute:
+            last = left.attr
+        elif type(left) is ast.Name:
+            last = self.aliases.get(left.id, left.id).rpartition(".")[2]
+        else:
+            return
+        if _names_password(last) and (name := self.resolve(left)) is not None:
             self._password(node.comparators[0], name, "B105", node)
 
     def enter_Assert(self, node: ast.Assert) -> None:
@@ -271,7 +285,7 @@ class SastVisitor:
     # -- helpers ------------------------------------------------------------
     def _assignment_rules(self, target: ast.AST, value: ast.expr, node: ast.stmt) -> None:
         name = self._target_key(target)
-        if name is not None and _PASSWORD_NAME.search(name):
+        if name is not None and _names_password(name):
             self._password(value, name, "B105", node)
         if isinstance(target, ast.Attribute):
             bad = (target.attr == "check_hostname" and _is_false_constant(value)) or (
@@ -365,7 +379,7 @@ class SastVisitor:
         if previous is not None and previous.confidence >= hit.confidence.score:
             return
         symbol = self.scopes[-1].qualified_name if self.scopes else ""
-        source_line = self.lines[line - 1].strip() if line <= len(self.lines) else ""
+        source_line = _line(self.text, line) if anchor_text is None else ""
         metadata = {
             "bandit_id": hit.bandit_id,
             "cwe": f"CWE-{hit.cwe or RULE_INFO[hit.rule].cwe}",
@@ -391,6 +405,30 @@ class SastVisitor:
             metadata=metadata,
             anchor=make_anchor(symbol or "<module>", f"{hit.rule} {anchor_text or source_line}"),
         )
+
+
+_PASSWORD_NAMES: dict[str, bool] = {}
+
+
+def _names_password(name: str) -> bool:
+    """Whether ``name`` is one of bandit's password names (cached: names repeat a lot)."""
+    found = _PASSWORD_NAMES.get(name)
+    if found is None:
+        found = _PASSWORD_NAME.search(name) is not None
+        if len(_PASSWORD_NAMES) < 65536:
+            _PASSWORD_NAMES[name] = found
+    return found
+
+
+def _line(text: str, number: int) -> str:
+    """Line ``number`` (1-based) of ``text``, stripped."""
+    start = 0
+    for _ in range(number - 1):
+        start = text.find("\n", start) + 1
+        if not start:
+            return ""
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].strip()
 
 
 def _is_false_constant(node: ast.AST) -> bool:

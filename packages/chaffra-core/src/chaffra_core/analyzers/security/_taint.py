@@ -11,6 +11,7 @@ walked at a time: the file's tree is walked once by the engine.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator, Mapping
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "ValueKind",
     "dotted",
     "is_constant",
+    "may_carry_taint",
     "target_names",
 ]
 
@@ -146,16 +148,35 @@ def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
                 yield name
 
 
-class TaintState:
-    """The tainted names of one function (or module) body, with what tainted them."""
+_SOURCE_HINT = re.compile(
+    r"request|argv|environ|getenv|input|stdin|@[\w.]+\.(?:"
+    + "|".join(sorted(ROUTE_DECORATORS))
+    + r")\b"
+)
 
-    def __init__(self, resolve: Callable[[ast.AST], str | None]) -> None:
+
+def may_carry_taint(text: str) -> bool:
+    """Whether a file's text names any taint source (``request``, ``argv``, ``environ``,
+    ``getenv``, ``input``, ``stdin``, a route decorator): without one, no value in it is
+    tainted and the rules need only tell constants from the rest."""
+    return _SOURCE_HINT.search(text) is not None
+
+
+class TaintState:
+    """The tainted names of one function (or module) body, with what tainted them.
+
+    An inactive state (a file without any source) tracks nothing: every value is a
+    constant or dynamic.
+    """
+
+    def __init__(self, resolve: Callable[[ast.AST], str | None], *, active: bool = True) -> None:
         self._resolve = resolve
+        self.active = active
         self.tainted: dict[str, str] = {}
 
     def taint_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Mark the parameters of a route handler (FastAPI-style decorator) as client input."""
-        if not any(self._is_route(d) for d in node.decorator_list):
+        if not self.active or not any(self._is_route(d) for d in node.decorator_list):
             return
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
@@ -213,6 +234,8 @@ class TaintState:
         """``(ValueKind, source)`` of an argument (``None``: absent, counted as constant)."""
         if node is None or is_constant(node):
             return ValueKind.CONSTANT, None
+        if not self.active:
+            return ValueKind.DYNAMIC, None
         source = self.source(node)
         if source is not None:
             return ValueKind.TAINTED, source
@@ -220,6 +243,8 @@ class TaintState:
 
     def assign(self, targets: list[ast.AST], value: ast.AST | None, *, augmented: bool) -> None:
         """Carry ``value``'s taint to ``targets`` (a clean value clears a plain assignment)."""
+        if not self.active:
+            return
         source = self.source(value) if value is not None else None
         for target in targets:
             for name in target_names(target, {}):
