@@ -21,6 +21,7 @@ __all__ = [
     "RULE_INFO",
     "Confidence",
     "RuleInfo",
+    "clearly_not_a_secret",
     "names_a_field",
     "register_peer_codes",
 ]
@@ -429,7 +430,8 @@ def register_peer_codes() -> None:
 
 _FIELD_KEY = re.compile(
     r"(?i)(?:^|_)(?:field|fields|name|names|label|prefix|suffix|param|header|template|"
-    r"message|help_text|attr|url|path|id|key_name|setting)$"
+    r"message|help_text|attr|url|path|id|key_name|setting|type|kind|class|source|format|"
+    r"count|length|len|regex|pattern|endpoint|uri|file|dir|env|var|char|chars)$"
 )
 
 
@@ -446,3 +448,26 @@ def names_a_field(key: str, value: str) -> bool:
     if _FIELD_KEY.search(bare):
         return True
     return value.isidentifier() and value.lower() in bare.lower()
+
+
+_CONSTANT_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_NAMED_SLUG = re.compile(r"(?i)[a-z_][\w-]*(?:pass|pwd|token|secret)[\w-]*")
+_STRONG_NAME = re.compile(r"(?i)pas+wo?r?d|pass|pwd|secret")
+_SHORTEST_TOKEN = 8
+
+
+def clearly_not_a_secret(key: str, value: str) -> bool:
+    """Whether ``key = "value"`` (or ``key == "value"``) is clearly not a credential.
+
+    The key names a field (:func:`names_a_field`); the value has whitespace (a
+    message, SQL, ``"is not"``), is an all-caps constant (``"POST"``, ``"COLLATE"``),
+    or an identifier or slug that itself names a password or token
+    (``"_password_reset_token"``, the URL name ``"set-password"``); or the key is
+    only a ``token`` (a lexer's token, a CSRF token's source) and the value is
+    shorter than any real token. bandit reports all of these on Django.
+    """
+    if names_a_field(key, value) or any(c.isspace() for c in value):
+        return True
+    if _CONSTANT_NAME.fullmatch(value) or _NAMED_SLUG.fullmatch(value):
+        return True
+    return len(value) < _SHORTEST_TOKEN and not _STRONG_NAME.search(key.rpartition(".")[2])

@@ -19,7 +19,7 @@ from chaffra_core.analyzers.security._rules import (
     MODULE_ID,
     RULE_INFO,
     Confidence,
-    names_a_field,
+    clearly_not_a_secret,
 )
 from chaffra_core.analyzers.security._taint import (
     TaintState,
@@ -35,9 +35,13 @@ __all__ = ["SastVisitor", "is_test_path"]
 _PASSWORD_NAME = re.compile(
     r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)", re.IGNORECASE
 )
+# Names of secret-like values, as whole words of a snake_case or camelCase name
+# ("api_key", "sessionToken"; not "keys", "mapping" or "author").
 _SECRET_CONTEXT = re.compile(
-    r"token|secret|passw|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred", re.IGNORECASE
+    r"(?:^|_)(?:token|secret|passw\w*|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred\w*|iv)"
+    r"(?:$|_)"
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ACCESS = re.compile(
     r"is_authenticated|is_staff|is_superuser|is_admin|has_perm|permission|authori[sz]|"
     r"logged_in|can_|role|allowed|access|owner",
@@ -48,6 +52,7 @@ _SQL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _SWALLOWING: dict[type[ast.stmt], str] = {ast.Pass: "B110", ast.Continue: "B112"}
+_BROAD = frozenset({"Exception", "BaseException"})
 _TEST_PART = re.compile(
     r"(^|/)(tests?|testing|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$"
 )
@@ -87,7 +92,9 @@ class SastVisitor:
     def secret_context(self) -> bool:
         names = [n for t in self.assigning for n in target_names(t, {})]
         names += [s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION]
-        return any(_SECRET_CONTEXT.search(n.rpartition(".")[2]) for n in names)
+        return any(
+            _SECRET_CONTEXT.search(_CAMEL.sub("_", n.rpartition(".")[2]).lower()) for n in names
+        )
 
     def resolve(self, node: ast.AST) -> str | None:
         return dotted(node, self.aliases)
@@ -145,20 +152,25 @@ class SastVisitor:
 
     def enter_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         body = node.body
-        if len(body) == 1 and type(body[0]) in _SWALLOWING:
-            bandit = _SWALLOWING[type(body[0])]
-            self._add(
-                Hit(
-                    rule="swallowed-exception",
-                    bandit_id=bandit,
-                    message=f"`except` that only does `{type(body[0]).__name__.lower()}`: "
-                    "the error is silently ignored",
-                    severity=Severity.INFO,
-                    confidence=Confidence.HIGH,
-                ),
-                node,
-                end=node.lineno,
-            )
+        if len(body) != 1 or type(body[0]) not in _SWALLOWING:
+            return
+        caught = node.type
+        if caught is not None and not (type(caught) is ast.Name and caught.id in _BROAD):
+            return  # a named exception (except KeyError: pass) is a decision (bandit agrees)
+        bandit = _SWALLOWING[type(body[0])]
+        what = "except" if caught is None else f"except {ast.unparse(caught)}"
+        self._add(
+            Hit(
+                rule="swallowed-exception",
+                bandit_id=bandit,
+                message=f"`{what}` that only does `{type(body[0]).__name__.lower()}`: "
+                "the error is silently ignored",
+                severity=Severity.INFO,
+                confidence=Confidence.HIGH,
+            ),
+            node,
+            end=node.lineno,
+        )
 
     # -- calls --------------------------------------------------------------
     def enter_Call(self, node: ast.Call) -> None:
@@ -317,7 +329,7 @@ class SastVisitor:
     def _password(self, value: ast.AST, name: str, bandit: str, node: ast.AST) -> None:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
             return
-        if names_a_field(name, value.value):
+        if clearly_not_a_secret(name, value.value):
             return
         shown = redact(value.value)
         self._add(
