@@ -6,6 +6,7 @@ taint per function."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 
@@ -419,26 +420,17 @@ class SastVisitor:
         )
 
 
-_PASSWORD_NAMES: dict[str, bool] = {}
-
-
+@functools.lru_cache(maxsize=8192)
 def _names_password(name: str) -> bool:
     """Whether ``name`` is one of bandit's password names (cached: names repeat a lot)."""
-    found = _PASSWORD_NAMES.get(name)
-    if found is None:
-        found = _PASSWORD_NAME.search(name) is not None
-        if len(_PASSWORD_NAMES) < 65536:
-            _PASSWORD_NAMES[name] = found
-    return found
+    return _PASSWORD_NAME.search(name) is not None
 
 
 def _line(text: str, number: int) -> str:
-    """Line ``number`` (1-based) of ``text``, stripped."""
+    """Line ``number`` (1-based, at most the text's line count) of ``text``, stripped."""
     start = 0
     for _ in range(number - 1):
         start = text.find("\n", start) + 1
-        if not start:
-            return ""
     end = text.find("\n", start)
     return text[start : end if end >= 0 else len(text)].strip()
 
