@@ -513,6 +513,8 @@ def keyword_hits(call: ast.Call, name: str, site: CallSite) -> list[Hit]:
     """Rules that look at keywords of any call: ``verify=False``, ``cert_reqs=CERT_NONE``,
     an obsolete ``ssl_version`` and ``shell=True`` outside ``subprocess``."""
     hits: list[Hit] = []
+    if not call.keywords:
+        return hits
     root = name.partition(".")[0]
     for keyword in call.keywords:
         value = keyword.value

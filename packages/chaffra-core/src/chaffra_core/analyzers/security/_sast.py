@@ -52,6 +52,7 @@ _SQL = re.compile(
     r"(select\s.*from\s|delete\s+from\s|insert\s+into\s.*values|update\s.*\sset\s)",
     re.IGNORECASE | re.DOTALL,
 )
+_NEWLINE = re.compile("\n")
 _SWALLOWING: dict[type[ast.stmt], str] = {ast.Pass: "B110", ast.Continue: "B112"}
 _BROAD = frozenset({"Exception", "BaseException"})
 _TEST_PART = re.compile(
@@ -72,6 +73,7 @@ class SastVisitor:
         self.path = file.path
         self.text = file.text
         self.taint_active = may_carry_taint(file.text)
+        self._line_starts: list[int] | None = None
         self.in_tests = is_test_path(file.path)
         self.check_asserts = check_tests or not self.in_tests
         self.aliases: dict[str, str] = {}
@@ -102,13 +104,35 @@ class SastVisitor:
 
     # -- scopes and imports -----------------------------------------------
     def enter_scope(self, scope: Scope) -> None:
-        state = TaintState(self.resolve, active=self.taint_active)
-        if self.states and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA):
-            state.tainted.update(self.states[-1].tainted)  # closures see the outer taint
+        outer = self.states[-1] if self.states else None
+        inherits = outer is not None and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA)
+        active = self.taint_active and (
+            (outer is not None and inherits and bool(outer.tainted)) or self._may_taint(scope)
+        )
+        state = TaintState(self.resolve, aliases=self.aliases, active=active)
+        if outer is not None and inherits:
+            state.tainted.update(outer.tainted)  # closures see the outer taint
         if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             state.taint_parameters(scope.node)
         self.scopes.append(scope)
         self.states.append(state)
+
+    def _may_taint(self, scope: Scope) -> bool:
+        """Whether the scope's own text (decorators included) names a taint source: most
+        functions of a file that mentions ``request`` somewhere never touch it."""
+        node = scope.node
+        if scope.kind is ScopeKind.MODULE:
+            return True
+        if scope.kind is ScopeKind.LAMBDA:
+            return self.states[-1].active  # inside its parent's text
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        starts = self._line_starts
+        decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
+        last: int = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        end = starts[last] if last < len(starts) else len(self.text)
+        return may_carry_taint(self.text, starts[first - 1], end)
 
     def leave_scope(self, scope: Scope) -> None:
         self.scopes.pop()
@@ -195,6 +219,8 @@ class SastVisitor:
     # -- statements ---------------------------------------------------------
     def enter_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
+        if not args.defaults and not args.kw_defaults:
+            return
         positional = [*args.posonlyargs, *args.args]
         pairs = list(
             zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)

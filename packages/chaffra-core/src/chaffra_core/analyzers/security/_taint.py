@@ -91,6 +91,7 @@ _ENV_CALLS = {
     "sys.stdin.readline": "standard input",
 }
 _ENV_VALUES = {"sys.argv": "command-line arguments", "os.environ": "the environment"}
+_SOURCE_LEAVES = REQUEST_ATTRIBUTES | {"argv", "environ"}
 
 
 class ValueKind:
@@ -155,11 +156,12 @@ _SOURCE_HINT = re.compile(
 )
 
 
-def may_carry_taint(text: str) -> bool:
-    """Whether a file's text names any taint source (``request``, ``argv``, ``environ``,
-    ``getenv``, ``input``, ``stdin``, a route decorator): without one, no value in it is
-    tainted and the rules need only tell constants from the rest."""
-    return _SOURCE_HINT.search(text) is not None
+def may_carry_taint(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` (a file, a function) names any taint source
+    (``request``, ``argv``, ``environ``, ``getenv``, ``input``, ``stdin``, a route
+    decorator): without one, no value in it is tainted and the rules need only tell
+    constants from the rest."""
+    return _SOURCE_HINT.search(text, start, len(text) if end is None else end) is not None
 
 
 class TaintState:
@@ -169,8 +171,15 @@ class TaintState:
     constant or dynamic.
     """
 
-    def __init__(self, resolve: Callable[[ast.AST], str | None], *, active: bool = True) -> None:
+    def __init__(
+        self,
+        resolve: Callable[[ast.AST], str | None],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        active: bool = True,
+    ) -> None:
         self._resolve = resolve
+        self._aliases: Mapping[str, str] = aliases if aliases is not None else {}
         self.active = active
         self.tainted: dict[str, str] = {}
 
@@ -188,46 +197,54 @@ class TaintState:
         return isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS
 
     def source(self, node: ast.AST) -> str | None:
-        """What taints ``node`` (a description), or ``None`` if nothing does."""
+        """What taints ``node`` (a description), or ``None`` if nothing does.
+
+        One pass over the expression, by node type; a name is resolved only when its last
+        part could be a source (a request attribute, ``argv``/``environ``, a tainted name).
+        """
+        tainted, resolve = self.tainted, self._resolve
+        leaves = _SOURCE_LEAVES | {k.rpartition(".")[2] for k in tainted if "." in k}
         stack = [node]
         while stack:
             item = stack.pop()
-            found = self._direct(item)
-            if found is not None:
-                return found
-            if isinstance(item, ast.Call):
-                if self._resolve(item.func) in SANITISERS:
+            kind = type(item)
+            if kind is ast.Name:
+                name_id: str = item.id  # type: ignore[attr-defined]
+                found = tainted.get(name_id) or _ENV_VALUES.get(self._aliases.get(name_id, ""))
+                if found is not None:
+                    return found
+            elif kind is ast.Attribute:
+                attr: str = item.attr  # type: ignore[attr-defined]
+                if attr in leaves:
+                    found = self._attribute(resolve(item))
+                    if found is not None:
+                        return found
+                stack.append(item.value)  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                call: ast.Call = item  # type: ignore[assignment]
+                name = resolve(call.func)
+                if name in _ENV_CALLS:
+                    return _ENV_CALLS[name]
+                if name in SANITISERS:
                     continue
-                stack.extend(item.args)
-                stack.extend(k.value for k in item.keywords)
-                if isinstance(item.func, ast.Attribute):
-                    stack.append(item.func.value)  # "x".join(parts), s.format(...)
-                continue
-            if isinstance(item, (ast.Lambda, ast.Constant, ast.Name)):
-                continue
-            stack.extend(ast.iter_child_nodes(item))
+                stack.extend(call.args)
+                stack.extend(k.value for k in call.keywords)
+                if type(call.func) is ast.Attribute:
+                    stack.append(call.func.value)  # "x".join(parts), s.format(...)
+            elif kind is not ast.Constant and kind is not ast.Lambda:
+                stack.extend(ast.iter_child_nodes(item))
         return None
 
-    def _direct(self, item: ast.AST) -> str | None:
-        if isinstance(item, ast.Name):
-            found = self.tainted.get(item.id)
-            return found if found is not None else _ENV_VALUES.get(self._resolve(item) or "")
-        if isinstance(item, ast.Attribute):
-            name = self._resolve(item)
-            if name is None:
-                return None
-            if name in self.tainted:
-                return self.tainted[name]
-            if name in _ENV_VALUES:
-                return _ENV_VALUES[name]
-            base, _, attr = name.rpartition(".")
-            if attr in REQUEST_ATTRIBUTES and base.rpartition(".")[2] == "request":
-                return f"request input (`{base.rpartition('.')[2]}.{attr}`)"
+    def _attribute(self, name: str | None) -> str | None:
+        """The source an attribute chain (``request.GET``, ``sys.argv``, ``self.cmd``) names."""
+        if name is None:
             return None
-        if isinstance(item, ast.Call):
-            name = self._resolve(item.func)
-            if name in _ENV_CALLS:
-                return _ENV_CALLS[name]
+        found = self.tainted.get(name) or _ENV_VALUES.get(name)
+        if found is not None:
+            return found
+        base, _, attr = name.rpartition(".")
+        if attr in REQUEST_ATTRIBUTES and base.rpartition(".")[2] == "request":
+            return f"request input (`{base.rpartition('.')[2]}.{attr}`)"
         return None
 
     def kind(self, node: ast.AST | None) -> tuple[str, str | None]:
