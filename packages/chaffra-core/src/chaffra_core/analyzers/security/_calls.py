@@ -423,7 +423,9 @@ _register(
     "ftplib.*",
     _fixed("cleartext-protocol", "B321", "`{name}`: FTP is unencrypted", Confidence.HIGH),
 )
-_register(("compile", "builtins.compile"), _flow("code-injection", "B102", "compiles code"))
+CALL_RULES["ftplib.FTP_TLS"] = ()  # FTP over TLS is the fix (bandit reports it too)
+# compile() only builds a code object (ast.parse is compile()): input reaching it is the risk.
+_register(("compile", "builtins.compile"), _tainted_only("code-injection", "B102", "compiles code"))
 _register(_PICKLE_CALLS, _always("unsafe-deserialization", "B301", "deserializes data"))
 _register(
     ("marshal.loads", "marshal.load"),

@@ -85,9 +85,9 @@ _INFOS = (
         severity=Severity.ERROR,
         cwe=94,
         category="sast",
-        description="`eval` or `exec` runs code (a constant: info), `compile` runs code that "
-        "is not a constant, or `logging.config.listen` accepts configuration from a socket "
-        "(bandit B307, B102, B612).",
+        description="`eval` or `exec` runs code (a constant: info), `compile` compiles input "
+        "from a request, argv or the environment, or `logging.config.listen` accepts "
+        "configuration from a socket (bandit B307, B102, B612).",
         rationale="Code built from data runs with the program's privileges; "
         "`ast.literal_eval` parses literals safely.",
         example="value = ast.literal_eval(text)",
@@ -329,7 +329,7 @@ _INFOS = (
         severity=Severity.WARNING,
         cwe=319,
         category="sast",
-        description="A telnetlib or ftplib call (bandit B312, B321).",
+        description="A telnetlib or ftplib call, except `ftplib.FTP_TLS` (bandit B312, B321).",
         rationale="Telnet and FTP send credentials and data unencrypted.",
         example="use SSH/SFTP (paramiko) or FTP over TLS (`ftplib.FTP_TLS`)",
         bandit_ids=("B312", "B321"),
