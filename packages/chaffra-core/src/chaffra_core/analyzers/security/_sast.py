@@ -307,9 +307,10 @@ class SastVisitor:
             )
 
     def enter_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+        op = type(node.op)
+        if op is ast.Mod and type(node.left) is ast.Constant:
             self._sql(node, node.left, [node.right])
-        elif isinstance(node.op, ast.Add) and id(node) not in self._sql_seen:
+        elif op is ast.Add and id(node) not in self._sql_seen:
             parts = _concatenated(node, self._sql_seen)
             literal = [p for p in parts if isinstance(p, ast.Constant)]
             if literal:
@@ -343,14 +344,14 @@ class SastVisitor:
                 )
 
     def _target_key(self, target: ast.AST) -> str | None:
-        if isinstance(target, ast.Name):
-            return target.id
-        if isinstance(target, ast.Attribute):
-            return target.attr
-        if isinstance(target, ast.Subscript):
-            key = target.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return key.value
+        kind = type(target)
+        if kind is ast.Name:
+            return target.id  # type: ignore[attr-defined, no-any-return]
+        if kind is ast.Attribute:
+            return target.attr  # type: ignore[attr-defined, no-any-return]
+        key = getattr(target, "slice", None)  # d["password"] = ...
+        if type(key) is ast.Constant and isinstance(key.value, str):
+            return key.value
         return None
 
     def _password(self, value: ast.AST, name: str, bandit: str, node: ast.AST) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = [
     "REQUEST_ATTRIBUTES",
@@ -114,23 +115,29 @@ def dotted(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
     return ".".join(reversed(parts))
 
 
+_LITERAL_PARTS: dict[type[ast.AST], Callable[[Any], Iterable[ast.AST]]] = {
+    # A literal's node types, each with the parts that must be literals too.
+    ast.Constant: lambda node: (),
+    ast.JoinedStr: lambda node: node.values,
+    ast.FormattedValue: lambda node: (node.value,),
+    ast.Tuple: lambda node: node.elts,
+    ast.List: lambda node: node.elts,
+    ast.Set: lambda node: node.elts,
+    ast.BinOp: lambda node: (node.left, node.right),
+}
+
+
 def is_constant(node: ast.AST) -> bool:
     """Whether ``node`` is a literal (strings, numbers, f-strings and containers of them)."""
+    if type(node) is ast.Constant:
+        return True
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Constant):
-            continue
-        if isinstance(item, ast.JoinedStr):
-            stack.extend(item.values)
-        elif isinstance(item, ast.FormattedValue):
-            stack.append(item.value)
-        elif isinstance(item, (ast.Tuple, ast.List, ast.Set)):
-            stack.extend(item.elts)
-        elif isinstance(item, ast.BinOp):
-            stack.extend((item.left, item.right))
-        else:
+        parts = _LITERAL_PARTS.get(type(item))
+        if parts is None:
             return False
+        stack.extend(parts(item))
     return True
 
 
