@@ -244,6 +244,26 @@ def test_taint_sources_and_propagation(source: str) -> None:
     assert "high" == finding.metadata["confidence"]
 
 
+def test_taint_reaches_functions_that_name_no_source_themselves() -> None:
+    """Taint is tracked only where a source is named, but a module-level tainted name
+    used in a function, and a closure over a tainted variable, still carry it."""
+    source = """
+    import os, sys
+    CMD = sys.argv[1]
+    def run():
+        os.system(CMD)
+    def outer():
+        arg = sys.argv[2]
+        def inner():
+            os.system(arg)
+        return inner
+    def plain(value):
+        os.system(value)
+    """
+    found = {f.location.start_line: f.metadata["confidence"] for f in _findings(source)}
+    assert {5: "high", 9: "high", 12: "medium"} == found
+
+
 def test_sanitisers_and_reassignment_clear_taint() -> None:
     findings = _findings(
         """
