@@ -183,6 +183,7 @@ SAFE = [
     "REASON_CSRF_TOKEN_MISSING = 'CSRF token missing.'\n",
     "import jinja2\njinja2.Environment(autoescape=True)\n",
     "import tarfile\ntarfile.open(p).extractall(d, filter='data')\n",
+    "import tarfile\ntarfile.open(p).extractall(d, members=safe(archive))\n",
     "from markupsafe import Markup\nMarkup('<b>x</b>')\n",
     "password = ''\n",
     "q = 'SELECT 1 FROM t WHERE a = %s' % 'b'\n",

@@ -256,17 +256,15 @@ def _extract(call: ast.Call, name: str, site: CallSite) -> Hit | None:
     chosen = _keyword(call, "filter")
     if isinstance(chosen, ast.Constant) and chosen.value in _SAFE_FILTERS:
         return None
-    if _keyword(call, "members") is not None or chosen is not None:
-        return (
-            None
-            if chosen is None
-            else _fixed(
-                "unsafe-archive-extraction",
-                "B202",
-                "`extractall` with a filter that is not `'data'` or `'tar'`",
-                Confidence.LOW,
-            )(call, name, site)
-        )
+    if chosen is not None:
+        return _fixed(
+            "unsafe-archive-extraction",
+            "B202",
+            "`extractall` with a filter that is not `'data'` or `'tar'`",
+            Confidence.LOW,
+        )(call, name, site)
+    if _keyword(call, "members") is not None:
+        return None  # the caller chose the members
     return _fixed(
         "unsafe-archive-extraction",
         "B202",
@@ -303,8 +301,7 @@ def _partial_path(call: ast.Call, name: str, site: CallSite) -> Hit | None:
     return Hit(
         rule="partial-executable-path",
         bandit_id="B607",
-        message=f"`{name}` starts `{program.split(maxsplit=1)[0] if program.strip() else program}` "
-        "found through PATH",
+        message=f"`{name}` starts `{(program.split() or [program])[0]}` found through PATH",
         severity=Severity.INFO,
         confidence=Confidence.HIGH,
     )
