@@ -14,8 +14,9 @@ For each corpus (directories given on the command line, e.g. the unzipped Django
    Per chaffra ``bandit_id`` it prints how many of its findings bandit also reports on
    that line (agreement, the "precision against bandit");
 2. runs ``detect-secrets scan --all-files DIR`` beside chaffra's secret findings;
-3. times, interleaved round by round, ``chaffra security`` cold, ``bandit -r`` and
-   ``detect-secrets scan``: medians of wall and of CPU time (user + sys of the whole
+3. times, interleaved round by round, ``chaffra security`` cold, ``bandit -r``,
+   ``detect-secrets scan`` and the ``ast.parse`` floor (every file parsed once, in one
+   process, by tools/bench/analyzers.py): medians of wall and of CPU time (user + sys of the whole
    process tree, workers included; tools/bench/analyzers.py's method), as ratios to
    bandit's (and detect-secrets') in the same rounds.
 
@@ -310,6 +311,7 @@ def _audit(
 def time_corpus(target: Path, scratch: Path, repeat: int) -> dict[str, Spec]:
     cache = scratch / f"cache-{target.name}"
     env = child_env()
+    floor_args = ["--floor", "parse", str(target)]
     chaffra = [_tool("chaffra"), "security", str(target), "--telemetry", "off", "-q"]
     specs = [
         Spec(
@@ -324,6 +326,12 @@ def time_corpus(target: Path, scratch: Path, repeat: int) -> dict[str, Spec]:
             "detect_secrets",
             "`detect-secrets scan --all-files`",
             [_tool("detect-secrets"), "scan", "--all-files", str(target)],
+            env,
+        ),
+        Spec(
+            "parse",
+            "`ast.parse` floor (one process)",
+            [sys.executable, str(Path(__file__).with_name("analyzers.py")), *floor_args],
             env,
         ),
     ]
@@ -421,7 +429,18 @@ def render(
     goals = []
     for diff, specs in results:
         ratio = specs["chaffra"].cpu / specs["bandit"].cpu
-        perf += ["", f"### {diff.name}", "", timing_table(specs)]
+        floor = specs["parse"].cpu
+        perf += [
+            "",
+            f"### {diff.name}",
+            "",
+            timing_table(specs),
+            "",
+            paragraph(
+                f"chaffra's CPU is {specs['chaffra'].cpu / floor:.2f}x the `ast.parse` floor;",
+                f"the floor alone is {floor / specs['bandit'].cpu:.2f}x bandit's CPU.",
+            ),
+        ]
         goals.append([f"{diff.name}: CPU vs bandit", f"{ratio:.2f}x", f"<= {CPU_GOAL}x"])
         goals[-1].append("met" if ratio <= CPU_GOAL else "MISSED")
         goals.append([f"{diff.name}: recall of HIGH", _pct(diff.recall), _pct(RECALL_GOAL)])
