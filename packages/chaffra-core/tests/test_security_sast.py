@@ -265,6 +265,28 @@ def test_taint_reaches_functions_that_name_no_source_themselves() -> None:
     assert {5: "high", 9: "high", 12: "medium"} == found
 
 
+def test_taint_follows_attribute_chains_and_lambdas_only_from_real_sources() -> None:
+    source = """
+    import os
+    from . import helpers
+    from flask import request
+    def a():
+        os.system(self.config.command)
+        os.system(make().args)
+        os.system(parser.args)
+        run = lambda: os.system(request.args["c"])
+    def b():
+        os.system(request.values.get("c"))
+    """
+    found = {f.location.start_line: f.metadata["confidence"] for f in _findings(source)}
+    assert {6: "medium", 7: "medium", 8: "medium", 9: "high", 11: "high"} == found
+
+
+def test_a_password_stored_under_a_key_is_hard_coded() -> None:
+    found = _rules('settings["password"] = "hunter2-and-more"\n')
+    assert {("hardcoded-password", "B105", 1)} == found
+
+
 def test_sanitisers_and_reassignment_clear_taint() -> None:
     findings = _findings(
         """
