@@ -325,7 +325,9 @@ def time_corpus(target: Path, scratch: Path, repeat: int) -> dict[str, Spec]:
         Spec(
             "detect_secrets",
             "`detect-secrets scan --all-files`",
-            [_tool("detect-secrets"), "scan", "--all-files", str(target)],
+            # From inside the corpus, as in the differential: given the stdlib copy's path
+            # from outside, detect-secrets 1.5 returned in 0.3 s having scanned nothing.
+            ["env", "-C", str(target), _tool("detect-secrets"), "scan", "--all-files", "."],
             env,
         ),
         Spec(
