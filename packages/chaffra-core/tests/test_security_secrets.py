@@ -131,6 +131,16 @@ def test_redaction_shows_a_short_prefix_and_a_stable_hash() -> None:
     assert redact("same-secret-value") != redact("same-secret-valuf")
 
 
+@given(st.text(min_size=1, max_size=80))
+def test_a_redacted_secret_never_contains_more_than_four_of_its_characters(secret: str) -> None:
+    shown = redact(secret)
+    prefix, _, digest = shown.partition("…#")
+    assert secret.startswith(prefix)
+    assert len(prefix) <= min(4, len(secret) // 4)
+    assert 12 == len(digest)
+    assert all(c in "0123456789abcdef" for c in digest)
+
+
 def test_shannon_entropy() -> None:
     assert 0.0 == shannon_entropy("")
     assert 0.0 == shannon_entropy("aaaa")

@@ -14,6 +14,9 @@ from chaffra_core.analyzers.security._database import (
 )
 from chaffra_core.analyzers.security._module import SECRET_PATTERNS, SecurityModule
 from chaffra_core.analyzers.security._redact import redact
+from chaffra_core.analyzers.security._rules import register_peer_codes
+
+register_peer_codes()
 
 __all__ = [
     "OSV_PYPI_URL",

@@ -28,6 +28,7 @@ class Hit:
     severity: Severity
     confidence: Confidence
     source: str | None = None
+    cwe: int | None = None  # when it differs from the rule's (insecure-import)
 
 
 class CallSite(Protocol):
@@ -149,8 +150,14 @@ def _subprocess(call: ast.Call, name: str, site: CallSite) -> Hit | None:
             source,
             constant_ok=False,
         )
-    if kind != ValueKind.TAINTED:
-        return None
+    if kind == ValueKind.DYNAMIC:  # bandit reports every call; constants are left out
+        return Hit(
+            rule="command-injection",
+            bandit_id="B603",
+            message=f"`{name}` starts a process from arguments that are not constants",
+            severity=Severity.INFO,
+            confidence=Confidence.LOW,
+        )
     return _graded(
         "command-injection", "B603", f"`{name}` starts a process", kind, source, constant_ok=True
     )
@@ -246,14 +253,58 @@ def _jinja(call: ast.Call, name: str, site: CallSite) -> Hit | None:
 def _extract(call: ast.Call, name: str, site: CallSite) -> Hit | None:
     if not (site.imported("tarfile") or site.imported("zipfile")):
         return None
-    if _keyword(call, "filter") is not None or _keyword(call, "members") is not None:
+    chosen = _keyword(call, "filter")
+    if isinstance(chosen, ast.Constant) and chosen.value in _SAFE_FILTERS:
         return None
+    if chosen is not None:
+        return _fixed(
+            "unsafe-archive-extraction",
+            "B202",
+            "`extractall` with a filter that is not `'data'` or `'tar'`",
+            Confidence.LOW,
+        )(call, name, site)
+    if _keyword(call, "members") is not None:
+        return None  # the caller chose the members
     return _fixed(
         "unsafe-archive-extraction",
         "B202",
         "`extractall` without `filter` or `members` may write outside the target directory",
         Confidence.HIGH,
     )(call, name, site)
+
+
+def _chmod(call: ast.Call, name: str, site: CallSite) -> Hit | None:
+    mode = _arg(call, 1 if name.startswith("os.") else 0, "mode")  # os.chmod(p, m), p.chmod(m)
+    if not (isinstance(mode, ast.Constant) and type(mode.value) is int):
+        return None
+    if not mode.value & _LOOSE_MODE:
+        return None
+    return Hit(
+        rule="permissive-file-mode",
+        bandit_id="B103",
+        message=f"`{name}` sets mode {oct(mode.value)}: the group or others may "
+        + ("write" if mode.value & _OTHERS_WRITE else "write or execute"),
+        severity=Severity.ERROR if mode.value & _OTHERS_WRITE else Severity.WARNING,
+        confidence=Confidence.HIGH,
+    )
+
+
+def _partial_path(call: ast.Call, name: str, site: CallSite) -> Hit | None:
+    command = _arg(call, 0, "args")
+    if isinstance(command, (ast.List, ast.Tuple)) and command.elts:
+        command = command.elts[0]
+    if not (isinstance(command, ast.Constant) and isinstance(command.value, str)):
+        return None
+    program = command.value
+    if not program or program[0] in "/\\" or program[1:3] in (":\\", ":/"):
+        return None
+    return Hit(
+        rule="partial-executable-path",
+        bandit_id="B607",
+        message=f"`{name}` starts `{(program.split() or [program])[0]}` found through PATH",
+        severity=Severity.INFO,
+        confidence=Confidence.HIGH,
+    )
 
 
 def _flask_run(call: ast.Call, name: str, site: CallSite) -> Hit | None:
@@ -266,6 +317,9 @@ def _flask_run(call: ast.Call, name: str, site: CallSite) -> Hit | None:
     return None
 
 
+_SAFE_FILTERS = frozenset({"data", "tar"})
+_OTHERS_WRITE = 0o002
+_LOOSE_MODE = 0o002 | 0o020 | 0o010 | 0o001  # S_IWOTH, S_IWGRP, S_IXGRP, S_IXOTH (bandit)
 _SHELL_CALLS: tuple[str, ...] = ("os.system", "os.popen", "os.popen2", "os.popen3", "os.popen4")
 _SHELL_CALLS += ("popen2.popen2", "popen2.popen3", "popen2.popen4", "popen2.Popen3")
 _SHELL_CALLS += ("commands.getoutput", "commands.getstatusoutput")
@@ -279,19 +333,30 @@ _PICKLES = ("pickle", "cPickle", "_pickle", "dill", "shelve")
 _PICKLE_CALLS = tuple(f"{m}.{f}" for m in _PICKLES for f in ("loads", "load", "Unpickler"))
 _PICKLE_CALLS += ("shelve.open", "shelve.DbfilenameShelf", "jsonpickle.decode")
 _PICKLE_CALLS += ("jsonpickle.unpickler.decode", "pandas.read_pickle")
-_XML_MODULES = ("xml.etree.ElementTree", "xml.etree.cElementTree")
-_XML_CALLS = tuple(
-    f"{m}.{f}" for m in _XML_MODULES for f in ("parse", "iterparse", "fromstring", "XMLParser")
-)
-_XML_CALLS += tuple(
-    f"{m}.{f}"
-    for m in ("xml.sax", "xml.dom.minidom", "xml.dom.pulldom", "xml.dom.expatbuilder")
-    for f in ("parse", "parseString")
-)
-_XML_CALLS += ("xml.sax.make_parser", "xml.dom.expatbuilder.create_parser")
-_XML_CALLS += tuple(f"lxml.etree.{f}" for f in ("parse", "fromstring", "XML", "iterparse"))
-_XML_CALLS += ("lxml.etree.RestrictedElement", "lxml.etree.GlobalParserTLS")
-_XML_CALLS += ("lxml.etree.getDefaultParser", "lxml.etree.check_docinfo")
+_ETREE = ("parse", "iterparse", "fromstring", "XMLParser")
+_XML_CALLS: dict[str, tuple[str, ...]] = {
+    # bandit's test id: the calls it covers
+    "B313": tuple(f"xml.etree.cElementTree.{f}" for f in _ETREE),
+    "B314": tuple(f"xml.etree.ElementTree.{f}" for f in _ETREE),
+    "B315": ("xml.sax.expatreader.create_parser",),
+    "B316": tuple(f"xml.dom.expatbuilder.{f}" for f in ("parse", "parseString", "create_parser")),
+    "B317": ("xml.sax.parse", "xml.sax.parseString", "xml.sax.make_parser"),
+    "B318": ("xml.dom.minidom.parse", "xml.dom.minidom.parseString"),
+    "B319": ("xml.dom.pulldom.parse", "xml.dom.pulldom.parseString"),
+    "B320": tuple(
+        f"lxml.etree.{f}"
+        for f in (
+            "parse",
+            "fromstring",
+            "XML",
+            "iterparse",
+            "RestrictedElement",
+            "GlobalParserTLS",
+            "getDefaultParser",
+            "check_docinfo",
+        )
+    ),
+}
 _HASHES = tuple(f"hashlib.{h}" for h in ("md4", "md5", "sha1", "sha", "new"))
 _HASHES += tuple(f"Crypto.Hash.{h}.new" for h in ("MD2", "MD4", "MD5", "SHA"))
 _HASHES += tuple(f"Cryptodome.Hash.{h}.new" for h in ("MD2", "MD4", "MD5", "SHA"))
@@ -328,9 +393,36 @@ _register(
 )
 _register(tuple(f"subprocess.{f}" for f in _SUBPROCESS), _subprocess)
 _register(_EXEC_CALLS, _tainted_only("command-injection", "B606", "starts a process"))
-_register(("eval", "builtins.eval"), _flow("code-injection", "B307", "evaluates code"))
-_register(("exec", "builtins.exec"), _flow("code-injection", "B102", "executes code"))
-_register(("compile", "builtins.compile"), _flow("code-injection", "B102", "compiles code"))
+_register(
+    ("eval", "builtins.eval"),
+    _flow("code-injection", "B307", "evaluates code", constant_ok=False),
+)
+_register(
+    ("exec", "builtins.exec"),
+    _flow("code-injection", "B102", "executes code", constant_ok=False),
+)
+_register(
+    "logging.config.listen",
+    _fixed(
+        "code-injection",
+        "B612",
+        "`{name}` accepts configuration, which can run code, from a socket",
+        Confidence.HIGH,
+    ),
+)
+_register((*_SHELL_CALLS, *(f"subprocess.{f}" for f in _SUBPROCESS), *_EXEC_CALLS), _partial_path)
+_register(("os.chmod", "os.lchmod", "os.fchmod", ".chmod", ".lchmod"), _chmod)
+_register(
+    "telnetlib.*",
+    _fixed("cleartext-protocol", "B312", "`{name}`: Telnet is unencrypted", Confidence.HIGH),
+)
+_register(
+    "ftplib.*",
+    _fixed("cleartext-protocol", "B321", "`{name}`: FTP is unencrypted", Confidence.HIGH),
+)
+CALL_RULES["ftplib.FTP_TLS"] = ()  # FTP over TLS is the fix (bandit reports it too)
+# compile() only builds a code object (ast.parse is compile()): input reaching it is the risk.
+_register(("compile", "builtins.compile"), _tainted_only("code-injection", "B102", "compiles code"))
 _register(_PICKLE_CALLS, _always("unsafe-deserialization", "B301", "deserializes data"))
 _register(
     ("marshal.loads", "marshal.load"),
@@ -366,6 +458,13 @@ _register(
     _flow("xss", "B703", "marks non-constant text safe"),
 )
 _register(
+    tuple(
+        f"django.utils.safestring.{c}"
+        for c in ("SafeString", "SafeText", "SafeUnicode", "SafeBytes")
+    ),
+    _flow("xss", "B308", "marks non-constant text safe"),
+)
+_register(
     ("markupsafe.Markup", "flask.Markup", "jinja2.Markup"),
     _flow("xss", "B704", "marks non-constant text safe"),
 )
@@ -374,15 +473,15 @@ _register(
     _flow("sql-injection", "B611", "gets non-constant SQL"),
 )
 _register(".extra", _flow("sql-injection", "B610", "gets non-constant SQL", index=0))
-_register(_XML_CALLS, _always("xml-entity-expansion", "B313", "parses XML without defusedxml"))
+for _bandit, _names in _XML_CALLS.items():
+    _register(_names, _always("xml-entity-expansion", _bandit, "parses XML without defusedxml"))
 _register(
-    (
-        "urllib.request.urlopen",
-        "urllib.urlopen",
-        "urllib2.urlopen",
-        "six.moves.urllib.request.urlopen",
+    tuple(
+        f"{m}.{f}"
+        for m in ("urllib.request", "urllib", "urllib2", "six.moves.urllib.request")
+        for f in ("urlopen", "urlretrieve", "URLopener", "FancyURLopener")
     ),
-    _tainted_only("ssrf", "B310", "opens a URL"),
+    _flow("ssrf", "B310", "opens a URL that is not a constant (`file:` too)"),
 )
 _register(_HTTP, _tainted_only("ssrf", "B310", "requests a URL"))
 _register(
@@ -398,9 +497,13 @@ _VERIFYING = frozenset({"requests", "httpx", "urllib3"})
 
 
 def lookup(name: str) -> tuple[Check, ...]:
-    """The checks for a resolved call target (its full name, else its ``.method``)."""
+    """The checks for a resolved call target: its full name, else its module's
+    ``module.*``, else its ``.method``."""
     found = CALL_RULES.get(name)
     if found is not None:
+        return found
+    root, dot, _ = name.partition(".")
+    if dot and (found := CALL_RULES.get(root + ".*")) is not None:
         return found
     return CALL_RULES.get("." + name.rpartition(".")[2], ())
 
@@ -409,6 +512,8 @@ def keyword_hits(call: ast.Call, name: str, site: CallSite) -> list[Hit]:
     """Rules that look at keywords of any call: ``verify=False``, ``cert_reqs=CERT_NONE``,
     an obsolete ``ssl_version`` and ``shell=True`` outside ``subprocess``."""
     hits: list[Hit] = []
+    if not call.keywords:
+        return hits
     root = name.partition(".")[0]
     for keyword in call.keywords:
         value = keyword.value

@@ -33,7 +33,7 @@ from chaffra_core.analyzers.security._lockfiles import (
     requirement_includes,
 )
 from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, RULES
-from chaffra_core.analyzers.security._sast import SastVisitor, is_test_path, nosec_lines
+from chaffra_core.analyzers.security._sast import SastVisitor, is_test_path
 from chaffra_core.analyzers.security._secrets import scan_secrets
 from chaffra_core.errors import ConfigError, RuleNotFound
 
@@ -165,8 +165,6 @@ class _FileAnalyzer:
                     f.metadata.get("detector") == "keyword" and f.location.start_line in passwords
                 )
             )
-        if python:
-            findings = _without_nosec(findings, nosec_lines(file.text))
         facts: dict[str, object] = {}
         name = file.path.rpartition("/")[2]
         dependencies = parse_manifest(name, file.text)
@@ -225,17 +223,11 @@ def _missing_database(path: str) -> Finding:
     )
 
 
-def _without_nosec(findings: list[Finding], nosec: Mapping[int, frozenset[str]]) -> list[Finding]:
-    if not nosec:
-        return findings
-    kept = []
-    for finding in findings:
-        names = {finding.metadata.get("bandit_id", ""), split_rule_id(finding.rule_id)[1]}
-        names.add(finding.rule_id)
-        lines = range(finding.location.start_line, finding.location.end_line + 1)
-        if not any(ln in nosec and (not nosec[ln] or names & nosec[ln]) for ln in lines):
-            kept.append(finding)
-    return kept
+def _peer_syntax(bandit_ids: Sequence[str]) -> str:
+    if not bandit_ids:
+        return ""
+    first = bandit_ids[0]
+    return f"  (or bandit's # nosec {first}, ruff's # noqa: S{first[1:]})"
 
 
 class SecurityModule:
@@ -249,7 +241,7 @@ class SecurityModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Security Analysis",
-            version="0.3.0",  # the result cache is keyed on it: bump when findings change
+            version="0.4.0",  # the result cache is keyed on it: bump when findings change
             languages=("python",),
             capabilities=("analyze", "explain"),
             rules=RULES,
@@ -324,7 +316,7 @@ class SecurityModule:
             description=f"{info.description} (CWE-{info.cwe})",
             rationale=info.rationale,
             default_severity=info.severity,
-            suppression_syntax=f"# chaffra: ignore[{info.id}]  (or bandit's # nosec BXXX)",
+            suppression_syntax=f"# chaffra: ignore[{info.id}]" + _peer_syntax(info.bandit_ids),
             examples=(info.example,),
         )
 

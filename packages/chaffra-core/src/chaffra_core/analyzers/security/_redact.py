@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-__all__ = ["redact", "redact_in"]
+__all__ = ["redact"]
 
 _HASH_CHARS = 12
 
@@ -20,8 +20,3 @@ def redact(secret: str) -> str:
     shown = 4 if len(secret) >= 16 else 2 if len(secret) >= 8 else 0
     digest = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
     return f"{secret[:shown]}…#{digest}"
-
-
-def redact_in(text: str, secret: str) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by its redacted form."""
-    return text.replace(secret, redact(secret)) if secret else text

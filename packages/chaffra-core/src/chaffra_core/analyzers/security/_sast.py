@@ -6,33 +6,43 @@ taint per function."""
 from __future__ import annotations
 
 import ast
-import io
+import functools
 import re
-import tokenize
 from collections.abc import Iterable
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
 from chaffra_core._summary import FileContext
 from chaffra_core._traversal import Scope, ScopeKind
 from chaffra_core.analyzers.security._calls import Hit, keyword_hits, lookup
+from chaffra_core.analyzers.security._imports import import_risk
 from chaffra_core.analyzers.security._redact import redact
 from chaffra_core.analyzers.security._rules import (
     MODULE_ID,
     RULE_INFO,
     Confidence,
-    names_a_field,
+    clearly_not_a_secret,
 )
-from chaffra_core.analyzers.security._taint import TaintState, ValueKind, dotted, target_names
+from chaffra_core.analyzers.security._taint import (
+    TaintState,
+    ValueKind,
+    dotted,
+    may_carry_taint,
+    target_names,
+)
 
-__all__ = ["SastVisitor", "is_test_path", "nosec_lines"]
+__all__ = ["SastVisitor", "is_test_path"]
 
 # bandit's candidate names for hard-coded passwords (B105-B107).
 _PASSWORD_NAME = re.compile(
     r"(^|_)(pas+wo?r?d|pass(phrase)?|pwd|token|secrete?)($|_)", re.IGNORECASE
 )
+# Names of secret-like values, as whole words of a snake_case or camelCase name
+# ("api_key", "sessionToken"; not "keys", "mapping" or "author").
 _SECRET_CONTEXT = re.compile(
-    r"token|secret|passw|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred", re.IGNORECASE
+    r"(?:^|_)(?:token|secret|passw\w*|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred\w*|iv)"
+    r"(?:$|_)"
 )
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ACCESS = re.compile(
     r"is_authenticated|is_staff|is_superuser|is_admin|has_perm|permission|authori[sz]|"
     r"logged_in|can_|role|allowed|access|owner",
@@ -42,7 +52,9 @@ _SQL = re.compile(
     r"(select\s.*from\s|delete\s+from\s|insert\s+into\s.*values|update\s.*\sset\s)",
     re.IGNORECASE | re.DOTALL,
 )
-_NOSEC = re.compile(r"#\s*nosec\b:?(?P<ids>[\sA-Za-z0-9_,:-]*)")
+_NEWLINE = re.compile("\n")
+_SWALLOWING: dict[type[ast.stmt], str] = {ast.Pass: "B110", ast.Continue: "B112"}
+_BROAD = frozenset({"Exception", "BaseException"})
 _TEST_PART = re.compile(
     r"(^|/)(tests?|testing|fixtures?)/|(^|/)(test_[^/]*|[^/]*_tests?|conftest)\.py$"
 )
@@ -54,37 +66,21 @@ def is_test_path(path: str) -> bool:
     return _TEST_PART.search(path) is not None
 
 
-def nosec_lines(text: str) -> dict[int, frozenset[str]]:
-    """Lines with a ``# nosec`` comment and the bandit ids or rules it names (empty: all)."""
-    if "nosec" not in text:
-        return {}
-    found: dict[int, frozenset[str]] = {}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text, newline="").readline):
-            if token.type != tokenize.COMMENT:
-                continue
-            match = _NOSEC.search(token.string)
-            if match is not None:
-                ids = re.split(r"[\s,:]+", match["ids"])
-                found[token.start[0]] = frozenset(i for i in ids if i)
-    except (tokenize.TokenError, SyntaxError):
-        pass  # a broken file: keep what was found before the error
-    return found
-
-
 class SastVisitor:
     """One file's SAST state during the engine's walk."""
 
     def __init__(self, file: FileContext, *, check_tests: bool) -> None:
         self.path = file.path
-        self.lines = file.text.split("\n")
+        self.text = file.text
+        self.taint_active = may_carry_taint(file.text)
+        self._line_starts: list[int] | None = None
         self.in_tests = is_test_path(file.path)
         self.check_asserts = check_tests or not self.in_tests
         self.aliases: dict[str, str] = {}
         self.modules: set[str] = set()
         self.scopes: list[Scope] = []
         self.states: list[TaintState] = []
-        self.assigning: list[str] = []
+        self.assigning: list[ast.expr] = []  # the targets of the assignment being walked
         self.hits: dict[tuple[str, int], Finding] = {}
         self._sql_seen: set[int] = set()
 
@@ -97,21 +93,46 @@ class SastVisitor:
         return module in self.modules
 
     def secret_context(self) -> bool:
-        names = [*self.assigning, *(s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION)]
-        return any(_SECRET_CONTEXT.search(n.rpartition(".")[2]) for n in names)
+        names = [n for t in self.assigning for n in target_names(t, {})]
+        names += [s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION]
+        return any(
+            _SECRET_CONTEXT.search(_CAMEL.sub("_", n.rpartition(".")[2]).lower()) for n in names
+        )
 
     def resolve(self, node: ast.AST) -> str | None:
         return dotted(node, self.aliases)
 
     # -- scopes and imports -----------------------------------------------
     def enter_scope(self, scope: Scope) -> None:
-        state = TaintState(self.resolve)
-        if self.states and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA):
-            state.tainted.update(self.states[-1].tainted)  # closures see the outer taint
+        outer = self.states[-1] if self.states else None
+        inherits = outer is not None and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA)
+        active = self.taint_active and (
+            (outer is not None and inherits and bool(outer.tainted)) or self._may_taint(scope)
+        )
+        state = TaintState(self.resolve, aliases=self.aliases, active=active)
+        if outer is not None and inherits:
+            state.tainted.update(outer.tainted)  # closures see the outer taint
         if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             state.taint_parameters(scope.node)
         self.scopes.append(scope)
         self.states.append(state)
+
+    def _may_taint(self, scope: Scope) -> bool:
+        """Whether the scope's own text (decorators included) names a taint source: most
+        functions of a file that mentions ``request`` somewhere never touch it."""
+        node = scope.node
+        if scope.kind is ScopeKind.MODULE:
+            return True
+        if scope.kind is ScopeKind.LAMBDA:
+            return self.states[-1].active  # inside its parent's text
+        if self._line_starts is None:
+            self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        starts = self._line_starts
+        decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
+        last: int = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        end = starts[last] if last < len(starts) else len(self.text)
+        return may_carry_taint(self.text, starts[first - 1], end)
 
     def leave_scope(self, scope: Scope) -> None:
         self.scopes.pop()
@@ -126,6 +147,7 @@ class SastVisitor:
             else:
                 top = alias.name.partition(".")[0]
                 self.aliases[top] = top
+            self._import_risk(alias.name, node)
 
     def enter_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.module is None or node.level:
@@ -133,7 +155,47 @@ class SastVisitor:
         self.modules.add(node.module.partition(".")[0])
         self.modules.add(node.module)
         for alias in node.names:
-            self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            qualified = f"{node.module}.{alias.name}"
+            self.aliases[alias.asname or alias.name] = qualified
+            self._import_risk(qualified, node)
+
+    def _import_risk(self, name: str, node: ast.stmt) -> None:
+        found = import_risk(name)
+        if found is not None:
+            module, risk = found
+            self._add(
+                Hit(
+                    rule="insecure-import",
+                    bandit_id=risk.bandit_id,
+                    message=f"imports `{module}`, which {risk.why}",
+                    severity=risk.severity,
+                    confidence=Confidence.HIGH,
+                    cwe=risk.cwe,
+                ),
+                node,
+            )
+
+    def enter_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        body = node.body
+        if len(body) != 1 or type(body[0]) not in _SWALLOWING:
+            return
+        caught = node.type
+        if caught is not None and not (type(caught) is ast.Name and caught.id in _BROAD):
+            return  # a named exception (except KeyError: pass) is a decision (bandit agrees)
+        bandit = _SWALLOWING[type(body[0])]
+        what = "except" if caught is None else f"except {ast.unparse(caught)}"
+        self._add(
+            Hit(
+                rule="swallowed-exception",
+                bandit_id=bandit,
+                message=f"`{what}` that only does `{type(body[0]).__name__.lower()}`: "
+                "the error is silently ignored",
+                severity=Severity.INFO,
+                confidence=Confidence.HIGH,
+            ),
+            node,
+            end=node.lineno,
+        )
 
     # -- calls --------------------------------------------------------------
     def enter_Call(self, node: ast.Call) -> None:
@@ -149,7 +211,7 @@ class SastVisitor:
         for hit in keyword_hits(node, name, self):
             self._add(hit, node)
         for keyword in node.keywords:
-            if keyword.arg and _PASSWORD_NAME.search(keyword.arg):
+            if keyword.arg and _names_password(keyword.arg):
                 self._password(keyword.value, keyword.arg, "B106", node)
         if name.endswith(".format") and isinstance(node.func, ast.Attribute):
             self._sql(node, node.func.value, [*node.args, *(k.value for k in node.keywords)])
@@ -157,6 +219,8 @@ class SastVisitor:
     # -- statements ---------------------------------------------------------
     def enter_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         args = node.args
+        if not args.defaults and not args.kw_defaults:
+            return
         positional = [*args.posonlyargs, *args.args]
         pairs = list(
             zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
@@ -165,13 +229,13 @@ class SastVisitor:
             (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
         ]
         for arg, default in pairs:
-            if _PASSWORD_NAME.search(arg.arg):
+            if _names_password(arg.arg):
                 self._password(default, arg.arg, "B107", node)
 
     enter_AsyncFunctionDef = enter_FunctionDef
 
     def enter_Assign(self, node: ast.Assign) -> None:
-        self.assigning = [n for t in node.targets for n in target_names(t, {})]
+        self.assigning = node.targets
         for target in node.targets:
             self._assignment_rules(target, node.value, node)
 
@@ -180,7 +244,7 @@ class SastVisitor:
         self.taint.assign(list(node.targets), node.value, augmented=False)
 
     def enter_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self.assigning = list(target_names(node.target, {}))
+        self.assigning = [node.target]
         if node.value is not None:
             self._assignment_rules(node.target, node.value, node)
 
@@ -203,8 +267,14 @@ class SastVisitor:
     def enter_Compare(self, node: ast.Compare) -> None:
         if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
             return
-        name = self.resolve(node.left)
-        if name is not None and _PASSWORD_NAME.search(name.rpartition(".")[2]):
+        left = node.left
+        if type(left) is ast.Attribute:
+            last = left.attr
+        elif type(left) is ast.Name:
+            last = self.aliases.get(left.id, left.id).rpartition(".")[2]
+        else:
+            return
+        if _names_password(last) and (name := self.resolve(left)) is not None:
             self._password(node.comparators[0], name, "B105", node)
 
     def enter_Assert(self, node: ast.Assert) -> None:
@@ -237,9 +307,10 @@ class SastVisitor:
             )
 
     def enter_BinOp(self, node: ast.BinOp) -> None:
-        if isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant):
+        op = type(node.op)
+        if op is ast.Mod and type(node.left) is ast.Constant:
             self._sql(node, node.left, [node.right])
-        elif isinstance(node.op, ast.Add) and id(node) not in self._sql_seen:
+        elif op is ast.Add and id(node) not in self._sql_seen:
             parts = _concatenated(node, self._sql_seen)
             literal = [p for p in parts if isinstance(p, ast.Constant)]
             if literal:
@@ -254,7 +325,7 @@ class SastVisitor:
     # -- helpers ------------------------------------------------------------
     def _assignment_rules(self, target: ast.AST, value: ast.expr, node: ast.stmt) -> None:
         name = self._target_key(target)
-        if name is not None and _PASSWORD_NAME.search(name):
+        if name is not None and _names_password(name):
             self._password(value, name, "B105", node)
         if isinstance(target, ast.Attribute):
             bad = (target.attr == "check_hostname" and _is_false_constant(value)) or (
@@ -273,20 +344,20 @@ class SastVisitor:
                 )
 
     def _target_key(self, target: ast.AST) -> str | None:
-        if isinstance(target, ast.Name):
-            return target.id
-        if isinstance(target, ast.Attribute):
-            return target.attr
-        if isinstance(target, ast.Subscript):
-            key = target.slice
-            if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                return key.value
+        kind = type(target)
+        if kind is ast.Name:
+            return target.id  # type: ignore[attr-defined, no-any-return]
+        if kind is ast.Attribute:
+            return target.attr  # type: ignore[attr-defined, no-any-return]
+        key = getattr(target, "slice", None)  # d["password"] = ...
+        if type(key) is ast.Constant and isinstance(key.value, str):
+            return key.value
         return None
 
     def _password(self, value: ast.AST, name: str, bandit: str, node: ast.AST) -> None:
         if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
             return
-        if names_a_field(name, value.value):
+        if clearly_not_a_secret(name, value.value):
             return
         shown = redact(value.value)
         self._add(
@@ -339,18 +410,19 @@ class SastVisitor:
         *,
         anchor_text: str | None = None,
         redacted: str | None = None,
+        end: int | None = None,
     ) -> None:
         line: int = getattr(node, "lineno", 1)
-        end: int = getattr(node, "end_lineno", None) or line
+        end = end or getattr(node, "end_lineno", None) or line
         key = (hit.rule, line)
         previous = self.hits.get(key)
         if previous is not None and previous.confidence >= hit.confidence.score:
             return
         symbol = self.scopes[-1].qualified_name if self.scopes else ""
-        source_line = self.lines[line - 1].strip() if line <= len(self.lines) else ""
+        source_line = _line(self.text, line) if anchor_text is None else ""
         metadata = {
             "bandit_id": hit.bandit_id,
-            "cwe": f"CWE-{RULE_INFO[hit.rule].cwe}",
+            "cwe": f"CWE-{hit.cwe or RULE_INFO[hit.rule].cwe}",
             "confidence": hit.confidence.value,
             "symbol": symbol,
         }
@@ -373,6 +445,21 @@ class SastVisitor:
             metadata=metadata,
             anchor=make_anchor(symbol or "<module>", f"{hit.rule} {anchor_text or source_line}"),
         )
+
+
+@functools.lru_cache(maxsize=8192)
+def _names_password(name: str) -> bool:
+    """Whether ``name`` is one of bandit's password names (cached: names repeat a lot)."""
+    return _PASSWORD_NAME.search(name) is not None
+
+
+def _line(text: str, number: int) -> str:
+    """Line ``number`` (1-based, at most the text's line count) of ``text``, stripped."""
+    start = 0
+    for _ in range(number - 1):
+        start = text.find("\n", start) + 1
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)].strip()
 
 
 def _is_false_constant(node: ast.AST) -> bool:

@@ -87,7 +87,33 @@ _MARKERS: dict[str, tuple[str, ...]] = {
     "jwt": ("eyj",),
     "basic_auth": ("://",),
 }
-_REGEXES = {name: re.compile(f"(?P<{name}>{regex})") for name, (_, regex) in PROVIDERS.items()}
+_SCHEME = r"\b[a-z][a-z0-9+.-]{1,20}"
+_SCHEME_BEFORE = re.compile(_SCHEME + r"\Z")
+
+
+def _compile(name: str, regex: str) -> tuple[re.Pattern[str], str]:
+    """A provider's pattern as scanned, and what to check before each match: a leading
+    ``\\b`` (``"word"``) or URL scheme (``"scheme"``) is checked on the text before the
+    match, because a pattern that starts with literal text is found many times faster."""
+    if regex.startswith(_SCHEME):
+        return re.compile(f"(?P<{name}>{regex[len(_SCHEME) :]})"), "scheme"
+    if regex.startswith(r"\b"):
+        return re.compile(f"(?P<{name}>{regex[2:]})"), "word"
+    return re.compile(f"(?P<{name}>{regex})"), ""
+
+
+def _led(text: str, start: int, lead: str) -> bool:
+    """Whether the match at ``start`` has what its pattern's dropped prefix required."""
+    if lead == "scheme":
+        return _SCHEME_BEFORE.search(text, max(0, start - 21), start) is not None
+    if lead and start:
+        before = text[start - 1]
+        return not (before.isalnum() or before == "_")
+    return True
+
+
+_REGEXES = {name: _compile(name, regex) for name, (_, regex) in PROVIDERS.items()}
+_MARKER_RE = re.compile("|".join(re.escape(m) for ms in _MARKERS.values() for m in ms))
 _VALUE_GROUPS = {"aws_secret": "aws_secret_v", "azure": "azure_v", "basic_auth": "basic_auth_v"}
 
 _KEYWORD = (
@@ -164,13 +190,19 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
     name = path.rpartition("/")[2]
     lowered = text.lower()
     same_offsets = len(lowered) == len(text)
+    present = set(_MARKER_RE.findall(lowered)) if same_offsets else None
     candidates = [
-        (name, regex)
-        for name, regex in _REGEXES.items()
-        if not same_offsets or any(m in lowered for m in _MARKERS.get(name, ("",)))
+        (name, regex, lead)
+        for name, (regex, lead) in _REGEXES.items()
+        if present is None or name not in _MARKERS or not present.isdisjoint(_MARKERS[name])
     ]
     provider_matches = sorted(
-        ((m.start(), name, m) for name, regex in candidates for m in regex.finditer(text)),
+        (
+            (m.start(), name, m)
+            for name, regex, lead in candidates
+            for m in regex.finditer(text)
+            if _led(text, m.start(), lead)
+        ),
         key=lambda item: item[0],
     )
     for _, detector, match in provider_matches:

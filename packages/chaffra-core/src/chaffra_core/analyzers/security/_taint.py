@@ -11,7 +11,9 @@ walked at a time: the file's tree is walked once by the engine.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 __all__ = [
     "REQUEST_ATTRIBUTES",
@@ -21,6 +23,7 @@ __all__ = [
     "ValueKind",
     "dotted",
     "is_constant",
+    "may_carry_taint",
     "target_names",
 ]
 
@@ -89,6 +92,7 @@ _ENV_CALLS = {
     "sys.stdin.readline": "standard input",
 }
 _ENV_VALUES = {"sys.argv": "command-line arguments", "os.environ": "the environment"}
+_SOURCE_LEAVES = REQUEST_ATTRIBUTES | {"argv", "environ"}
 
 
 class ValueKind:
@@ -111,23 +115,29 @@ def dotted(node: ast.AST, aliases: Mapping[str, str]) -> str | None:
     return ".".join(reversed(parts))
 
 
+_LITERAL_PARTS: dict[type[ast.AST], Callable[[Any], Iterable[ast.AST]]] = {
+    # A literal's node types, each with the parts that must be literals too.
+    ast.Constant: lambda node: (),
+    ast.JoinedStr: lambda node: node.values,
+    ast.FormattedValue: lambda node: (node.value,),
+    ast.Tuple: lambda node: node.elts,
+    ast.List: lambda node: node.elts,
+    ast.Set: lambda node: node.elts,
+    ast.BinOp: lambda node: (node.left, node.right),
+}
+
+
 def is_constant(node: ast.AST) -> bool:
     """Whether ``node`` is a literal (strings, numbers, f-strings and containers of them)."""
+    if type(node) is ast.Constant:
+        return True
     stack = [node]
     while stack:
         item = stack.pop()
-        if isinstance(item, ast.Constant):
-            continue
-        if isinstance(item, ast.JoinedStr):
-            stack.extend(item.values)
-        elif isinstance(item, ast.FormattedValue):
-            stack.append(item.value)
-        elif isinstance(item, (ast.Tuple, ast.List, ast.Set)):
-            stack.extend(item.elts)
-        elif isinstance(item, ast.BinOp):
-            stack.extend((item.left, item.right))
-        else:
+        parts = _LITERAL_PARTS.get(type(item))
+        if parts is None:
             return False
+        stack.extend(parts(item))
     return True
 
 
@@ -146,16 +156,43 @@ def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
                 yield name
 
 
-class TaintState:
-    """The tainted names of one function (or module) body, with what tainted them."""
+_SOURCE_HINT = re.compile(
+    r"request|argv|environ|getenv|input|stdin|@[\w.]+\.(?:"
+    + "|".join(sorted(ROUTE_DECORATORS))
+    + r")\b"
+)
 
-    def __init__(self, resolve: Callable[[ast.AST], str | None]) -> None:
+
+def may_carry_taint(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` (a file, a function) names any taint source
+    (``request``, ``argv``, ``environ``, ``getenv``, ``input``, ``stdin``, a route
+    decorator): without one, no value in it is tainted and the rules need only tell
+    constants from the rest."""
+    return _SOURCE_HINT.search(text, start, len(text) if end is None else end) is not None
+
+
+class TaintState:
+    """The tainted names of one function (or module) body, with what tainted them.
+
+    An inactive state (a file without any source) tracks nothing: every value is a
+    constant or dynamic.
+    """
+
+    def __init__(
+        self,
+        resolve: Callable[[ast.AST], str | None],
+        *,
+        aliases: Mapping[str, str] | None = None,
+        active: bool = True,
+    ) -> None:
         self._resolve = resolve
+        self._aliases: Mapping[str, str] = aliases if aliases is not None else {}
+        self.active = active
         self.tainted: dict[str, str] = {}
 
     def taint_parameters(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Mark the parameters of a route handler (FastAPI-style decorator) as client input."""
-        if not any(self._is_route(d) for d in node.decorator_list):
+        if not self.active or not any(self._is_route(d) for d in node.decorator_list):
             return
         args = node.args
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs):
@@ -167,52 +204,62 @@ class TaintState:
         return isinstance(func, ast.Attribute) and func.attr in ROUTE_DECORATORS
 
     def source(self, node: ast.AST) -> str | None:
-        """What taints ``node`` (a description), or ``None`` if nothing does."""
+        """What taints ``node`` (a description), or ``None`` if nothing does.
+
+        One pass over the expression, by node type; a name is resolved only when its last
+        part could be a source (a request attribute, ``argv``/``environ``, a tainted name).
+        """
+        tainted, resolve = self.tainted, self._resolve
+        leaves = _SOURCE_LEAVES | {k.rpartition(".")[2] for k in tainted if "." in k}
         stack = [node]
         while stack:
             item = stack.pop()
-            found = self._direct(item)
-            if found is not None:
-                return found
-            if isinstance(item, ast.Call):
-                if self._resolve(item.func) in SANITISERS:
+            kind = type(item)
+            if kind is ast.Name:
+                name_id: str = item.id  # type: ignore[attr-defined]
+                found = tainted.get(name_id) or _ENV_VALUES.get(self._aliases.get(name_id, ""))
+                if found is not None:
+                    return found
+            elif kind is ast.Attribute:
+                attr: str = item.attr  # type: ignore[attr-defined]
+                if attr in leaves:
+                    found = self._attribute(resolve(item))
+                    if found is not None:
+                        return found
+                stack.append(item.value)  # type: ignore[attr-defined]
+            elif kind is ast.Call:
+                call: ast.Call = item  # type: ignore[assignment]
+                name = resolve(call.func)
+                if name in _ENV_CALLS:
+                    return _ENV_CALLS[name]
+                if name in SANITISERS:
                     continue
-                stack.extend(item.args)
-                stack.extend(k.value for k in item.keywords)
-                if isinstance(item.func, ast.Attribute):
-                    stack.append(item.func.value)  # "x".join(parts), s.format(...)
-                continue
-            if isinstance(item, (ast.Lambda, ast.Constant, ast.Name)):
-                continue
-            stack.extend(ast.iter_child_nodes(item))
+                stack.extend(call.args)
+                stack.extend(k.value for k in call.keywords)
+                if type(call.func) is ast.Attribute:
+                    stack.append(call.func.value)  # "x".join(parts), s.format(...)
+            elif kind is not ast.Constant and kind is not ast.Lambda:
+                stack.extend(ast.iter_child_nodes(item))
         return None
 
-    def _direct(self, item: ast.AST) -> str | None:
-        if isinstance(item, ast.Name):
-            found = self.tainted.get(item.id)
-            return found if found is not None else _ENV_VALUES.get(self._resolve(item) or "")
-        if isinstance(item, ast.Attribute):
-            name = self._resolve(item)
-            if name is None:
-                return None
-            if name in self.tainted:
-                return self.tainted[name]
-            if name in _ENV_VALUES:
-                return _ENV_VALUES[name]
-            base, _, attr = name.rpartition(".")
-            if attr in REQUEST_ATTRIBUTES and base.rpartition(".")[2] == "request":
-                return f"request input (`{base.rpartition('.')[2]}.{attr}`)"
+    def _attribute(self, name: str | None) -> str | None:
+        """The source an attribute chain (``request.GET``, ``sys.argv``, ``self.cmd``) names."""
+        if name is None:
             return None
-        if isinstance(item, ast.Call):
-            name = self._resolve(item.func)
-            if name in _ENV_CALLS:
-                return _ENV_CALLS[name]
+        found = self.tainted.get(name) or _ENV_VALUES.get(name)
+        if found is not None:
+            return found
+        base, _, attr = name.rpartition(".")
+        if attr in REQUEST_ATTRIBUTES and base.rpartition(".")[2] == "request":
+            return f"request input (`{base.rpartition('.')[2]}.{attr}`)"
         return None
 
     def kind(self, node: ast.AST | None) -> tuple[str, str | None]:
         """``(ValueKind, source)`` of an argument (``None``: absent, counted as constant)."""
         if node is None or is_constant(node):
             return ValueKind.CONSTANT, None
+        if not self.active:
+            return ValueKind.DYNAMIC, None
         source = self.source(node)
         if source is not None:
             return ValueKind.TAINTED, source
@@ -220,6 +267,8 @@ class TaintState:
 
     def assign(self, targets: list[ast.AST], value: ast.AST | None, *, augmented: bool) -> None:
         """Carry ``value``'s taint to ``targets`` (a clean value clears a plain assignment)."""
+        if not self.active:
+            return
         source = self.source(value) if value is not None else None
         for target in targets:
             for name in target_names(target, {}):
