@@ -97,3 +97,21 @@ register_peer_code(
         rules=("complexity:high-cyclomatic",),
     )
 )
+
+# Dead code: pyflakes' codes (flake8, ruff) and vulture's own (``vulture --help``:
+# V101 attribute ... V107 variable or argument, V201 unreachable code, which for
+# vulture includes a constant condition); vulture maps F401/F841 the same way.
+_DEAD_CODE_PEERS = {
+    ("flake8 / ruff (pyflakes)", "F401"): ("dead-code:unused-import",),
+    ("flake8 / ruff (pyflakes)", "F841"): ("dead-code:unused-variable",),
+    ("vulture", "V101"): ("dead-code:unused-attribute",),
+    ("vulture", "V102"): ("dead-code:unused-class",),
+    ("vulture", "V103"): ("dead-code:unused-function",),
+    ("vulture", "V104"): ("dead-code:unused-import",),
+    ("vulture", "V105"): ("dead-code:unused-method",),
+    ("vulture", "V106"): ("dead-code:unused-method",),
+    ("vulture", "V107"): ("dead-code:unused-variable", "dead-code:unused-argument"),
+    ("vulture", "V201"): ("dead-code:unreachable-code", "dead-code:redundant-condition"),
+}
+for (_tool, _code), _rules in _DEAD_CODE_PEERS.items():
+    register_peer_code(PeerCode(tool=_tool, marker="noqa", code=_code, rules=_rules))

@@ -122,7 +122,10 @@ class ResultCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"format": CACHE_FORMAT, "entries": entries}, out, separators=(",", ":"))
+                # dumps, not dump: json.dump streams through the pure-Python encoder (5x slower)
+                out.write(
+                    json.dumps({"format": CACHE_FORMAT, "entries": entries}, separators=(",", ":"))
+                )
             os.replace(temporary, self._file)
         except OSError:
             with contextlib.suppress(OSError, UnboundLocalError):

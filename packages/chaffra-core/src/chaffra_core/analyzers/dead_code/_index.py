@@ -50,7 +50,16 @@ _MESSAGES = {
 }
 
 
-_COUNTED = ("uses", "modrefs", "modref_suffixes", "froms", "from_suffixes", "strings", "attrs")
+_COUNTED = (
+    "uses",
+    "modrefs",
+    "modref_suffixes",
+    "froms",
+    "from_suffixes",
+    "strings",
+    "attrs",
+    "prefixes",
+)
 
 
 class ProjectIndex:
@@ -147,9 +156,10 @@ class ProjectIndex:
         self, path: str, fact: Mapping[str, Any], settings: Settings, external: _ExternalBases
     ) -> Iterator[Finding]:
         uses = self.uses
+        prefixes = tuple(self._counts["prefixes"])
         star_imported = self._imported(path, "*")
         for kind, name, line, end, base, symbol, first, owner in fact["defs"]:
-            if name in uses or settings.ignored(name):
+            if name in uses or name.startswith(prefixes) or settings.ignored(name):
                 continue
             confidence = base
             if star_imported and "." not in symbol:

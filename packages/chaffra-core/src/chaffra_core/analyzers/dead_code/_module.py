@@ -68,7 +68,7 @@ class DeadCodeModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Dead Code Detection",
-            version="0.4.0",  # the result cache is keyed on it: bump when the facts change
+            version="0.5.0",  # the result cache is keyed on it: bump when the facts change
             languages=("python",),
             capabilities=("analyze", "explain", "fix"),
             rules=RULES,

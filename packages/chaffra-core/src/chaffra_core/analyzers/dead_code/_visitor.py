@@ -100,6 +100,8 @@ class DeadCodeVisitor(Reachability):
         self.modrefs: set[str] = set()
         self.froms: set[str] = set()
         self.strings: set[str] = set()  # identifier-shaped strings: maybe dynamic uses
+        self.prefixes: set[str] = set()  # getattr(obj, "visit_" + name): every visit_* is used
+        self._built: dict[str, str] = {}  # name = "visit_" + ...: the prefix it holds
         self.classes: list[list[Any]] = []
         self.entry = False
         self.findings: list[Finding] = []
@@ -205,6 +207,7 @@ class DeadCodeVisitor(Reachability):
         args = node.args
         if name in _ATTRIBUTE_STRINGS and len(args) >= 2:
             self._strings_used(args[1])
+            self._dispatched(args[1])
         elif name in _DOTTED_STRINGS:
             for arg in args:
                 self._strings_used(arg, dotted=True)
@@ -228,6 +231,7 @@ class DeadCodeVisitor(Reachability):
             and value.func.id == "globals"
         ):
             self._strings_used(node.slice)
+            self._dispatched(node.slice)
 
     def enter_arg(self, node: ast.arg) -> None:
         if node.annotation is not None:
@@ -252,7 +256,10 @@ class DeadCodeVisitor(Reachability):
 
     # -- definitions ------------------------------------------------------------------------
     def enter_Assign(self, node: ast.Assign) -> None:
+        prefix = _built_prefix(node.value)
         for target in node.targets:
+            if prefix and isinstance(target, ast.Name):
+                self._built[target.id] = prefix
             if isinstance(target, ast.Name) and target.id == "__all__":
                 self._strings_used(node.value)
             self._bind(target, node)
@@ -445,6 +452,13 @@ class DeadCodeVisitor(Reachability):
                     self.names.add(text)
                     self.attrs.add(text)
 
+    def _dispatched(self, node: ast.AST) -> None:
+        """A name built from a prefix (``"visit_" + kind``, ``f"do_{x}"``, ``"on_%s" % x``,
+        or a variable assigned one) reaches every definition with that prefix."""
+        prefix = self._built.get(node.id, "") if isinstance(node, ast.Name) else _built_prefix(node)
+        if prefix:
+            self.prefixes.add(prefix)
+
     def _annotation(self, node: ast.AST) -> None:
         """Names in string annotations (``"Foo"``, ``list["Foo"]``) count as used."""
         for sub in ast.walk(node):
@@ -571,6 +585,7 @@ class DeadCodeVisitor(Reachability):
             # Digests, not the strings: a string literal may be a secret, and facts are cached.
             "strings": sorted({string_digest(s) for s in self.strings - self.names - self.attrs}),
             "attrs": sorted(self.attrs - self.names),
+            "prefixes": sorted(self.prefixes),
             "classes": self.classes,
             "entry": self.entry or self.role.entry,
         }
@@ -580,6 +595,28 @@ def _base_name(node: ast.expr) -> str:
     if isinstance(node, ast.Subscript):
         node = node.value
     return decorator_name(node).rpartition(".")[2] or "<expr>"
+
+
+def _built_prefix(node: ast.AST) -> str:
+    """The constant identifier prefix of a string built at run time, ``""`` if none:
+    ``"visit_" + x``, ``f"do_{x}"``, ``"handle_%s" % x``, ``"on_{}".format(x)``."""
+    text: object = None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        text = node.left.value if isinstance(node.left, ast.Constant) else None
+        if isinstance(node.op, ast.Mod) and isinstance(text, str):
+            text = text.partition("%")[0]
+    elif isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        text = first.value if isinstance(first, ast.Constant) else None
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+    ):
+        text = node.func.value.value
+        text = text.partition("{")[0] if isinstance(text, str) else None
+    return text if isinstance(text, str) and len(text) > 1 and text.isidentifier() else ""
 
 
 def _is_sunder(name: str) -> bool:
