@@ -82,6 +82,7 @@ _SOURCES = st.sampled_from(
         "if __name__ == '__main__':\n    import a\n",
         "from django.apps import AppConfig\nclass Base(AppConfig):\n    pass\n",
         "def f():\n    x = 1\n    return\n    print(x)\n",
+        "def alpha():\n    pass\nclass C:\n    def alpha(self):\n        self.alpha = 1\n",
         "def broken(:\n",
         "",
     ]

@@ -10,6 +10,7 @@ JSON-compatible and cached, so a warm run never sees a tree.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -49,6 +50,7 @@ _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "
 _SEVERITY = {UNUSED_VARIABLE: Severity.WARNING, UNUSED_ARGUMENT: Severity.INFO}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def string_digest(text: str) -> str:
     """A short stable digest of an identifier-shaped string literal (what facts keep of it)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
@@ -577,11 +579,9 @@ class DeadCodeVisitor(Reachability):
         return {
             "defs": self.defs,
             "imports": unused,
-            "uses": sorted(self.names | self.attrs),
+            "names": sorted(self.names),
             "modrefs": sorted(self.modrefs),
-            "modref_suffixes": sorted(set(dotted_suffixes(self.modrefs))),
             "froms": sorted(self.froms),
-            "from_suffixes": sorted(set(dotted_suffixes(self.froms))),
             # Digests, not the strings: a string literal may be a secret, and facts are cached.
             "strings": sorted({string_digest(s) for s in self.strings - self.names - self.attrs}),
             "attrs": sorted(self.attrs - self.names),
