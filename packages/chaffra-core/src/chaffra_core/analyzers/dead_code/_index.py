@@ -143,12 +143,18 @@ class ProjectIndex:
         self.facts[path] = fact
         for key in _COUNTED:
             self._add(key, fact[key])
-        names, attributes = self._counts["names"], self._counts["attrs"]
+        by_name: dict[str, list[list[Any]]] = {}
         for record in fact["defs"]:
-            name = record[1]
-            self._definers.setdefault(name, {}).setdefault(path, []).append(record)
-            if name not in names and name not in attributes:
-                self._unused.add(name)
+            by_name.setdefault(record[1], []).append(record)
+        definers = self._definers
+        for name, records in by_name.items():
+            by_file = definers.get(name)
+            if by_file is None:
+                definers[name] = {path: records}
+            else:
+                by_file[path] = records
+        names, attributes = self._counts["names"], self._counts["attrs"]
+        self._unused.update(n for n in by_name if n not in names and n not in attributes)
         for name, class_bases in fact["classes"]:
             self._bases.setdefault(name, Counter()).update(class_bases)
             self._classes[name] += 1

@@ -42,6 +42,8 @@ from chaffra_core.analyzers.dead_code._settings import Settings
 
 __all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts", "string_digest"]
 
+_STORE = ast.Store
+_BUILT = frozenset({ast.BinOp, ast.JoinedStr, ast.Call})  # what may build a name at run time
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
 _ATTRIBUTE_STRINGS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 _DOTTED_STRINGS = frozenset({"attrgetter", "methodcaller"})
@@ -62,15 +64,21 @@ def module_parts(path: str) -> list[str]:
     return parts[:-1] if parts and parts[-1] == "__init__" else parts
 
 
-def dotted_suffixes(dotted: Iterable[str]) -> Iterator[str]:
+def dotted_suffixes(dotted: Iterable[str]) -> list[str]:
     """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
     ``module:name`` pair keeps its name), so an import written from any package
     root matches a file's path from the project root."""
+    suffixes = []
     for item in dotted:
         module, colon, name = item.partition(":")
-        parts = module.split(".")
-        for index in range(len(parts)):
-            yield ".".join(parts[index:]) + colon + name
+        tail = colon + name
+        start = 0
+        while True:
+            suffixes.append(module[start:] + tail)
+            start = module.find(".", start) + 1
+            if not start:
+                break
+    return suffixes
 
 
 @attrs.define(eq=False)
@@ -143,12 +151,12 @@ class DeadCodeVisitor(Reachability):
                 self._check_arguments(state, node, scope)
         elif isinstance(node, ast.Module):
             self.statements(node.body)
-        if self._scopes:
+        if len(self._scopes) > 1:  # a closure's reads are its function's (module: unused)
             self._scopes[-1].loads |= state.loads
 
     # -- uses -------------------------------------------------------------------------------
     def enter_Name(self, node: ast.Name) -> None:
-        if type(node.ctx) is not ast.Store:
+        if type(node.ctx) is not _STORE:
             name = node.id
             self.names.add(name)
             state = self._scopes[-1]
@@ -157,7 +165,7 @@ class DeadCodeVisitor(Reachability):
                 state.dynamic = True
 
     def enter_Attribute(self, node: ast.Attribute) -> None:
-        if type(node.ctx) is not ast.Store or id(node) in self._augmented:
+        if type(node.ctx) is not _STORE or id(node) in self._augmented:
             self.attrs.add(node.attr)
             return
         name = node.attr
@@ -258,7 +266,7 @@ class DeadCodeVisitor(Reachability):
 
     # -- definitions ------------------------------------------------------------------------
     def enter_Assign(self, node: ast.Assign) -> None:
-        prefix = _built_prefix(node.value)
+        prefix = _built_prefix(node.value) if type(node.value) in _BUILT else ""
         for target in node.targets:
             if prefix and isinstance(target, ast.Name):
                 self._built[target.id] = prefix
