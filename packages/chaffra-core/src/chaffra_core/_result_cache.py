@@ -28,6 +28,8 @@ from typing import Any
 
 import attrs
 
+from chaffra_core._parse import collection_paused
+
 __all__ = ["CACHE_ENV", "CacheKey", "ResultCache", "cache_home", "clean_cache"]
 
 CACHE_FORMAT = 3  # 3: typed finding metadata, signature-free complexity anchors
@@ -137,7 +139,7 @@ class ResultCache:
 
 def _load(file: Path) -> _Entries:
     try:
-        with open(file, encoding="utf-8") as handle:
+        with open(file, encoding="utf-8") as handle, collection_paused():
             document = json.load(handle)
     except (OSError, ValueError):
         return {}

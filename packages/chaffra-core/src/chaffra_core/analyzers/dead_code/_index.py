@@ -148,11 +148,11 @@ class ProjectIndex:
             by_name.setdefault(record[1], []).append(record)
         definers = self._definers
         for name, records in by_name.items():
-            by_file = definers.get(name)
-            if by_file is None:
+            files = definers.get(name)
+            if files is None:
                 definers[name] = {path: records}
             else:
-                by_file[path] = records
+                files[path] = records
         names, attributes = self._counts["names"], self._counts["attrs"]
         self._unused.update(n for n in by_name if n not in names and n not in attributes)
         for name, class_bases in fact["classes"]:

@@ -18,6 +18,7 @@ from chaffra_core._findings import (
 )
 from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._module_schema import ConfigSchema
+from chaffra_core._parse import collection_paused
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core.analyzers.dead_code._index import (
     ProjectIndex,
@@ -99,8 +100,9 @@ class DeadCodeModule:
             ConfigError: for an invalid ``[modules.dead-code]`` value.
         """
         settings = Settings.from_config(config)
-        index = self._index(files, settings, project)
-        findings = index.findings(settings, entry=project.entry)
+        with collection_paused():  # the index is a large acyclic structure
+            index = self._index(files, settings, project)
+            findings = index.findings(settings, entry=project.entry)
         return AnalysisResult(
             findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
             metrics=ModuleMetrics(
