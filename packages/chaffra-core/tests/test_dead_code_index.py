@@ -166,3 +166,11 @@ def test_removing_one_of_two_same_named_classes_keeps_the_other_in_the_index() -
     incremental = module.combine(without_b, ALL, project).findings
     assert DeadCodeModule().combine(without_b, ALL, project).findings == incremental
     assert {0.6} == {f.confidence for f in incremental if "run" in f.message}
+
+
+def test_a_private_function_of_the_root_package_init_is_reported_at_its_confidence() -> None:
+    """The root ``__init__.py`` has no importable module name: nothing star-imports it."""
+    result = _run({"__init__.py": "def _helper():\n    pass\n"}, ALL)
+    assert [("dead-code:unused-function", 0.8)] == [
+        (f.rule_id, f.confidence) for f in result.findings
+    ]
