@@ -31,7 +31,7 @@ from chaffra_core.analyzers.dead_code._rules import (
     Confidence,
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
-from chaffra_core.analyzers.dead_code._visitor import dotted_suffixes, module_parts, string_digest
+from chaffra_core.analyzers.dead_code._visitor import module_parts, string_digest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -162,7 +162,7 @@ class ProjectIndex:
     def _add(self, key: str, items: Collection[str]) -> None:
         counter = self._counts[key]
         if key in self._suffixes:
-            self._suffixes[key].update(dotted_suffixes(i for i in items if i not in counter))
+            self._suffixes[key].update(_dotted_suffixes(i for i in items if i not in counter))
         elif key in _USES:
             other = self._counts[_USES[key]]
             fresh = [i for i in items if i not in counter and i not in other]
@@ -183,8 +183,8 @@ class ProjectIndex:
             self._unused.update(item for item in unused if item in self._definers)
         if gone and key in self._suffixes:
             suffixes = self._suffixes[key]
-            suffixes.subtract(dotted_suffixes(gone))
-            for suffix in dotted_suffixes(gone):
+            suffixes.subtract(_dotted_suffixes(gone))
+            for suffix in _dotted_suffixes(gone):
                 if suffixes[suffix] <= 0:
                     del suffixes[suffix]
 
@@ -376,6 +376,23 @@ def _module_keys(path: str) -> list[str]:
     (``src.pkg.mod``, ``pkg.mod``, ``mod``)."""
     parts = module_parts(path)
     return [".".join(parts[index:]) for index in range(len(parts))]
+
+
+def _dotted_suffixes(dotted: Iterable[str]) -> list[str]:
+    """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
+    ``module:name`` pair keeps its name), so an import written from any package
+    root matches a file's path from the project root."""
+    suffixes = []
+    for item in dotted:
+        module, colon, name = item.partition(":")
+        tail = colon + name
+        start = 0
+        while True:
+            suffixes.append(module[start:] + tail)
+            start = module.find(".", start) + 1
+            if not start:
+                break
+    return suffixes
 
 
 def _finding(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -26,6 +26,7 @@ from chaffra_core.analyzers.dead_code._roots import (
     ROOT_FUNCTION_NAMES,
     ROOT_METHOD_NAMES,
     FileRole,
+    built_prefix,
     decorator_name,
     is_dunder,
     is_registering_decorator,
@@ -40,7 +41,7 @@ from chaffra_core.analyzers.dead_code._rules import (
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
 
-__all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts", "string_digest"]
+__all__ = ["DeadCodeVisitor", "module_parts", "string_digest"]
 
 _STORE = ast.Store
 _BUILT = frozenset({ast.BinOp, ast.JoinedStr, ast.Call})  # what may build a name at run time
@@ -62,23 +63,6 @@ def module_parts(path: str) -> list[str]:
     """``["pkg", "mod"]`` for ``pkg/mod.py``, ``["pkg"]`` for ``pkg/__init__.py``."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     return parts[:-1] if parts and parts[-1] == "__init__" else parts
-
-
-def dotted_suffixes(dotted: Iterable[str]) -> list[str]:
-    """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
-    ``module:name`` pair keeps its name), so an import written from any package
-    root matches a file's path from the project root."""
-    suffixes = []
-    for item in dotted:
-        module, colon, name = item.partition(":")
-        tail = colon + name
-        start = 0
-        while True:
-            suffixes.append(module[start:] + tail)
-            start = module.find(".", start) + 1
-            if not start:
-                break
-    return suffixes
 
 
 @attrs.define(eq=False)
@@ -266,7 +250,7 @@ class DeadCodeVisitor(Reachability):
 
     # -- definitions ------------------------------------------------------------------------
     def enter_Assign(self, node: ast.Assign) -> None:
-        prefix = _built_prefix(node.value) if type(node.value) in _BUILT else ""
+        prefix = built_prefix(node.value) if type(node.value) in _BUILT else ""
         for target in node.targets:
             if prefix and isinstance(target, ast.Name):
                 self._built[target.id] = prefix
@@ -465,7 +449,7 @@ class DeadCodeVisitor(Reachability):
     def _dispatched(self, node: ast.AST) -> None:
         """A name built from a prefix (``"visit_" + kind``, ``f"do_{x}"``, ``"on_%s" % x``,
         or a variable assigned one) reaches every definition with that prefix."""
-        prefix = self._built.get(node.id, "") if isinstance(node, ast.Name) else _built_prefix(node)
+        prefix = self._built.get(node.id, "") if isinstance(node, ast.Name) else built_prefix(node)
         if prefix:
             self.prefixes.add(prefix)
 
@@ -603,28 +587,6 @@ def _base_name(node: ast.expr) -> str:
     if isinstance(node, ast.Subscript):
         node = node.value
     return decorator_name(node).rpartition(".")[2] or "<expr>"
-
-
-def _built_prefix(node: ast.AST) -> str:
-    """The constant identifier prefix of a string built at run time, ``""`` if none:
-    ``"visit_" + x``, ``f"do_{x}"``, ``"handle_%s" % x``, ``"on_{}".format(x)``."""
-    text: object = None
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
-        text = node.left.value if isinstance(node.left, ast.Constant) else None
-        if isinstance(node.op, ast.Mod) and isinstance(text, str):
-            text = text.partition("%")[0]
-    elif isinstance(node, ast.JoinedStr) and node.values:
-        first = node.values[0]
-        text = first.value if isinstance(first, ast.Constant) else None
-    elif (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "format"
-        and isinstance(node.func.value, ast.Constant)
-    ):
-        text = node.func.value.value
-        text = text.partition("{")[0] if isinstance(text, str) else None
-    return text if isinstance(text, str) and len(text) > 1 and text.isidentifier() else ""
 
 
 def _is_sunder(name: str) -> bool:
