@@ -6,14 +6,16 @@ A file that cannot be read, decoded or parsed is a ``parse:*`` finding, never a 
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
+import gc
 import hashlib
 import io
 import json
 import re
 import tokenize
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from importlib.metadata import version
 
 import attrs
@@ -27,6 +29,7 @@ __all__ = [
     "READ_ERROR",
     "SYNTAX_ERROR",
     "Parsed",
+    "collection_paused",
     "config_fingerprint",
     "core_version",
     "parse_python",
@@ -99,7 +102,7 @@ def parse_python(data: bytes) -> Parsed:
     try:
         # Invalid escapes and the like warn at compile time; a warning filter set to
         # "error" would turn them into SyntaxErrors. The user's code is not ours to lint.
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), collection_paused():
             warnings.simplefilter("ignore")
             tree = ast.parse(text, type_comments=False)
     except SyntaxError as error:
@@ -110,6 +113,20 @@ def parse_python(data: bytes) -> Parsed:
         detail = str(error) or "source too complex to parse"
         return Parsed(text, None, f"syntax error: {detail} (line 1, column 0)")
     return Parsed(text, tree, None)
+
+
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while a large acyclic structure is built
+    (a tree, a decoded cache): collections triggered meanwhile rescan everything the
+    run keeps (a third of the parse time on Django) and free nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _failed(data: bytes, message: str) -> Parsed:

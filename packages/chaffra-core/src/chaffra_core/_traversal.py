@@ -64,6 +64,9 @@ Handler = Callable[[Any], object]
 
 _NO_CHILDREN = frozenset({"ctx", "id", "attr", "arg", "name", "names", "module", "level", "kind"})
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {ast.Constant: ()}
+# The only node lists that may hold something else (``None`` for ``**d`` in a dict
+# display or a keyword-only parameter without default, names in a class pattern).
+_MIXED_LISTS = frozenset({ast.Dict, ast.arguments, ast.MatchClass})
 
 # A scope-opening node's header fields, in the order Python evaluates them
 # (decorators first), and the field that is its body.
@@ -153,6 +156,7 @@ class Traversal:
     def walk(self, tree: ast.Module) -> None:
         """Visit every node of ``tree`` once, in source order, dispatching as described."""
         enter, leave, fields_of, bodies = self._enter, self._leave, child_fields, _BODIES
+        fields, node_type = _FIELDS, ast.AST
         module = Scope(kind=ScopeKind.MODULE, name="", node=tree, parent=None, qualified_name="")
         stack: list[Any] = [(_CLOSE, module)]
         stack.extend(reversed(tree.body))
@@ -172,15 +176,23 @@ class Traversal:
                 push((_LEAVE, item))
             body = bodies.get(kind)
             if body is None:
-                children: list[ast.AST] = []
-                for field in fields_of(kind):
+                names = fields.get(kind)
+                if names is None:
+                    names = fields_of(kind)
+                if not names:
+                    continue  # a leaf (Name, Constant...): most nodes
+                children: list[Any] = []
+                for field in names:
                     value = getattr(item, field, None)
                     if type(value) is list:
-                        children.extend(v for v in value if isinstance(v, ast.AST))
-                    elif isinstance(value, ast.AST):
+                        children += value
+                    elif isinstance(value, node_type):
                         children.append(value)
                 if children:
-                    extend(reversed(children))
+                    if kind in _MIXED_LISTS:
+                        children = [child for child in children if isinstance(child, node_type)]
+                    children.reverse()
+                    extend(children)
                 continue
             scope_kind, header, body_field = body
             scope = Scope(

@@ -18,8 +18,15 @@ from chaffra_core._findings import (
 )
 from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._module_schema import ConfigSchema
+from chaffra_core._parse import collection_paused
 from chaffra_core._summary import FileContext, FileResult, FileSummary
-from chaffra_core.analyzers.dead_code._index import ProjectIndex, entry_points, whitelist_uses
+from chaffra_core.analyzers.dead_code._index import (
+    ProjectIndex,
+    entry_points,
+    pack,
+    unpack,
+    whitelist_uses,
+)
 from chaffra_core.analyzers.dead_code._rules import EXPLANATIONS, MODULE_ID, RULES
 from chaffra_core.analyzers.dead_code._settings import CONFIG_SCHEMA, Settings
 from chaffra_core.analyzers.dead_code._visitor import DeadCodeVisitor
@@ -44,7 +51,9 @@ class _FileAnalyzer:
         facts = visitor.facts()
         facts["entry"] = facts["entry"] or file.text.startswith("#!")
         findings = [f for f in visitor.findings if not visitor.role.all_roots]
-        return FileResult(findings=tuple(sorted(findings, key=lambda f: f.sort_key)), facts=facts)
+        return FileResult(
+            findings=tuple(sorted(findings, key=lambda f: f.sort_key)), facts=pack(facts)
+        )
 
 
 class DeadCodeModule:
@@ -68,7 +77,7 @@ class DeadCodeModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Dead Code Detection",
-            version="0.4.0",  # the result cache is keyed on it: bump when the facts change
+            version="0.5.0",  # the result cache is keyed on it: bump when the facts change
             languages=("python",),
             capabilities=("analyze", "explain", "fix"),
             rules=RULES,
@@ -91,13 +100,14 @@ class DeadCodeModule:
             ConfigError: for an invalid ``[modules.dead-code]`` value.
         """
         settings = Settings.from_config(config)
-        index = self._index(files, settings, project)
-        findings = index.findings(settings, entry=project.entry)
+        with collection_paused():  # the index is a large acyclic structure
+            index = self._index(files, settings, project)
+            findings = index.findings(settings, entry=project.entry)
         return AnalysisResult(
             findings=tuple(sorted(findings, key=lambda f: f.sort_key)),
             metrics=ModuleMetrics(
                 files_analyzed=len(index.facts),
-                counters={"names_used": len(index.uses)},
+                counters={"names_used": index.used},
             ),
         )
 
@@ -120,7 +130,8 @@ class DeadCodeModule:
                 index.update(path, None)
             for summary in files:
                 if summary.path in digests and known.get(summary.path) != summary.digest:
-                    index.update(summary.path, summary.results[MODULE_ID].facts or None)
+                    facts = summary.results[MODULE_ID].facts
+                    index.update(summary.path, unpack(facts) if facts else None)
         self._previous = (key, index, digests)
         return index
 

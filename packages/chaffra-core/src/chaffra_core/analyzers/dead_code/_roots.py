@@ -18,6 +18,7 @@ __all__ = [
     "ROOT_FUNCTION_NAMES",
     "ROOT_METHOD_NAMES",
     "FileRole",
+    "built_prefix",
     "decorator_name",
     "is_dunder",
     "is_registering_decorator",
@@ -225,3 +226,25 @@ class FileRole:
             or self.is_settings
             or self.autodiscovered
         )
+
+
+def built_prefix(node: ast.AST) -> str:
+    """The constant identifier prefix of a string built at run time, ``""`` if none:
+    ``"visit_" + x``, ``f"do_{x}"``, ``"handle_%s" % x``, ``"on_{}".format(x)``."""
+    text: object = None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        text = node.left.value if isinstance(node.left, ast.Constant) else None
+        if isinstance(node.op, ast.Mod) and isinstance(text, str):
+            text = text.partition("%")[0]
+    elif isinstance(node, ast.JoinedStr) and node.values:
+        first = node.values[0]
+        text = first.value if isinstance(first, ast.Constant) else None
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+        and isinstance(node.func.value, ast.Constant)
+    ):
+        text = node.func.value.value
+        text = text.partition("{")[0] if isinstance(text, str) else None
+    return text if isinstance(text, str) and len(text) > 1 and text.isidentifier() else ""

@@ -94,6 +94,8 @@ class Settings:
 
     def ignored(self, name: str) -> bool:
         """Whether ``name`` matches one of ``ignore_names``."""
+        if not self.ignore_names:
+            return False
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.ignore_names)
 
 

@@ -10,8 +10,9 @@ JSON-compatible and cached, so a warm run never sees a tree.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -25,6 +26,7 @@ from chaffra_core.analyzers.dead_code._roots import (
     ROOT_FUNCTION_NAMES,
     ROOT_METHOD_NAMES,
     FileRole,
+    built_prefix,
     decorator_name,
     is_dunder,
     is_registering_decorator,
@@ -39,8 +41,10 @@ from chaffra_core.analyzers.dead_code._rules import (
 )
 from chaffra_core.analyzers.dead_code._settings import Settings
 
-__all__ = ["DeadCodeVisitor", "dotted_suffixes", "module_parts", "string_digest"]
+__all__ = ["DeadCodeVisitor", "module_parts", "string_digest"]
 
+_STORE = ast.Store
+_BUILT = frozenset({ast.BinOp, ast.JoinedStr, ast.Call})  # what may build a name at run time
 _DYNAMIC = frozenset({"locals", "vars", "eval", "exec"})
 _ATTRIBUTE_STRINGS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 _DOTTED_STRINGS = frozenset({"attrgetter", "methodcaller"})
@@ -49,6 +53,7 @@ _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "
 _SEVERITY = {UNUSED_VARIABLE: Severity.WARNING, UNUSED_ARGUMENT: Severity.INFO}
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def string_digest(text: str) -> str:
     """A short stable digest of an identifier-shaped string literal (what facts keep of it)."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
@@ -58,17 +63,6 @@ def module_parts(path: str) -> list[str]:
     """``["pkg", "mod"]`` for ``pkg/mod.py``, ``["pkg"]`` for ``pkg/__init__.py``."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
     return parts[:-1] if parts and parts[-1] == "__init__" else parts
-
-
-def dotted_suffixes(dotted: Iterable[str]) -> Iterator[str]:
-    """Every dotted suffix of each name (``a.b.c`` -> ``a.b.c``, ``b.c``, ``c``; a
-    ``module:name`` pair keeps its name), so an import written from any package
-    root matches a file's path from the project root."""
-    for item in dotted:
-        module, colon, name = item.partition(":")
-        parts = module.split(".")
-        for index in range(len(parts)):
-            yield ".".join(parts[index:]) + colon + name
 
 
 @attrs.define(eq=False)
@@ -100,6 +94,8 @@ class DeadCodeVisitor(Reachability):
         self.modrefs: set[str] = set()
         self.froms: set[str] = set()
         self.strings: set[str] = set()  # identifier-shaped strings: maybe dynamic uses
+        self.prefixes: set[str] = set()  # getattr(obj, "visit_" + name): every visit_* is used
+        self._built: dict[str, str] = {}  # name = "visit_" + ...: the prefix it holds
         self.classes: list[list[Any]] = []
         self.entry = False
         self.findings: list[Finding] = []
@@ -139,12 +135,12 @@ class DeadCodeVisitor(Reachability):
                 self._check_arguments(state, node, scope)
         elif isinstance(node, ast.Module):
             self.statements(node.body)
-        if self._scopes:
+        if len(self._scopes) > 1:  # a closure's reads are its function's (module: unused)
             self._scopes[-1].loads |= state.loads
 
     # -- uses -------------------------------------------------------------------------------
     def enter_Name(self, node: ast.Name) -> None:
-        if type(node.ctx) is not ast.Store:
+        if type(node.ctx) is not _STORE:
             name = node.id
             self.names.add(name)
             state = self._scopes[-1]
@@ -153,7 +149,7 @@ class DeadCodeVisitor(Reachability):
                 state.dynamic = True
 
     def enter_Attribute(self, node: ast.Attribute) -> None:
-        if type(node.ctx) is not ast.Store or id(node) in self._augmented:
+        if type(node.ctx) is not _STORE or id(node) in self._augmented:
             self.attrs.add(node.attr)
             return
         name = node.attr
@@ -205,6 +201,7 @@ class DeadCodeVisitor(Reachability):
         args = node.args
         if name in _ATTRIBUTE_STRINGS and len(args) >= 2:
             self._strings_used(args[1])
+            self._dispatched(args[1])
         elif name in _DOTTED_STRINGS:
             for arg in args:
                 self._strings_used(arg, dotted=True)
@@ -228,6 +225,7 @@ class DeadCodeVisitor(Reachability):
             and value.func.id == "globals"
         ):
             self._strings_used(node.slice)
+            self._dispatched(node.slice)
 
     def enter_arg(self, node: ast.arg) -> None:
         if node.annotation is not None:
@@ -252,7 +250,10 @@ class DeadCodeVisitor(Reachability):
 
     # -- definitions ------------------------------------------------------------------------
     def enter_Assign(self, node: ast.Assign) -> None:
+        prefix = built_prefix(node.value) if type(node.value) in _BUILT else ""
         for target in node.targets:
+            if prefix and isinstance(target, ast.Name):
+                self._built[target.id] = prefix
             if isinstance(target, ast.Name) and target.id == "__all__":
                 self._strings_used(node.value)
             self._bind(target, node)
@@ -445,6 +446,13 @@ class DeadCodeVisitor(Reachability):
                     self.names.add(text)
                     self.attrs.add(text)
 
+    def _dispatched(self, node: ast.AST) -> None:
+        """A name built from a prefix (``"visit_" + kind``, ``f"do_{x}"``, ``"on_%s" % x``,
+        or a variable assigned one) reaches every definition with that prefix."""
+        prefix = self._built.get(node.id, "") if isinstance(node, ast.Name) else built_prefix(node)
+        if prefix:
+            self.prefixes.add(prefix)
+
     def _annotation(self, node: ast.AST) -> None:
         """Names in string annotations (``"Foo"``, ``list["Foo"]``) count as used."""
         for sub in ast.walk(node):
@@ -563,14 +571,13 @@ class DeadCodeVisitor(Reachability):
         return {
             "defs": self.defs,
             "imports": unused,
-            "uses": sorted(self.names | self.attrs),
+            "names": sorted(self.names),
             "modrefs": sorted(self.modrefs),
-            "modref_suffixes": sorted(set(dotted_suffixes(self.modrefs))),
             "froms": sorted(self.froms),
-            "from_suffixes": sorted(set(dotted_suffixes(self.froms))),
             # Digests, not the strings: a string literal may be a secret, and facts are cached.
             "strings": sorted({string_digest(s) for s in self.strings - self.names - self.attrs}),
             "attrs": sorted(self.attrs - self.names),
+            "prefixes": sorted(self.prefixes),
             "classes": self.classes,
             "entry": self.entry or self.role.entry,
         }
