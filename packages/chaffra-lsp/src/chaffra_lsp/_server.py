@@ -459,7 +459,7 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
             for finding in findings
             if _matches(diagnostic, finding)
         ]
-        return code_actions(uri, held[0].splitlines(), pairs)
+        return code_actions(uri, held[0], pairs)
 
     @server.command(EXPLAIN_COMMAND)
     def explain(ls: ChaffraServer, *arguments: Any) -> str | None:
