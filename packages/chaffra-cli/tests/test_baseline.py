@@ -138,7 +138,7 @@ def test_complexity_all_lists_every_function_sorted_and_filtered(
     document = json.loads(
         run(runner, "complexity", str(complex_project), "--all", "--format", "json")
     )
-    assert "2.0" == document["schema_version"]
+    assert "2.1" == document["schema_version"]
     assert [] == jsonschema_errors(document)
     (tangled,) = [f for f in document["functions"] if f["qualified_name"] == "tangled"]
     assert {"cyclomatic": 23, "cognitive": 27, "nesting": 3, "lines": 26, "rank": "D"} == {

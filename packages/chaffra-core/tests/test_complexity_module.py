@@ -306,10 +306,10 @@ def test_penalties_are_capped_and_score_floors_at_zero() -> None:
     )
 
 
-def test_files_without_functions_score_100_and_no_files_is_grade_a() -> None:
+def test_files_without_functions_score_100_and_no_files_is_not_graded() -> None:
     assert 100 == file_health("a.py", [], Thresholds()).score
     empty = project_score([])
-    assert (100, HealthGrade.A, 0) == (empty.score, empty.grade, empty.total_files)
+    assert (None, None, 0, 1) == (empty.score, empty.grade, empty.total_files, empty.model)
 
 
 _MEASURES = st.builds(
@@ -336,8 +336,9 @@ def test_health_score_properties(files: list[list[FunctionMetrics]], rnd: object
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert project_score(scores) == project_score(shuffled)
     project = project_score(scores)
-    assert project.grade is grade_for(project.score)
-    if scores:
+    assert project.graded is bool(scores)
+    if project.score is not None:
+        assert project.grade is grade_for(project.score)
         assert min(h.score for h in scores) <= project.score <= max(h.score for h in scores)
 
 
@@ -407,10 +408,9 @@ def test_per_file_summaries_cross_process_boundaries_as_plain_data() -> None:
     assert result == converter.structure(converter.unstructure(result), AnalysisResult)
 
 
-def test_empty_run_has_zero_averages_and_full_health() -> None:
+def test_empty_run_has_zero_averages_and_no_health_score() -> None:
     result = ComplexityModule().combine([], {}, _PROJECT)
     assert {
-        "health_score": 100,
         "cyclomatic_avg": 0.0,
         "cognitive_avg": 0.0,
         "functions": 0,

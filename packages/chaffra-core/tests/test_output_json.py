@@ -36,9 +36,9 @@ def _result() -> RunResult:
 
 
 def test_the_document_carries_version_tool_summary_and_no_absolute_root() -> None:
-    """The envelope fields of schema 2.0."""
+    """The envelope fields of schema 2.1."""
     document = json.loads(render(_result(), "json", tool_version="9.9.9"))
-    assert "2.0" == document["schema_version"] == JSON_SCHEMA_VERSION
+    assert "2.1" == document["schema_version"] == JSON_SCHEMA_VERSION
     assert {"name": "chaffra", "version": "9.9.9"} == document["tool"]
     assert "." == document["root"]
     assert {
@@ -72,7 +72,7 @@ def test_findings_use_the_wire_shape_without_the_internal_anchor() -> None:
 
 def test_json_is_pretty_printed_with_two_spaces() -> None:
     """All JSON formats share the indentation."""
-    assert render(_result(), "json", tool_version="1").startswith('{\n  "schema_version": "2.0",\n')
+    assert render(_result(), "json", tool_version="1").startswith('{\n  "schema_version": "2.1",\n')
 
 
 def test_the_schema_ships_as_package_data_and_pins_the_version() -> None:

@@ -15,6 +15,7 @@ from chaffra_core import (
     Action,
     FileHealthScore,
     Finding,
+    HealthContributor,
     HealthGrade,
     Location,
     ProjectHealth,
@@ -89,18 +90,33 @@ FILE_SCORES = st.builds(
     file=TEXT,
     score=SCORE,
     grade=st.sampled_from(HealthGrade),
+    lines=INTS,
     cyclomatic_penalty=SCORE,
     cognitive_penalty=SCORE,
     size_penalty=SCORE,
     nesting_penalty=SCORE,
+    complexity_cost=SCORE,
+    dead_code_cost=SCORE,
+    security_cost=SCORE,
+)
+CONTRIBUTORS = st.builds(
+    HealthContributor,
+    kind=st.sampled_from(["function", "file", "rule"]),
+    file=st.none() | TEXT,
+    symbol=st.none() | TEXT,
+    rule_id=st.none() | TEXT,
+    cost=SCORE,
+    detail=TEXT,
 )
 HEALTH = st.builds(
     ProjectHealth,
-    score=SCORE,
-    grade=st.sampled_from(HealthGrade),
+    score=st.none() | SCORE,
+    grade=st.none() | st.sampled_from(HealthGrade),
     files=st.lists(FILE_SCORES, max_size=14).map(tuple),
     total_files=INTS,
     unscored_files=INTS,
+    contributors=st.lists(CONTRIBUTORS, max_size=10).map(tuple),
+    model=st.sampled_from([1, 2]),
 )
 RESULTS = st.builds(
     RunResult,
@@ -191,7 +207,8 @@ def test_project_health_round_trips_through_the_converter(health: ProjectHealth)
 
 def test_non_finite_numbers_are_written_as_null_and_read_back_as_nan() -> None:
     """JSON has no NaN; null stands for it and the schema allows it."""
-    health = ProjectHealth(score=math.nan, grade=HealthGrade.F, files=(), total_files=0)
+    file = FileHealthScore(file="a.py", score=math.nan, grade=HealthGrade.F)
+    health = ProjectHealth(score=50.0, grade=HealthGrade.F, files=(file,), total_files=1)
     result = RunResult(
         root=Path("/r"),
         command="health",
@@ -202,9 +219,28 @@ def test_non_finite_numbers_are_written_as_null_and_read_back_as_nan() -> None:
         duration_ms=0,
     )
     document = json.loads(render(result, "json", tool_version="1"))
-    assert document["health"]["score"] is None
+    assert document["health"]["files"][0]["score"] is None
     assert [] == validate(document, json_schema())
-    assert math.isnan(make_converter().structure(document["health"], ProjectHealth).score)
+    read = make_converter().structure(document["health"], ProjectHealth)
+    assert math.isnan(read.files[0].score)
+
+
+def test_a_project_that_is_not_graded_is_written_with_a_null_score_and_grade() -> None:
+    """An empty project has no score: null score and grade, valid against the schema."""
+    health = ProjectHealth(score=None, grade=None, files=(), total_files=0)
+    result = RunResult(
+        root=Path("/r"),
+        command="health",
+        modules=(),
+        findings=(),
+        health=health,
+        files_analyzed=0,
+        duration_ms=0,
+    )
+    document = json.loads(render(result, "json", tool_version="1"))
+    assert (None, None, 2) == tuple(document["health"][k] for k in ("score", "grade", "model"))
+    assert [] == validate(document, json_schema())
+    assert not make_converter().structure(document["health"], ProjectHealth).graded
 
 
 def test_the_golden_json_documents_validate_against_the_schema() -> None:
@@ -220,7 +256,7 @@ def test_the_golden_json_documents_validate_against_the_schema() -> None:
     [
         (lambda d: d.pop("findings"), "$: missing 'findings'"),
         (lambda d: d.update(extra=1), "$: unexpected 'extra'"),
-        (lambda d: d.update(schema_version="1.0"), "$.schema_version: expected const '2.0'"),
+        (lambda d: d.update(schema_version="1.0"), "$.schema_version: expected const '2.1'"),
         (lambda d: d["summary"].update(files_analyzed=-1), "$.summary.files_analyzed: below 0"),
         (lambda d: d["summary"].update(duration_ms=True), "$.summary.duration_ms: not integer"),
         (lambda d: d["findings"][0].update(severity="fatal"), "$.findings[0].severity: not in"),

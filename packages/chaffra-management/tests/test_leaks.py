@@ -24,6 +24,15 @@ from chaffra_telemetry import (
     UserSummary,
     project,
 )
+from chaffra_telemetry.report import (
+    ContributorKind,
+    ReportContributor,
+    ReportFile,
+    ReportFinding,
+    ReportFunction,
+    ReportHealth,
+    RunReport,
+)
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
@@ -56,7 +65,29 @@ USER_METRIC_KEY = "keycanaryU2"
 USER_SEVERITY = "SEVCANARYU3"
 USER_LABEL = "USERLABELCANARYU4"
 USER_DEFINITION = "USERDEFCANARYU5"
-USER_SENTINELS = (USER_MODULE, USER_METRIC_KEY, USER_SEVERITY, USER_LABEL, USER_DEFINITION)
+# The run report's user places: paths, symbols, messages, rules, contributor details.
+REPORT_FILE = "pkg/REPORTFILECANARYU6.py"
+REPORT_SYMBOL = "REPORTSYMBOLCANARYU7"
+REPORT_MESSAGE = "REPORTMESSAGECANARYU8"
+REPORT_RULE = "security:REPORTRULECANARYU9"
+REPORT_DETAIL = "REPORTDETAILCANARYU10"
+REPORT_FUNCTION = "REPORTFUNCTIONCANARYU11"
+REPORT_SENTINELS = (
+    "REPORTFILECANARYU6",
+    REPORT_SYMBOL,
+    REPORT_MESSAGE,
+    "REPORTRULECANARYU9",
+    REPORT_DETAIL,
+    REPORT_FUNCTION,
+)
+USER_SENTINELS = (
+    USER_MODULE,
+    USER_METRIC_KEY,
+    USER_SEVERITY,
+    USER_LABEL,
+    USER_DEFINITION,
+    *REPORT_SENTINELS,
+)
 # In the backend configuration only.
 CREDENTIAL = "CREDCANARYPW"
 QUERY_CREDENTIAL = "CREDCANARYQ"
@@ -78,6 +109,15 @@ ROUTES = (
     "/api/v1/status",
     "/api/v1/openapi.json",
     "/api/v1/nope",
+    "/api/v1/files",
+    "/api/v1/files?q=REPORTFILE&sort=lines",
+    "/api/v1/functions",
+    f"/api/v1/functions?file={REPORT_FILE}",
+    "/api/v1/findings",
+    f"/api/v1/findings?rule={REPORT_RULE}&severity=error&new=true",
+    f"/api/v1/file?path={REPORT_FILE}",
+    "/api/v1/files?limit=0",
+    "/badge.svg",
 )
 
 
@@ -153,10 +193,56 @@ def _canary_snapshot(timestamp_ms: int) -> TelemetrySnapshot:
     )
 
 
+def _canary_report(timestamp_ms: int) -> RunReport:
+    return RunReport(
+        run_id=f"run{timestamp_ms}",
+        timestamp_ms=timestamp_ms,
+        command="health",
+        health=ReportHealth(
+            score=50.0,
+            grade="F",
+            model=2,
+            contributors=(
+                ReportContributor(
+                    kind=ContributorKind.FILE, file=REPORT_FILE, cost=9.0, detail=REPORT_DETAIL
+                ),
+            ),
+        ),
+        files=(ReportFile(file=REPORT_FILE, lines=10, score=50.0, grade="F", functions=1),),
+        functions=(
+            ReportFunction(
+                file=REPORT_FILE,
+                name=REPORT_FUNCTION,
+                line=1,
+                end_line=9,
+                cyclomatic=9,
+                cognitive=9,
+                lines=9,
+                max_nesting=1,
+            ),
+        ),
+        findings=(
+            ReportFinding(
+                fingerprint="f",
+                module="security",
+                rule_id=REPORT_RULE,
+                severity="error",
+                file=REPORT_FILE,
+                line=1,
+                column=0,
+                symbol=REPORT_SYMBOL,
+                message=REPORT_MESSAGE,
+                new=True,
+            ),
+        ),
+    )
+
+
 def _canary_state() -> LiveTelemetryState:
     state = LiveTelemetryState()
     for timestamp in (1_000, 2_000):
         state.push_snapshot(project(_canary_snapshot(timestamp), TelemetryAudience.ON))
+        state.push_report(_canary_report(timestamp), audience=TelemetryAudience.ON)
     return state
 
 

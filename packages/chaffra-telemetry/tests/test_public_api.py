@@ -26,6 +26,7 @@ PUBLIC_MODULES = (
     "chaffra_telemetry.files",
     "chaffra_telemetry.grafana",
     "chaffra_telemetry.lifecycle",
+    "chaffra_telemetry.report",
     "chaffra_telemetry.serialization",
     "chaffra_telemetry.store",
 )

@@ -427,3 +427,38 @@ def test_first_live_push_replaces_the_seeded_history() -> None:
     assert 1 == state.snapshot_count()
     assert live == state.current(audience=ON)
     assert (live,) == state.history("7d", audience=ON).snapshots
+
+
+def test_each_seeded_report_matches_its_snapshot() -> None:
+    from chaffra_telemetry.catalog import FINDINGS_NEW
+    from chaffra_telemetry.demo import seeded_reports
+
+    for snapshot, report in zip(seeded_snapshots(), seeded_reports(), strict=True):
+        assert snapshot.timestamp_ms == report.timestamp_ms
+        summary = snapshot.user_summary
+        assert summary.files_total == len(report.files)
+        by_module: dict[str, int] = {}
+        by_severity: dict[str, int] = {}
+        for finding in report.findings:
+            by_module[finding.module] = by_module.get(finding.module, 0) + 1
+            by_severity[finding.severity] = by_severity.get(finding.severity, 0) + 1
+        assert {m: n for m, n in summary.findings_by_module.items() if n} == by_module
+        assert {s: n for s, n in summary.findings_by_severity.items() if n} == by_severity
+        (new,) = [p.value for p in snapshot.data_points if p.name == FINDINGS_NEW]
+        assert new == sum(f.new for f in report.findings)
+        assert len({f.fingerprint for f in report.findings}) == len(report.findings)
+        per_file = {f.file: sum(f.findings.values()) for f in report.files}
+        assert len(report.findings) == sum(per_file.values())
+        assert all(f.file.startswith("demo_app/") for f in report.files)
+
+
+def test_the_seeded_state_serves_the_newest_report_as_seeded() -> None:
+    from chaffra_telemetry import TelemetryAudience
+
+    stored = seed_live_state().report(audience=TelemetryAudience.USER_ONLY)
+    assert stored is not None
+    assert (True, "seeded-11", 3) == (
+        stored.seeded,
+        stored.report.run_id,
+        len(stored.report.health.contributors),
+    )

@@ -25,7 +25,15 @@ from chaffra_cli._progress import progress_reporter
 from chaffra_cli._version import VERSION
 
 if TYPE_CHECKING:
-    from chaffra_core import Baseline, BaselineComparison, CliOverrides, EffectiveConfig, RunResult
+    from chaffra_core import (
+        Baseline,
+        BaselineComparison,
+        CliOverrides,
+        EffectiveConfig,
+        ProjectHealth,
+        RunResult,
+        RunSettings,
+    )
     from chaffra_core.output import OutputContext
 
 __all__ = ["baseline", "cli_overrides", "complexity", "fails", "health", "resolve_config"]
@@ -198,13 +206,25 @@ def _analyse(
     if result.module_errors or fails(reported, options.fail_on):
         raise click.exceptions.Exit(EXIT_FAILURE)
     if result.health is not None and command == "health":
-        min_score = settings.setting("complexity", "min-score")
-        if isinstance(min_score, int) and result.health.score < min_score:
+        _gate_health(result.health, settings)
+    return result
+
+
+def _gate_health(health: ProjectHealth, settings: RunSettings) -> None:
+    """Exit 1 below min-score; a project that is not graded fails only an explicit min-score."""
+    min_score = settings.setting("complexity", "min-score")
+    if not isinstance(min_score, int):  # pragma: no cover - the schema makes it an integer
+        return
+    if health.score is None:
+        if "min-score" in settings.modules.get("complexity", {}):
             click.echo(
-                f"Health score {result.health.score:g} is below min-score {min_score}.", err=True
+                f"Project not graded (no source lines): min-score {min_score} is set.", err=True
             )
             raise click.exceptions.Exit(EXIT_FAILURE)
-    return result
+        return
+    if health.score < min_score:
+        click.echo(f"Health score {health.score:g} is below min-score {min_score}.", err=True)
+        raise click.exceptions.Exit(EXIT_FAILURE)
 
 
 def _write(report: str, output_file: Path | None, *, color: bool) -> None:

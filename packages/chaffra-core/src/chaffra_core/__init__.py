@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from chaffra_core._findings import FileHealthScore as FileHealthScore
     from chaffra_core._findings import Finding as Finding
     from chaffra_core._findings import FixResult as FixResult
+    from chaffra_core._findings import HealthContributor as HealthContributor
     from chaffra_core._findings import HealthGrade as HealthGrade
     from chaffra_core._findings import Location as Location
     from chaffra_core._findings import ModuleInfo as ModuleInfo
@@ -114,6 +115,7 @@ __all__ = [
     "Finding",
     "FixResult",
     "FunctionMetrics",
+    "HealthContributor",
     "HealthGrade",
     "HealthSection",
     "Language",
@@ -198,6 +200,7 @@ _HOMES = {
     "FileHealthScore": "chaffra_core._findings",
     "Finding": "chaffra_core._findings",
     "FixResult": "chaffra_core._findings",
+    "HealthContributor": "chaffra_core._findings",
     "HealthGrade": "chaffra_core._findings",
     "Location": "chaffra_core._findings",
     "ModuleInfo": "chaffra_core._findings",

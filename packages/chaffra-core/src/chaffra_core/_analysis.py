@@ -17,7 +17,14 @@ from chaffra_core._function_metrics import FunctionMetricsVisitor
 from chaffra_core._module import AnalysisModule, FileAnalyzer, ModuleConfig
 from chaffra_core._parse import parse_python, problem_finding
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE, ReadRefused, read_file
-from chaffra_core._summary import FileContext, FileResult, FileSummary, SkippedFile, content_hash
+from chaffra_core._summary import (
+    FileContext,
+    FileResult,
+    FileSummary,
+    SkippedFile,
+    content_hash,
+    source_lines,
+)
 from chaffra_core._suppressions import scan_suppressions
 from chaffra_core._traversal import Traversal
 
@@ -177,6 +184,7 @@ def analyse_bytes(data: bytes, *, path: str, absolute: Path, analyzers: Analyzer
             path=path,
             digest=digest,
             size=len(data),
+            lines=source_lines(parsed.text),
             functions=tuple(file.functions),
             suppressions=suppressions,
             results=results,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -24,6 +24,7 @@ __all__ = [
     "FileHealthScore",
     "Finding",
     "FixResult",
+    "HealthContributor",
     "HealthGrade",
     "Location",
     "ModuleInfo",
@@ -241,30 +242,69 @@ def grade_for(score: float) -> HealthGrade:
 
 @attrs.frozen(kw_only=True)
 class FileHealthScore:
-    """One file's health and the penalties that made it."""
+    """One file's health and what made it.
+
+    ``lines`` counts the file's source lines (not blank, not only a comment).
+    The penalty fields are model 1's (score points, 0 under model 2); the cost
+    fields are model 2's (remediation minutes, 0 under model 1). See docs/health.md.
+    """
 
     file: str
     score: float
     grade: HealthGrade
-    cyclomatic_penalty: float
-    cognitive_penalty: float
-    size_penalty: float
-    nesting_penalty: float
+    lines: int = 0
+    cyclomatic_penalty: float = 0
+    cognitive_penalty: float = 0
+    size_penalty: float = 0
+    nesting_penalty: float = 0
+    complexity_cost: float = 0
+    dead_code_cost: float = 0
+    security_cost: float = 0
+
+
+ContributorKind = Literal["function", "file", "rule"]
+
+
+@attrs.frozen(kw_only=True)
+class HealthContributor:
+    """One reason the project's score is not 100: a function, a file or a rule.
+
+    ``cost`` is the score points it takes off the project; ``detail`` is one
+    human line ("cognitive 38 in a 2,140-line file").
+    """
+
+    kind: ContributorKind
+    file: str | None = None
+    symbol: str | None = None
+    rule_id: str | None = None
+    cost: float
+    detail: str
 
 
 @attrs.frozen(kw_only=True)
 class ProjectHealth:
-    """The project's health: the mean of its files' scores.
+    """The project's health under ``model`` (1: mean of file scores; 2: remediation
+    effort relative to size, every analyzer that ran; docs/health.md).
 
+    ``score`` and ``grade`` are ``None`` when the project is not graded (no
+    measured source line: an empty project). ``contributors`` are the top
+    reasons for the score, worst first (at most 10; model 2 only).
     ``unscored_files`` counts the files that could not be scored (read, decoding
     or syntax errors); they are not in ``files`` and do not count for the score.
     """
 
-    score: float
-    grade: HealthGrade
+    score: float | None
+    grade: HealthGrade | None
     files: tuple[FileHealthScore, ...]
     total_files: int
     unscored_files: int = 0
+    contributors: tuple[HealthContributor, ...] = ()
+    model: int = 2
+
+    @property
+    def graded(self) -> bool:
+        """Whether there is a score (false for an empty project)."""
+        return self.score is not None
 
 
 @attrs.frozen(kw_only=True)

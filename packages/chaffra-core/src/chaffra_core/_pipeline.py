@@ -23,6 +23,7 @@ from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
 from chaffra_core._policy import RunSettings, validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
+from chaffra_core._run_report import keep_run_report
 from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
@@ -163,7 +164,7 @@ def run_analysis(
     failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-    if assembled.health is not None:
+    if assembled.health is not None and assembled.health.score is not None:
         collector.record(HEALTH_SCORE, assembled.health.score)
     if assembled.stale:
         stale = assembled.stale
@@ -172,11 +173,7 @@ def run_analysis(
     execution.cache_metrics.flush_to_collector(collector)
     duration_ms = int((time.monotonic() - started) * 1000)
     collector.set_analysis_duration(duration_ms)  # one duration for the report and telemetry
-    if not off:
-        _finish_telemetry(
-            collector, config, command=command, churn=churn and not failed, stderr=stderr
-        )
-    return RunResult(
+    result = RunResult(
         root=root,
         command=command,
         modules=tuple(module_ids),
@@ -190,6 +187,9 @@ def run_analysis(
         analysed=execution.analysed,
         cpu_ms=int((_cpu_seconds() - cpu_started) * 1000),
     )
+    if not off:
+        _finish_telemetry(collector, config, result, churn=churn and not failed, stderr=stderr)
+    return result
 
 
 def _cpu_seconds() -> float:
@@ -201,8 +201,8 @@ def _cpu_seconds() -> float:
 def _finish_telemetry(
     collector: TelemetryCollector,
     config: EffectiveConfig,
+    result: RunResult,
     *,
-    command: str,
     churn: bool,
     stderr: TextIO | None,
 ) -> None:
@@ -214,9 +214,11 @@ def _finish_telemetry(
     out = stderr if stderr is not None else sys.stderr
     with LiveTelemetryState(SqliteStore.for_project(root)) as state:
         if churn:
-            finalize_and_flush(collector, state, root, scope=command, stderr=out)
+            finished = finalize_and_flush(collector, state, root, scope=result.command, stderr=out)
         else:
-            flush_snapshot(collector, state, root, stderr=out)
+            finished = flush_snapshot(collector, state, root, stderr=out)
+        if finished.snapshot is not None:
+            keep_run_report(state, result, finished.snapshot, stderr=out)
 
 
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:

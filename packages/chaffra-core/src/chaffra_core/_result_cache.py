@@ -30,7 +30,7 @@ import attrs
 
 __all__ = ["CACHE_ENV", "CacheKey", "ResultCache", "cache_home", "clean_cache"]
 
-CACHE_FORMAT = 3  # 3: typed finding metadata, signature-free complexity anchors
+CACHE_FORMAT = 4  # 4: per-file source line counts (health model 2)
 MAX_PROJECTS = 64
 """Project directories kept; the least recently used beyond this are removed."""
 MAX_BYTES = 512 * 1024 * 1024

@@ -15,7 +15,15 @@ from chaffra_core._findings import Finding
 from chaffra_core._function_metrics import FunctionMetrics
 from chaffra_core._suppressions import Suppression
 
-__all__ = ["FileContext", "FileResult", "FileSummary", "Language", "SkippedFile", "content_hash"]
+__all__ = [
+    "FileContext",
+    "FileResult",
+    "FileSummary",
+    "Language",
+    "SkippedFile",
+    "content_hash",
+    "source_lines",
+]
 
 JSON = Any
 Language = Literal["python", "text"]
@@ -25,6 +33,20 @@ Language = Literal["python", "text"]
 def content_hash(data: bytes) -> str:
     """The digest of a file's content (SHA-256, hex)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def source_lines(text: str) -> int:
+    """How many lines of ``text`` hold code: neither blank nor only a ``#`` comment.
+
+    Docstrings count (they are statements); the number is the size the health
+    model weighs a file by.
+    """
+    count = 0
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#"):
+            count += 1
+    return count
 
 
 @attrs.frozen(kw_only=True)
@@ -47,12 +69,14 @@ class FileSummary:
     ``path`` is relative to the project root with ``/`` separators. ``problem``
     is the ``parse:*`` finding of a file that could not be read, decoded or
     parsed (its modules then have empty results, and it is not scored).
+    ``lines`` counts a parsed Python file's :func:`source_lines` (0 otherwise).
     ``errors`` maps a module that failed on this file to the error message.
     """
 
     path: str
     digest: str
     size: int
+    lines: int = 0
     language: Language = "python"
     problem: Finding | None = None
     functions: tuple[FunctionMetrics, ...] = ()

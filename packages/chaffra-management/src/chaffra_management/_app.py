@@ -25,6 +25,7 @@ from chaffra_management._current import CurrentHandlers
 from chaffra_management._events import EventsHandler, EventStreams
 from chaffra_management._history import HistoryHandler
 from chaffra_management._openapi import ENDPOINTS, openapi_document
+from chaffra_management._report_api import ReportHandlers
 from chaffra_management._response_cache import ResponseCache
 from chaffra_management._serialize import ApiResponse, error_response
 from chaffra_telemetry import (
@@ -221,7 +222,8 @@ def create_app(
         backend_statuses=BackendStatusCache(telemetry_config, backend_status or probe_backends),
     )
     streams = EventStreams()
-    current = CurrentHandlers(context)
+    reports = ReportHandlers(context)
+    current = CurrentHandlers(context, reports)
     cache = ResponseCache(context)
     history = HistoryHandler(context)
     events = EventsHandler(
@@ -242,6 +244,11 @@ def create_app(
         ),
         Route("/api/v1/findings/churn", cache.endpoint(current.findings_churn), methods=["GET"]),
         Route("/api/v1/health", cache.endpoint(current.health), methods=["GET"]),
+        Route("/api/v1/files", cache.endpoint(reports.files), methods=["GET"]),
+        Route("/api/v1/functions", cache.endpoint(reports.functions), methods=["GET"]),
+        Route("/api/v1/findings", cache.endpoint(reports.findings), methods=["GET"]),
+        Route("/api/v1/file", cache.endpoint(reports.file), methods=["GET"]),
+        Route("/badge.svg", cache.endpoint(current.badge), methods=["GET"]),
         Route("/api/v1/config", current.config, methods=["GET"]),
         Route("/api/v1/status", cache.endpoint(current.status), methods=["GET"]),
         Route("/api/v1/events", events.handle, methods=["GET"]),

@@ -14,8 +14,11 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from starlette.requests import Request
+from starlette.responses import Response
 
+from chaffra_management._badge import badge_svg
 from chaffra_management._context import AppContext
+from chaffra_management._report_api import ReportHandlers
 from chaffra_management._serialize import ApiResponse, data_point_entry, sorted_counts
 from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience, to_display
 from chaffra_telemetry.catalog import (
@@ -57,10 +60,15 @@ def _timestamp(snapshot: ProjectedSnapshot | None) -> int | None:
 
 
 class CurrentHandlers:
-    """The handlers of ``/metrics``, ``/modules``, ``/findings/*``, ``/health``, ``/config``."""
+    """The handlers of ``/metrics``, ``/modules``, ``/findings/*``, ``/health``, ``/config``.
 
-    def __init__(self, context: AppContext) -> None:
+    ``/health`` and ``/badge.svg`` take the newest run report's health when the
+    audience may see one (``reports``).
+    """
+
+    def __init__(self, context: AppContext, reports: ReportHandlers) -> None:
         self._context = context
+        self._reports = reports
 
     def _current(self) -> ProjectedSnapshot | None:
         context = self._context
@@ -137,8 +145,12 @@ class CurrentHandlers:
         body["snapshot_timestamp_ms"] = _timestamp(snapshot)
         return ApiResponse(body)
 
-    def health(self, request: Request) -> ApiResponse:
-        """The mean of the finite per-module health scores, and its grade."""
+    def health_body(self) -> dict[str, Any]:
+        """The newest visible run report's health; without one, the mean of the module scores.
+
+        The mean is of the finite per-module health scores of the projected
+        snapshot (seeded data, or a store without reports).
+        """
         snapshot = self._current()
         scores = [
             p.value
@@ -146,13 +158,30 @@ class CurrentHandlers:
             if summary_key(p.name) == HEALTH_SCORE_KEY and math.isfinite(p.value)
         ]
         score = math.fsum(scores) / len(scores) if scores else None
-        return ApiResponse(
-            {
-                "score": score,
-                "grade": grade(score),
-                "files": [],
-                "snapshot_timestamp_ms": _timestamp(snapshot),
-            }
+        body: dict[str, Any] = {
+            "score": score,
+            "grade": grade(score),
+            "files": [],
+            "contributors": [],
+            "model": 0,
+            "total_files": 0,
+            "unscored_files": 0,
+        }
+        body.update(self._reports.health_rows() or {})
+        body["snapshot_timestamp_ms"] = _timestamp(snapshot)
+        return body
+
+    def health(self, request: Request) -> ApiResponse:
+        """Score, grade, worst files and top contributors (see :meth:`health_body`)."""
+        return ApiResponse(self.health_body())
+
+    def badge(self, request: Request) -> Response:
+        """The health badge as an SVG image ("not graded" without a score)."""
+        body = self.health_body()
+        return Response(
+            badge_svg(body["score"], body["grade"]),
+            media_type="image/svg+xml",
+            headers={"Cache-Control": "no-cache"},
         )
 
     def config(self, request: Request) -> ApiResponse:

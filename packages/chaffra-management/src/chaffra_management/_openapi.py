@@ -6,6 +6,12 @@ import copy
 from typing import Any
 
 from chaffra_management._history import FIELDS, MAX_LIMIT
+from chaffra_management._openapi_reports import (
+    HEALTH_PROPERTIES,
+    REPORT_ROUTES,
+    REPORT_SCHEMAS,
+    report_operations,
+)
 from chaffra_telemetry import WINDOWS, BackendKind, SamplingStrategy, TelemetryAudience
 
 __all__ = ["openapi_document"]
@@ -102,7 +108,7 @@ _SCHEMAS: dict[str, Any] = {
         {
             "score": _NUMBER_OR_NULL,
             "grade": {"enum": ["A", "B", "C", "D", "F", "\u2014"]},
-            "files": _array(_object({"file": _STR, "score": {"type": "number"}})),
+            **HEALTH_PROPERTIES,
             "snapshot_timestamp_ms": _TIMESTAMP,
         }
     ),
@@ -227,7 +233,7 @@ _JSON_ROUTES = (
     ("/api/v1/modules", "modules", "Modules", "Per-module status of the current snapshot."),
     ("/api/v1/findings/summary", "findingsSummary", "FindingsSummary", "Finding totals."),
     ("/api/v1/findings/churn", "findingsChurn", "Churn", "New, resolved, unchanged findings."),
-    ("/api/v1/health", "health", "Health", "Mean health score and grade."),
+    ("/api/v1/health", "health", "Health", "Health score, grade, worst files, contributors."),
     ("/api/v1/config", "config", "Config", "Effective telemetry configuration (redacted)."),
     ("/api/v1/status", "status", "Status", "Data source, audience and history size."),
     ("/api/v1/openapi.json", "openapi", None, "This document."),
@@ -235,6 +241,8 @@ _JSON_ROUTES = (
 
 ENDPOINTS: tuple[tuple[str, str], ...] = (
     *((path, summary) for path, _, _, summary in _JSON_ROUTES),
+    *((path, summary) for path, _, _, summary in REPORT_ROUTES),
+    ("/badge.svg", "The health badge (SVG)."),
     ("/metrics", "The newest snapshot as Prometheus text (a scrape target)."),
     ("/api/v1/events", "Server-sent events announcing each new snapshot."),
     ("/", "The dashboard."),
@@ -274,6 +282,7 @@ def openapi_document(*, root_path: str, version: str, secured: bool) -> dict[str
             "503": {"description": "No snapshot yet", "content": exposition},
         },
     )
+    paths.update(report_operations(_json))
     html = {"text/html": {"schema": {"type": "string"}}}
     paths["/"] = _operation(
         "dashboard", "The dashboard.", {"200": {"description": "OK", "content": html}}
@@ -283,7 +292,7 @@ def openapi_document(*, root_path: str, version: str, secured: bool) -> dict[str
         "info": {"title": "chaffra management API", "version": version},
         "servers": [{"url": root_path or "/"}],
         "paths": paths,
-        "components": {"schemas": copy.deepcopy(_SCHEMAS)},
+        "components": {"schemas": copy.deepcopy({**_SCHEMAS, **REPORT_SCHEMAS})},
     }
     if secured:
         document["components"]["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}

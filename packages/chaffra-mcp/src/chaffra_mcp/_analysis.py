@@ -170,7 +170,7 @@ def analysis_spec(tool: AnalysisTool) -> ToolSpec:
 def _health_header(health: ProjectHealth, result: RunResult, notes: tuple[str, ...]) -> JsonObject:
     return {
         "score": health.score,
-        "grade": health.grade.value,
+        "grade": None if health.grade is None else health.grade.value,
         "total_files": health.total_files,
         "summary": _counts(result),
         "notes": list(notes),
@@ -178,7 +178,9 @@ def _health_header(health: ProjectHealth, result: RunResult, notes: tuple[str, .
 
 
 def _describe_health(header: JsonObject, page: PageInfo) -> str:
-    text = f"Health {header['score']} ({header['grade']}) over {header['total_files']} files"
+    graded = header["score"] is not None
+    score = f"{header['score']} ({header['grade']})" if graded else "not graded"
+    text = f"Health {score} over {header['total_files']} files"
     if page.returned:
         text += f"; files {page.offset + 1}-{page.offset + page.returned}, worst first"
     if page.next_cursor:

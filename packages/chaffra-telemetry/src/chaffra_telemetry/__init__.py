@@ -10,7 +10,8 @@ when used: :mod:`~chaffra_telemetry.store` (history stores and the live state),
 :mod:`~chaffra_telemetry.backends`, :mod:`~chaffra_telemetry.lifecycle`,
 :mod:`~chaffra_telemetry.config`, :mod:`~chaffra_telemetry.catalog`,
 :mod:`~chaffra_telemetry.churn`, :mod:`~chaffra_telemetry.files`,
-:mod:`~chaffra_telemetry.grafana`, :mod:`~chaffra_telemetry.demo` and
+:mod:`~chaffra_telemetry.grafana`, :mod:`~chaffra_telemetry.demo`,
+:mod:`~chaffra_telemetry.report` (run reports) and
 :mod:`~chaffra_telemetry.serialization`. Their names are also reachable from the
 top level, loaded on first use (PEP 562), for code written before the split.
 """

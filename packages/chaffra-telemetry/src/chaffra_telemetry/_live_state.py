@@ -14,7 +14,8 @@ import attrs
 
 from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
-from chaffra_telemetry._store import SnapshotStore, StateSource, StoreRead
+from chaffra_telemetry._report import RunReport, StoredReport, report_visible
+from chaffra_telemetry._store import ReportPoint, SnapshotStore, StateSource, StoreRead
 from chaffra_telemetry.errors import describe_allowed
 
 __all__ = [
@@ -197,6 +198,47 @@ class LiveTelemetryState:
         return HistoryView(
             source=read.source, window=window, anchor_ms=read.anchor_ms, snapshots=snapshots
         )
+
+    def push_report(self, report: RunReport, *, audience: TelemetryAudience) -> bool:
+        """Keep a real run's report, captured under ``audience``; the first drops seeded ones.
+
+        A report is user data as a whole: under an audience without the user
+        scope nothing is stored. Returns whether the report was stored.
+
+        Raises:
+            TypeError: ``report`` is not a ``RunReport``.
+        """
+        return self._push_report(report, audience=audience, seeded=False)
+
+    def push_seeded_report(self, report: RunReport, *, audience: TelemetryAudience) -> bool:
+        """Keep a demo report (the seeder's); like :meth:`push_report` otherwise."""
+        return self._push_report(report, audience=audience, seeded=True)
+
+    def _push_report(self, report: RunReport, *, audience: TelemetryAudience, seeded: bool) -> bool:
+        if not isinstance(report, RunReport):
+            raise TypeError(f"report must be a RunReport, got {type(report).__name__}")
+        if not TelemetryAudience(audience).user_enabled:
+            return False
+        self._store.push_report(StoredReport(report=report, audience=audience, seeded=seeded))
+        return True
+
+    def report(
+        self, *, audience: TelemetryAudience, command: str | None = None
+    ) -> StoredReport | None:
+        """The newest report (of ``command``, when given) if ``audience`` may see it."""
+        if not audience.user_enabled:
+            return None  # no store read: the answer cannot depend on what is stored
+        stored = self._store.latest_report(command)
+        if stored is None or not report_visible(stored.audience, audience):
+            return None
+        return stored
+
+    def report_trend(self, *, audience: TelemetryAudience, limit: int) -> tuple[ReportPoint, ...]:
+        """Per-file scores of the newest ``limit`` reports ``audience`` may see, oldest first."""
+        if not audience.user_enabled:
+            return ()
+        points = self._store.report_points(limit)
+        return tuple(p for p in points if report_visible(p.audience, audience))
 
 
 def _status(read: StoreRead) -> StateStatus:

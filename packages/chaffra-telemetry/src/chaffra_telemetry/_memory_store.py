@@ -6,7 +6,9 @@ import threading
 from bisect import bisect_left, bisect_right
 
 from chaffra_telemetry._projection import ProjectedSnapshot
-from chaffra_telemetry._store import DEFAULT_CAPACITY, StateSource, StoreRead
+from chaffra_telemetry._report import StoredReport, file_scores
+from chaffra_telemetry._sqlite_reports import DEFAULT_REPORT_CAPACITY
+from chaffra_telemetry._store import DEFAULT_CAPACITY, ReportPoint, StateSource, StoreRead
 
 __all__ = ["MemoryStore"]
 
@@ -19,17 +21,33 @@ class MemoryStore:
     one :func:`bisect` each. Every public method takes the lock exactly once.
     """
 
-    __slots__ = ("_capacity", "_head", "_lock", "_snapshots", "_source", "_timestamps", "_token")
+    __slots__ = (
+        "_capacity",
+        "_head",
+        "_lock",
+        "_report_capacity",
+        "_reports",
+        "_snapshots",
+        "_source",
+        "_timestamps",
+        "_token",
+    )
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        """Create an empty store keeping at most ``capacity`` snapshots.
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, *, report_capacity: int = DEFAULT_REPORT_CAPACITY
+    ) -> None:
+        """An empty store keeping ``capacity`` snapshots and ``report_capacity`` reports at most.
 
         Raises:
-            ValueError: ``capacity`` is less than 1.
+            ValueError: ``capacity`` or ``report_capacity`` is less than 1.
         """
         if capacity < 1:
             raise ValueError(f"capacity must be at least 1, got {capacity}")
+        if report_capacity < 1:
+            raise ValueError(f"report_capacity must be at least 1, got {report_capacity}")
         self._capacity = capacity
+        self._report_capacity = report_capacity
+        self._reports: list[StoredReport] = []
         self._lock = threading.Lock()
         # Evicted entries are not deleted from the front one by one (a memmove of
         # the whole list each time); ``_head`` skips them and ``_compact`` drops
@@ -72,6 +90,40 @@ class MemoryStore:
             self._drop_all()
             self._source = StateSource.EMPTY
             self._token += 1
+
+    def push_report(self, stored: StoredReport) -> None:
+        """Store a run report (a live one first drops any seeded reports)."""
+        with self._lock:
+            reports = self._reports
+            if not stored.seeded:
+                reports = [r for r in reports if not r.seeded]
+            stamps = [r.report.timestamp_ms for r in reports]
+            reports.insert(bisect_right(stamps, stored.report.timestamp_ms), stored)
+            self._reports = reports[-self._report_capacity :]
+            self._token += 1
+
+    def latest_report(self, command: str | None = None) -> StoredReport | None:
+        """The newest report (of ``command`` only, when given)."""
+        with self._lock:
+            reports = self._reports
+        for stored in reversed(reports):
+            if command is None or stored.report.command == command:
+                return stored
+        return None
+
+    def report_points(self, limit: int) -> tuple[ReportPoint, ...]:
+        """The newest ``limit`` reports' scores, oldest first."""
+        with self._lock:
+            reports = self._reports[-limit:] if limit > 0 else []
+        return tuple(
+            ReportPoint(
+                timestamp_ms=r.report.timestamp_ms,
+                audience=r.audience,
+                seeded=r.seeded,
+                scores=file_scores(r.report),
+            )
+            for r in reports
+        )
 
     def read(self, window_ms: int | None = None) -> StoreRead:
         """Source and snapshots with ``timestamp_ms >= max(0, anchor - window_ms)``, ascending.
@@ -131,6 +183,7 @@ class MemoryStore:
         self._head = 0
 
     def _drop_all(self) -> None:
+        self._reports = []
         self._timestamps = []
         self._snapshots = []
         self._head = 0

@@ -31,6 +31,8 @@ from chaffra_telemetry._catalog import (
 from chaffra_telemetry._live_state import LiveTelemetryState
 from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition
 from chaffra_telemetry._projection import project
+from chaffra_telemetry._report import RunReport
+from chaffra_telemetry._seed_report import seeded_report
 from chaffra_telemetry._snapshot import (
     ModuleSummary,
     OperatorSummary,
@@ -39,7 +41,14 @@ from chaffra_telemetry._snapshot import (
 )
 from chaffra_telemetry._store import StateSource
 
-__all__ = ["SEED_BASE_TS", "SEED_COUNT", "SEED_INTERVAL_MS", "seed_live_state", "seeded_snapshots"]
+__all__ = [
+    "SEED_BASE_TS",
+    "SEED_COUNT",
+    "SEED_INTERVAL_MS",
+    "seed_live_state",
+    "seeded_reports",
+    "seeded_snapshots",
+]
 
 SEED_BASE_TS = 1_718_000_000_000  # 2024-06-10T06:13:20Z
 SEED_INTERVAL_MS = 54_000_000  # 15 h: the 12 snapshots span 165 h, inside the 7d window
@@ -89,18 +98,41 @@ def seeded_snapshots() -> tuple[TelemetrySnapshot, ...]:
     return tuple(_snapshot(i) for i in range(SEED_COUNT))
 
 
+def seeded_reports() -> tuple[RunReport, ...]:
+    """The 12 demo run reports, oldest first, one per seeded snapshot and consistent with it.
+
+    Each has the snapshot's timestamp, its 87 files, its findings per module
+    and severity (the newest ``chaffra.findings.new`` of them marked new) and
+    its mean module health score.
+    """
+    return tuple(_report(i) for i in range(SEED_COUNT))
+
+
 def seed_live_state(state: LiveTelemetryState | None = None) -> LiveTelemetryState:
-    """Load the demo snapshots into ``state`` (a new one when omitted) and label it ``seeded``.
+    """Load the demo snapshots and reports into ``state`` (new when omitted), labelled ``seeded``.
 
     Each snapshot is projected for ``on`` and pushed with ``push_seeded`` in
-    ascending order; a reader's own audience is applied when it reads.
+    ascending order, each report with ``push_seeded_report`` under ``on``; a
+    reader's own audience is applied when it reads.
     """
     if state is None:
         state = LiveTelemetryState()
-    for snapshot in seeded_snapshots():
+    for snapshot, report in zip(seeded_snapshots(), seeded_reports(), strict=True):
         state.push_seeded(project(snapshot, TelemetryAudience.ON))
+        state.push_seeded_report(report, audience=TelemetryAudience.ON)
     state.set_source(StateSource.SEEDED)
     return state
+
+
+def _report(i: int) -> RunReport:
+    return seeded_report(
+        index=i,
+        timestamp_ms=SEED_BASE_TS + i * SEED_INTERVAL_MS,
+        files=_FILES_TOTAL,
+        counts=_severities(i),
+        new=1 + i % 3,
+        score=sum(_HEALTH_SCORES.values()) / len(_HEALTH_SCORES),
+    )
 
 
 def _severities(i: int) -> dict[str, dict[str, int]]:

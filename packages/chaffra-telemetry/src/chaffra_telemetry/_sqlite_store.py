@@ -27,8 +27,16 @@ from typing import TextIO
 
 from chaffra_telemetry._project_dir import safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot
+from chaffra_telemetry._report import StoredReport
 from chaffra_telemetry._snapshot_codec import EncodedSnapshot, decode_snapshot, encode_snapshot
-from chaffra_telemetry._store import StateSource, StoreRead
+from chaffra_telemetry._sqlite_reports import (
+    DEFAULT_REPORT_CAPACITY,
+    REPORT_SCHEMA,
+    REPORT_SHAPE,
+    ReportReader,
+    insert_report,
+)
+from chaffra_telemetry._store import ReportPoint, StateSource, StoreRead
 from chaffra_telemetry._store_recovery import check_store_files, is_corrupt, move_aside
 from chaffra_telemetry.errors import (
     TelemetryIOError,
@@ -61,9 +69,13 @@ _SCHEMA = (
     " payload TEXT NOT NULL,"
     " untrusted TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots (timestamp_ms, seq)",
+    *REPORT_SCHEMA,
 )
 # Fails on a file whose tables lack the columns this version reads.
-_SHAPE = "SELECT seq, timestamp_ms, audience, payload, untrusted FROM snapshots LIMIT 0"
+_SHAPES = (
+    "SELECT seq, timestamp_ms, audience, payload, untrusted FROM snapshots LIMIT 0",
+    REPORT_SHAPE,
+)
 _IN_MEMORY = Path(":memory:")
 # SQLite types values per row: only rows whose timestamp is an integer can be ordered.
 _TIMED = "typeof(timestamp_ms) = 'integer'"
@@ -73,8 +85,9 @@ _CHUNK = 500  # bound on ``?`` parameters per statement (old SQLite builds allow
 class SqliteStore:
     """A :class:`SnapshotStore` in a SQLite database file, shared across processes.
 
-    Beyond the protocol it keeps at most ``capacity`` rows and drops rows older
-    than the newest one by more than ``max_age_ms`` (``None``: no age limit).
+    Beyond the protocol it keeps at most ``capacity`` snapshots and
+    ``report_capacity`` run reports, and drops rows older than the newest one
+    by more than ``max_age_ms`` (``None``: no age limit).
 
     One connection serves every thread of the store, guarded by a lock
     (``check_same_thread=False``): SQLite serializes writers anyway, the decode
@@ -90,11 +103,13 @@ class SqliteStore:
         capacity: int = DEFAULT_SQLITE_CAPACITY,
         max_age_ms: int | None = DEFAULT_MAX_AGE_MS,
         busy_timeout_s: float = 10.0,
+        report_capacity: int = DEFAULT_REPORT_CAPACITY,
     ) -> None:
         """Open (creating if absent) the store at ``path``.
 
         Raises:
-            ValueError: ``capacity`` or ``max_age_ms`` is less than 1, or ``busy_timeout_s`` < 0.
+            ValueError: ``capacity``, ``report_capacity`` or ``max_age_ms`` is less
+                than 1, or ``busy_timeout_s`` < 0.
             TelemetryStoreCorrupt: the file is not a usable store (not a database,
                 corrupt or truncated, another schema, or a newer schema version).
             TelemetryIOError: the file cannot be opened (permission denied, a
@@ -106,6 +121,10 @@ class SqliteStore:
             raise ValueError(f"max_age_ms must be at least 1 or None, got {max_age_ms}")
         if busy_timeout_s < 0:
             raise ValueError(f"busy_timeout_s must be non-negative, got {busy_timeout_s}")
+        if report_capacity < 1:
+            raise ValueError(f"report_capacity must be at least 1, got {report_capacity}")
+        self._report_capacity = report_capacity
+        self._report_reader = ReportReader()
         self._path = Path(path)
         self._capacity = capacity
         self._max_age_ms = max_age_ms
@@ -215,6 +234,7 @@ class SqliteStore:
         """
         with self._lock, self._write("clear") as cursor:
             cursor.execute("DELETE FROM snapshots")
+            cursor.execute("DELETE FROM reports")
             cursor.execute("UPDATE meta SET value = 'empty' WHERE key = 'source'")
 
     def read(self, window_ms: int | None = None) -> StoreRead:
@@ -260,6 +280,37 @@ class SqliteStore:
         return StoreRead(
             source=source, anchor_ms=anchor, snapshots=snapshots, unreadable=unreadable
         )
+
+    def push_report(self, stored: StoredReport) -> None:
+        """Store a run report (a live one first drops any seeded reports).
+
+        Raises:
+            TelemetryIOError: the report could not be stored (the previous ones stay).
+        """
+        with self._lock, self._write("store a run report in") as cursor:
+            if not stored.seeded:
+                cursor.execute("DELETE FROM reports WHERE seeded != 0")
+            insert_report(
+                cursor, stored, capacity=self._report_capacity, max_age_ms=self._max_age_ms
+            )
+
+    def latest_report(self, command: str | None = None) -> StoredReport | None:
+        """The newest readable report (of ``command`` only, when given); bad rows are skipped.
+
+        Raises:
+            TelemetryIOError: the database could not be read.
+        """
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            return self._report_reader.latest(cursor, command)
+
+    def report_points(self, limit: int) -> tuple[ReportPoint, ...]:
+        """The newest ``limit`` reports' per-file scores, oldest first; bad rows are skipped.
+
+        Raises:
+            TelemetryIOError: the database could not be read.
+        """
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            return self._report_reader.points(cursor, limit)
 
     def _unknown(self, seq: int) -> bool:
         return seq not in self._cache and seq not in self._unreadable
@@ -330,6 +381,7 @@ class SqliteStore:
         with self._lock, self._write("store a snapshot in") as cursor:
             if live and _source(cursor) is StateSource.SEEDED:
                 cursor.execute("DELETE FROM snapshots")
+                cursor.execute("DELETE FROM reports")
             cursor.executemany(
                 "INSERT INTO snapshots (timestamp_ms, audience, payload, untrusted)"
                 " VALUES (?, ?, ?, ?)",
@@ -452,7 +504,8 @@ class SqliteStore:
             try:
                 for statement in _SCHEMA:
                     connection.execute(statement).close()
-                connection.execute(_SHAPE).close()
+                for shape in _SHAPES:
+                    connection.execute(shape).close()
                 connection.executemany(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                     [

@@ -9,14 +9,17 @@ read at once. Projection for a reader, windows and filters live in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import attrs
 
+from chaffra_telemetry._audience import TelemetryAudience
 from chaffra_telemetry._compat import StrEnum
 from chaffra_telemetry._projection import ProjectedSnapshot
+from chaffra_telemetry._report import StoredReport
 
-__all__ = ["DEFAULT_CAPACITY", "SnapshotStore", "StateSource", "StoreRead"]
+__all__ = ["DEFAULT_CAPACITY", "ReportPoint", "SnapshotStore", "StateSource", "StoreRead"]
 
 DEFAULT_CAPACITY = 1000
 
@@ -44,6 +47,16 @@ class StoreRead:
     unreadable: int = 0
 
 
+@attrs.frozen(kw_only=True)
+class ReportPoint:
+    """One stored report reduced to what a trend needs: its time and per-file scores."""
+
+    timestamp_ms: int
+    audience: TelemetryAudience
+    seeded: bool
+    scores: Mapping[str, float | None]
+
+
 class SnapshotStore(Protocol):
     """Storage for projected snapshots, ordered by timestamp with ties in push order.
 
@@ -56,6 +69,9 @@ class SnapshotStore(Protocol):
       dropped; the source becomes ``live``.
     - ``push_seeded``: the same insertion and eviction; the source is unchanged.
     - the newest snapshot (greatest timestamp, ties to the latest push) is the current one.
+    - run reports sit beside the snapshots, ordered the same way and kept by
+      their own count (``push_report``); a ``push_live`` that clears seeded
+      history clears the reports too, and ``clear`` drops them all.
     """
 
     @property
@@ -73,6 +89,18 @@ class SnapshotStore(Protocol):
 
     def set_source(self, source: StateSource) -> None:
         """Set the source label, with no other effect."""
+        ...
+
+    def push_report(self, stored: StoredReport) -> None:
+        """Store a run report (a live one first drops any seeded reports)."""
+        ...
+
+    def latest_report(self, command: str | None = None) -> StoredReport | None:
+        """The newest readable report (of ``command`` only, when given)."""
+        ...
+
+    def report_points(self, limit: int) -> tuple[ReportPoint, ...]:
+        """The newest ``limit`` readable reports' scores, oldest first."""
         ...
 
     def clear(self) -> None:

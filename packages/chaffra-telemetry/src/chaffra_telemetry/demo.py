@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from chaffra_telemetry._seed import seed_live_state, seeded_snapshots
+from chaffra_telemetry._seed import seed_live_state, seeded_reports, seeded_snapshots
 
-__all__ = ["seed_live_state", "seeded_snapshots"]
+__all__ = ["seed_live_state", "seeded_reports", "seeded_snapshots"]

@@ -18,7 +18,13 @@ from chaffra_telemetry._live_state import (
 )
 from chaffra_telemetry._memory_store import MemoryStore
 from chaffra_telemetry._sqlite_store import DB_FILE, SqliteStore
-from chaffra_telemetry._store import DEFAULT_CAPACITY, SnapshotStore, StateSource, StoreRead
+from chaffra_telemetry._store import (
+    DEFAULT_CAPACITY,
+    ReportPoint,
+    SnapshotStore,
+    StateSource,
+    StoreRead,
+)
 
 __all__ = [
     "DB_FILE",
@@ -27,6 +33,7 @@ __all__ = [
     "HistoryView",
     "LiveTelemetryState",
     "MemoryStore",
+    "ReportPoint",
     "SnapshotStore",
     "SqliteStore",
     "StateSource",

@@ -15,7 +15,7 @@ import attrs
 
 from chaffra_core._findings import HealthGrade, Severity
 from chaffra_core._result import RunResult
-from chaffra_core.output._common import format_score
+from chaffra_core.output._common import format_health
 from chaffra_core.output._json import dumps
 
 __all__ = ["Badge", "badge_for", "render_badge", "render_badge_svg"]
@@ -33,6 +33,7 @@ _HEX = {
     "yellow": "#dfb317",
     "orange": "#fe7d37",
     "red": "#e05d44",
+    "lightgrey": "#9f9f9f",
 }
 _CHAR_WIDTH = 7  # Verdana 11px averages ~6.5 px per character; round up so text never clips
 _PADDING = 10
@@ -53,8 +54,8 @@ def badge_for(result: RunResult) -> Badge:
         health = result.health
         return Badge(
             label="chaffra health",
-            message=f"{format_score(health.score)} ({health.grade})",
-            color=_GRADE_COLORS[health.grade],
+            message=format_health(health),
+            color="lightgrey" if health.grade is None else _GRADE_COLORS[health.grade],
         )
     errors = result.count(Severity.ERROR)
     if errors:

@@ -11,7 +11,9 @@ from chaffra_core._result import RunResult
 __all__ = [
     "HEALTH_FILE_LIMIT",
     "LETTERS",
+    "NOT_GRADED",
     "by_file",
+    "format_health",
     "format_score",
     "summary_counts",
     "worst_files",
@@ -47,6 +49,17 @@ def _sortable(score: float) -> float:
 def format_score(score: float) -> str:
     """One decimal place: ``82.5``."""
     return f"{score:.1f}"
+
+
+NOT_GRADED = "not graded"
+"""What the text formats say for a project with nothing to grade (an empty project)."""
+
+
+def format_health(health: ProjectHealth) -> str:
+    """``82.5 (B)``, or ``not graded``."""
+    if health.score is None or health.grade is None:
+        return NOT_GRADED
+    return f"{format_score(health.score)} ({health.grade})"
 
 
 def summary_counts(result: RunResult) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from chaffra_core._findings import Finding, Severity
 from chaffra_core._result import RunResult
-from chaffra_core.output._common import format_score
+from chaffra_core.output._common import format_health
 
 __all__ = ["escape_data", "escape_property", "render_github"]
 
@@ -35,9 +35,9 @@ def render_github(result: RunResult) -> str:
         lines.append(f"::error title={title}::{escape_data(message)}")
     if result.health is not None:
         health = result.health
-        level = "notice" if health.score >= _HEALTHY_SCORE else "warning"
-        score = f"{format_score(health.score)} ({health.grade})"
-        text = f"Chaffra health: {score} - {health.total_files} files"
+        healthy = health.score is None or health.score >= _HEALTHY_SCORE
+        level = "notice" if healthy else "warning"
+        text = f"Chaffra health: {format_health(health)} - {health.total_files} files"
         lines.append(f"::{level}::{text}")
     return "\n".join(lines) + "\n"
 

@@ -19,7 +19,7 @@ from chaffra_core._result import RunResult
 
 __all__ = ["JSON_SCHEMA_VERSION", "dumps", "json_schema", "render_json", "to_document"]
 
-JSON_SCHEMA_VERSION = "2.0"
+JSON_SCHEMA_VERSION = "2.1"
 """The ``schema_version`` every JSON document carries."""
 
 TOOL_NAME = "chaffra"

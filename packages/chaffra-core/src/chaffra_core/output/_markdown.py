@@ -12,7 +12,14 @@ import re
 
 from chaffra_core._findings import Finding, ProjectHealth
 from chaffra_core._result import RunResult
-from chaffra_core.output._common import LETTERS, by_file, format_score, summary_counts, worst_files
+from chaffra_core.output._common import (
+    LETTERS,
+    by_file,
+    format_health,
+    format_score,
+    summary_counts,
+    worst_files,
+)
 
 __all__ = ["code_span", "inline", "render_markdown", "text"]
 
@@ -50,7 +57,7 @@ def _health_lines(health: ProjectHealth, analyzed: int) -> list[str]:
     lines = [
         "## Health Report",
         "",
-        f"**Project Score:** {format_score(health.score)} ({health.grade})",
+        f"**Project Score:** {format_health(health)}",
         "",
         f"**Files scored:** {health.total_files} of {analyzed}",
         "",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from chaffra_core._baseline import BaselineComparison, BaselineEntry
 from chaffra_core._findings import Finding
 from chaffra_core._result import RunResult
-from chaffra_core.output._common import LETTERS, by_file, format_score, summary_counts
+from chaffra_core.output._common import LETTERS, by_file, format_health, summary_counts
 from chaffra_core.output._markdown import code_span, inline, text
 
 __all__ = ["COMMENT_LIMIT", "MARKER", "render_pr_comment"]
@@ -30,7 +30,7 @@ def render_pr_comment(result: RunResult, comparison: BaselineComparison | None) 
     lines = [MARKER]
     if result.health is not None:
         health = result.health
-        lines.append(f"### Chaffra health: {format_score(health.score)} ({health.grade})")
+        lines.append(f"### Chaffra health: {format_health(health)}")
     else:
         lines.append("### Chaffra analysis")
     lines.append("")

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 
 from chaffra_core._findings import Finding, HealthGrade, ProjectHealth, Severity
 from chaffra_core._result import RunResult
-from chaffra_core.output._common import LETTERS, by_file, format_score, summary_counts, worst_files
+from chaffra_core.output._common import (
+    LETTERS,
+    by_file,
+    format_health,
+    format_score,
+    summary_counts,
+    worst_files,
+)
 
 __all__ = ["render_terminal"]
 
@@ -65,8 +72,8 @@ class _Painter:
 
 
 def _health_lines(health: ProjectHealth, analyzed: int, paint: _Painter) -> list[str]:
-    _, grade_color = _GRADE_STYLE[health.grade]
-    score = paint(f"{format_score(health.score)} ({health.grade})", _BOLD, grade_color)
+    _, grade_color = _GRADE_STYLE[health.grade] if health.grade is not None else ("", _CYAN)
+    score = paint(format_health(health), _BOLD, grade_color)
     lines = [f"Project Health: {score}", f"Files scored: {health.total_files} of {analyzed}"]
     if health.unscored_files:
         lines.append(

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for telemetry snapshots (requires ``hypothesis``).
+"""Hypothesis strategies for telemetry snapshots and run reports (requires ``hypothesis``).
 
 They deliberately mix trusted and untrusted items, operator, user, unclassified
 and per-module names, untrusted items named exactly like trusted ones and module
@@ -19,6 +19,17 @@ from chaffra_telemetry._metrics import (
     Provenance,
     SpanData,
 )
+from chaffra_telemetry._report import (
+    NOT_GRADED,
+    SEVERITIES,
+    ContributorKind,
+    ReportContributor,
+    ReportFile,
+    ReportFinding,
+    ReportFunction,
+    ReportHealth,
+    RunReport,
+)
 from chaffra_telemetry._snapshot import (
     ModuleSummary,
     OperatorSummary,
@@ -32,6 +43,7 @@ __all__ = [
     "definitions",
     "metric_names",
     "module_ids",
+    "run_reports",
     "snapshots",
     "spans",
 ]
@@ -123,4 +135,85 @@ def snapshots(draw: st.DrawFn) -> TelemetrySnapshot:
             module_call_durations=draw(st.dictionaries(module_ids, _counts, max_size=4)),
             module_error_counts=draw(st.dictionaries(module_ids, _counts, max_size=4)),
         ),
+    )
+
+
+_text = st.text(max_size=12)
+_paths = st.sampled_from(["a.py", "pkg/b.py", "pkg/<c>.py", "d \u00e9.py"]) | _text
+_count = st.integers(min_value=0, max_value=10_000)
+_score = st.none() | st.floats(min_value=0, max_value=100)
+_severities = st.sampled_from(SEVERITIES)
+
+
+def run_reports(max_rows: int = 4) -> st.SearchStrategy[RunReport]:
+    """Run reports with up to ``max_rows`` files, functions and findings each.
+
+    Paths repeat across rows (and include markup), so filters and per-file
+    views have something to match.
+    """
+    contributors = st.builds(
+        ReportContributor,
+        kind=st.sampled_from(list(ContributorKind)),
+        file=st.none() | _paths,
+        symbol=st.none() | _text,
+        rule_id=st.none() | _text,
+        cost=st.floats(min_value=0, max_value=100),
+        detail=_text,
+    )
+    return st.builds(
+        RunReport,
+        run_id=_text,
+        timestamp_ms=st.integers(min_value=0, max_value=2**53),
+        command=_text,
+        health=st.builds(
+            ReportHealth,
+            score=_score,
+            grade=st.sampled_from(["A", "B", "C", "D", "F", NOT_GRADED]),
+            model=st.integers(min_value=0, max_value=3),
+            contributors=st.lists(contributors, max_size=3).map(tuple),
+            total_files=_count,
+            unscored_files=_count,
+        ),
+        files=st.lists(
+            st.builds(
+                ReportFile,
+                file=_paths,
+                lines=_count,
+                score=_score,
+                grade=st.sampled_from(["A", "F", NOT_GRADED]),
+                functions=_count,
+                findings=st.dictionaries(_severities, _count),
+            ),
+            max_size=max_rows,
+        ).map(tuple),
+        functions=st.lists(
+            st.builds(
+                ReportFunction,
+                file=_paths,
+                name=_text,
+                line=_count,
+                end_line=_count,
+                cyclomatic=_count,
+                cognitive=_count,
+                lines=_count,
+                max_nesting=_count,
+            ),
+            max_size=max_rows,
+        ).map(tuple),
+        findings=st.lists(
+            st.builds(
+                ReportFinding,
+                fingerprint=_text,
+                module=st.sampled_from(["complexity", "security", "dead-code"]),
+                rule_id=_text,
+                severity=_severities,
+                file=_paths,
+                line=_count,
+                column=_count,
+                symbol=st.none() | _text,
+                message=_text,
+                new=st.booleans(),
+            ),
+            max_size=max_rows,
+        ).map(tuple),
     )

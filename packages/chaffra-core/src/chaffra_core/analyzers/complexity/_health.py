@@ -122,17 +122,19 @@ def file_health(
 
 
 def project_score(files: Sequence[FileHealthScore], *, unscored: int = 0) -> ProjectHealth:
-    """The floor of the mean file score (100 and grade A without files), files sorted by path.
+    """Model 1: the floor of the mean file score, files sorted by path; not graded
+    (no score, no grade) without files.
 
     ``unscored`` counts the files that could not be scored (unreadable, undecodable,
     not parseable): they are reported, never silently counted as healthy.
     """
     ordered = tuple(sorted(files, key=lambda f: f.file))
-    score = sum(int(f.score) for f in ordered) // len(ordered) if ordered else _MAX_SCORE
+    score = sum(int(f.score) for f in ordered) // len(ordered) if ordered else None
     return ProjectHealth(
         score=score,
-        grade=grade_for(score),
+        grade=None if score is None else grade_for(score),
         files=ordered,
         total_files=len(ordered),
         unscored_files=unscored,
+        model=1,
     )

@@ -223,7 +223,7 @@ class ComplexityModule:
                 files_analyzed=len(measured),
                 counters={"functions_analyzed": len(functions)},
                 summary={
-                    "health_score": health.score,
+                    **({} if health.score is None else {"health_score": health.score}),
                     "cyclomatic_avg": _mean(sum(f.cyclomatic for f in functions), len(functions)),
                     "cognitive_avg": _mean(sum(f.cognitive for f in functions), len(functions)),
                     "functions": len(functions),

@@ -1,0 +1,205 @@
+"""The run report a run with telemetry on keeps in the project's store.
+
+Built from the :class:`RunResult` (files, functions, findings, health) once
+the run is over, stamped with its snapshot's timestamp, and pushed through
+the same live state the snapshot went to. ``new`` marks the findings the
+previous report of the same command lacked (none on a first run, as churn
+counts none). Finding messages are the analyzers' own, already redacted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, TextIO
+
+from chaffra_core._findings import FileHealthScore, Finding, ProjectHealth, split_rule_id
+from chaffra_core._result import RunResult
+
+if TYPE_CHECKING:
+    from chaffra_telemetry import ProjectedSnapshot, TelemetryAudience
+    from chaffra_telemetry.report import (
+        ReportFile,
+        ReportFinding,
+        ReportHealth,
+        RunReport,
+    )
+    from chaffra_telemetry.store import LiveTelemetryState
+
+__all__ = ["build_run_report", "finding_fingerprint", "keep_run_report", "push_run_report"]
+
+_CORE_MODULE = "core"
+
+
+def finding_fingerprint(finding: Finding, occurrence: int = 0) -> str:
+    """A 16-hex-digit identity of ``finding`` that survives edits above it.
+
+    From rule, file and the finding's anchor (its symbol and source text), or
+    its line when it has no anchor; ``occurrence`` tells apart findings that
+    share all of those.
+    """
+    location = finding.location
+    where = finding.anchor or str(location.start_line)
+    key = f"{finding.rule_id}\0{location.file}\0{where}\0{occurrence}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _symbol(finding: Finding) -> str | None:
+    symbol = finding.metadata.get("symbol")
+    if isinstance(symbol, str) and symbol:
+        return symbol
+    anchored = finding.anchor.partition("#")[0]
+    return anchored or None
+
+
+def _findings(findings: Iterable[Finding]) -> tuple[ReportFinding, ...]:
+    from chaffra_telemetry.report import ReportFinding
+
+    seen: Counter[str] = Counter()
+    rows = []
+    for finding in findings:
+        fingerprint = finding_fingerprint(finding)
+        occurrence = seen[fingerprint]
+        seen[fingerprint] += 1
+        if occurrence:
+            fingerprint = finding_fingerprint(finding, occurrence)
+        module, _ = split_rule_id(finding.rule_id)
+        rows.append(
+            ReportFinding(
+                fingerprint=fingerprint,
+                module=module or _CORE_MODULE,
+                rule_id=finding.rule_id,
+                severity=finding.severity.value,
+                file=finding.location.file,
+                line=finding.location.start_line,
+                column=finding.location.start_column,
+                symbol=_symbol(finding),
+                message=finding.message,
+            )
+        )
+    return tuple(rows)
+
+
+def _files(result: RunResult, scores: dict[str, FileHealthScore]) -> tuple[ReportFile, ...]:
+    from chaffra_telemetry.report import ReportFile
+
+    counts: dict[str, Counter[str]] = {}
+    for finding in result.findings:
+        counts.setdefault(finding.location.file, Counter())[finding.severity.value] += 1
+    rows = []
+    for summary in result.files:
+        score = scores.get(summary.path)
+        rows.append(
+            ReportFile(
+                file=summary.path,
+                lines=summary.lines,
+                score=None if score is None else score.score,
+                grade="\u2014" if score is None else score.grade.value,
+                functions=len(summary.functions),
+                findings=dict(counts.get(summary.path, {})),
+            )
+        )
+    return tuple(rows)
+
+
+def _health(health: ProjectHealth | None) -> ReportHealth:
+    from chaffra_telemetry.report import NOT_GRADED, ReportContributor, ReportHealth
+
+    if health is None:
+        return ReportHealth()
+    return ReportHealth(
+        score=health.score,
+        grade=NOT_GRADED if health.grade is None else health.grade.value,
+        model=health.model,
+        contributors=tuple(
+            ReportContributor(
+                kind=c.kind,
+                file=c.file,
+                symbol=c.symbol,
+                rule_id=c.rule_id,
+                cost=c.cost,
+                detail=c.detail,
+            )
+            for c in health.contributors
+        ),
+        total_files=health.total_files,
+        unscored_files=health.unscored_files,
+    )
+
+
+def build_run_report(
+    result: RunResult, *, timestamp_ms: int, run_id: str | None = None
+) -> RunReport:
+    """The report of ``result`` (no finding marked new yet; see ``push_run_report``)."""
+    from chaffra_telemetry.report import ReportFunction, RunReport
+
+    scores = {} if result.health is None else {s.file: s for s in result.health.files}
+    functions = tuple(
+        ReportFunction(
+            file=path,
+            name=metrics.qualified_name,
+            line=metrics.start_line,
+            end_line=metrics.end_line,
+            cyclomatic=metrics.cyclomatic,
+            cognitive=metrics.cognitive,
+            lines=metrics.lines,
+            max_nesting=metrics.max_nesting,
+        )
+        for path, metrics in result.functions()
+    )
+    return RunReport(
+        run_id=run_id or uuid.uuid4().hex,
+        timestamp_ms=timestamp_ms,
+        command=result.command,
+        health=_health(result.health),
+        files=_files(result, scores),
+        functions=functions,
+        findings=_findings(result.findings),
+    )
+
+
+def push_run_report(
+    state: LiveTelemetryState,
+    result: RunResult,
+    *,
+    audience: TelemetryAudience,
+    timestamp_ms: int,
+) -> RunReport | None:
+    """Build the report of ``result``, mark its new findings and keep it in ``state``.
+
+    Nothing is built or stored when ``audience`` withholds user data. Returns
+    the stored report.
+
+    Raises:
+        TelemetryError: the store could not be read or written.
+    """
+    from chaffra_telemetry.report import mark_new
+
+    if not audience.user_enabled:
+        return None
+    previous = state.report(audience=audience, command=result.command)
+    known = None if previous is None else (f.fingerprint for f in previous.report.findings)
+    report = mark_new(build_run_report(result, timestamp_ms=timestamp_ms), known)
+    state.push_report(report, audience=audience)
+    return report
+
+
+def keep_run_report(
+    state: LiveTelemetryState, result: RunResult, snapshot: ProjectedSnapshot, *, stderr: TextIO
+) -> None:
+    """:func:`push_run_report` for the run that took ``snapshot``, under its audience and time.
+
+    Never raises: like the rest of telemetry, a store that cannot take the
+    report is a warning (naming the store only when the audience admits
+    operator data), never a failed run.
+    """
+    from chaffra_telemetry.errors import TelemetryError
+
+    audience = snapshot.audience
+    try:
+        push_run_report(state, result, audience=audience, timestamp_ms=snapshot.timestamp_ms)
+    except TelemetryError as error:
+        detail = f": {error}" if audience.operator_enabled else ""
+        stderr.write(f"Warning: the run report was not stored{detail}\n")

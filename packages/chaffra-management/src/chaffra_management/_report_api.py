@@ -1,0 +1,349 @@
+"""The report endpoints: files, functions, findings, one file, and the health's rows.
+
+Each request validates its query first, then reads the newest run report the
+app's audience may see (``LiveTelemetryState.report`` returns nothing under
+``operator-only`` or ``off``, without reading the store), then filters, sorts
+and pages rows derived from that report only. The rows of a report are
+derived once and reused while it stays the newest; orders are computed on
+first use. Handlers are plain functions, run in a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from starlette.requests import Request
+
+from chaffra_management._context import AppContext
+from chaffra_management._report_query import (
+    BadQuery,
+    ListQuery,
+    ListSpec,
+    boolean,
+    non_empty,
+    parse_list_query,
+    severity,
+    single,
+    text,
+)
+from chaffra_management._serialize import ApiResponse
+from chaffra_telemetry.report import SEVERITIES, ReportPoint, StoredReport
+
+__all__ = ["FILES", "FINDINGS", "FUNCTIONS", "TREND_RUNS", "ReportHandlers"]
+
+Row = dict[str, Any]
+Key = Callable[[Row], Any]
+
+TREND_RUNS = 20
+HEALTH_FILES = 50
+_RANK = {name: len(SEVERITIES) - i for i, name in enumerate(SEVERITIES)}
+
+FILES = ListSpec(
+    sorts={"score": False, "lines": True, "findings": True, "file": False},
+    default_sort="score",
+    filters={"q": text},
+)
+FUNCTIONS = ListSpec(
+    sorts={"cognitive": True, "cyclomatic": True, "lines": True, "file": False},
+    default_sort="cognitive",
+    filters={"file": non_empty},
+)
+FINDINGS = ListSpec(
+    sorts={"severity": True, "file": False, "rule": False},
+    default_sort="severity",
+    filters={
+        "module": non_empty,
+        "rule": non_empty,
+        "severity": severity,
+        "file": non_empty,
+        "new": boolean,
+    },
+)
+
+_PRIMARY: Mapping[str, Mapping[str, Key]] = {
+    "files": {
+        "score": lambda r: r["score"],
+        "lines": lambda r: r["lines"],
+        "findings": lambda r: sum(r["findings"].values()),
+        "file": lambda r: r["file"],
+    },
+    "functions": {
+        "cognitive": lambda r: r["cognitive"],
+        "cyclomatic": lambda r: r["cyclomatic"],
+        "lines": lambda r: r["lines"],
+        "file": lambda r: r["file"],
+    },
+    "findings": {
+        "severity": lambda r: _RANK[r["severity"]],
+        "file": lambda r: r["file"],
+        "rule": lambda r: r["rule_id"],
+    },
+}
+_TIEBREAK: Mapping[str, Key] = {
+    "files": lambda r: r["file"],
+    "functions": lambda r: (r["file"], r["line"], r["name"]),
+    "findings": lambda r: (r["file"], r["line"], r["column"], r["rule_id"], r["fingerprint"]),
+}
+_FINDING_FILTERS: Mapping[str, str] = {
+    "module": "module",
+    "rule": "rule_id",
+    "severity": "severity",
+    "file": "file",
+    "new": "new",
+}
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+class _Rows:
+    """The rows of one stored report, and their orders computed on first use."""
+
+    def __init__(self, stored: StoredReport) -> None:
+        report = stored.report
+        self.report = report
+        self.run = {
+            "id": report.run_id,
+            "timestamp_ms": report.timestamp_ms,
+            "source": "seeded" if stored.seeded else "live",
+        }
+        self.rows: dict[str, list[Row]] = {
+            "files": [
+                {
+                    "file": f.file,
+                    "lines": f.lines,
+                    "score": _finite(f.score),
+                    "grade": f.grade,
+                    "functions": f.functions,
+                    "findings": dict(f.findings),
+                }
+                for f in report.files
+            ],
+            "functions": [
+                {
+                    "file": f.file,
+                    "name": f.name,
+                    "line": f.line,
+                    "end_line": f.end_line,
+                    "cyclomatic": f.cyclomatic,
+                    "cognitive": f.cognitive,
+                    "lines": f.lines,
+                    "max_nesting": f.max_nesting,
+                }
+                for f in report.functions
+            ],
+            "findings": [
+                {
+                    "fingerprint": f.fingerprint,
+                    "module": f.module,
+                    "rule_id": f.rule_id,
+                    "severity": f.severity,
+                    "file": f.file,
+                    "line": f.line,
+                    "column": f.column,
+                    "symbol": f.symbol,
+                    "message": f.message,
+                    "new": f.new,
+                }
+                for f in report.findings
+            ],
+        }
+        self.files = {row["file"]: row for row in self.rows["files"]}
+        self.facets = {
+            "module": _tally(row["module"] for row in self.rows["findings"]),
+            "severity": _tally(row["severity"] for row in self.rows["findings"]),
+            "rule": _tally(row["rule_id"] for row in self.rows["findings"]),
+        }
+        self._orders: dict[tuple[str, str, bool], list[Row]] = {}
+        self._lock = threading.Lock()
+
+    def ordered(self, kind: str, sort: str, descending: bool) -> list[Row]:
+        """The rows of ``kind`` sorted by ``sort`` (rows without a value last), ties stable."""
+        key = (kind, sort, descending)
+        with self._lock:
+            found = self._orders.get(key)
+        if found is not None:
+            return found
+        primary = _PRIMARY[kind][sort]
+        base = sorted(self.rows[kind], key=_TIEBREAK[kind])
+        valued = [row for row in base if primary(row) is not None]
+        unvalued = [row for row in base if primary(row) is None]
+        ordered = sorted(valued, key=primary, reverse=descending) + unvalued
+        with self._lock:
+            self._orders[key] = ordered
+        return ordered
+
+
+def _tally(values: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return {key: counts[key] for key in sorted(counts)}
+
+
+def _bad(error: BadQuery) -> ApiResponse:
+    return ApiResponse({"error": error.message}, 400)
+
+
+def _page(run: Mapping[str, Any] | None, rows: Sequence[Row], query: ListQuery) -> dict[str, Any]:
+    return {
+        "run": run,
+        "total": len(rows),
+        "limit": query.limit,
+        "offset": query.offset,
+        "items": list(rows[query.offset : query.offset + query.limit]),
+    }
+
+
+def _trend(points: Sequence[ReportPoint], file: str) -> list[float]:
+    scores = (_finite(p.scores.get(file)) for p in points)
+    return [score for score in scores if score is not None]
+
+
+class ReportHandlers:
+    """The handlers of ``/files``, ``/functions``, ``/findings`` and ``/file``."""
+
+    def __init__(self, context: AppContext) -> None:
+        self._context = context
+        self._latest: tuple[str, int, bool, _Rows] | None = None
+
+    def rows(self) -> _Rows | None:
+        """The newest report's rows as the app's audience may see them, or ``None``."""
+        context = self._context
+        stored = context.live_state.report(audience=context.audience)
+        if stored is None:
+            return None
+        report = stored.report
+        latest = self._latest
+        if latest is not None and latest[:3] == (report.run_id, report.timestamp_ms, stored.seeded):
+            return latest[3]
+        rows = _Rows(stored)
+        self._latest = (report.run_id, report.timestamp_ms, stored.seeded, rows)
+        return rows
+
+    def _points(self) -> tuple[ReportPoint, ...]:
+        context = self._context
+        return context.live_state.report_trend(audience=context.audience, limit=TREND_RUNS)
+
+    def files(self, request: Request) -> ApiResponse:
+        """Files of the newest report, worst first by default, each with its score trend."""
+        try:
+            query = parse_list_query(request.query_params, FILES)
+        except BadQuery as error:
+            return _bad(error)
+        rows = self.rows()
+        if rows is None:
+            return ApiResponse(_page(None, [], query))
+        ordered = rows.ordered("files", query.sort, query.descending)
+        needle = query.filters.get("q")
+        if needle:
+            ordered = [row for row in ordered if needle in row["file"]]
+        body = _page(rows.run, ordered, query)
+        points = self._points() if body["items"] else ()
+        body["items"] = [{**row, "trend": _trend(points, row["file"])} for row in body["items"]]
+        return ApiResponse(body)
+
+    def functions(self, request: Request) -> ApiResponse:
+        """Functions of the newest report, most cognitively complex first by default."""
+        try:
+            query = parse_list_query(request.query_params, FUNCTIONS)
+        except BadQuery as error:
+            return _bad(error)
+        rows = self.rows()
+        if rows is None:
+            return ApiResponse(_page(None, [], query))
+        ordered = rows.ordered("functions", query.sort, query.descending)
+        file = query.filters.get("file")
+        if file is not None:
+            ordered = [row for row in ordered if row["file"] == file]
+        return ApiResponse(_page(rows.run, ordered, query))
+
+    def findings(self, request: Request) -> ApiResponse:
+        """Findings of the newest report, errors first by default, with facets over them all."""
+        try:
+            query = parse_list_query(request.query_params, FINDINGS)
+        except BadQuery as error:
+            return _bad(error)
+        rows = self.rows()
+        if rows is None:
+            body = _page(None, [], query)
+            body["facets"] = {"module": {}, "severity": {}, "rule": {}}
+            return ApiResponse(body)
+        ordered = rows.ordered("findings", query.sort, query.descending)
+        for name, value in query.filters.items():
+            field = _FINDING_FILTERS[name]
+            ordered = [row for row in ordered if row[field] == value]
+        body = _page(rows.run, ordered, query)
+        body["facets"] = rows.facets
+        return ApiResponse(body)
+
+    def file(self, request: Request) -> ApiResponse:
+        """One file of the newest report: its row, functions, findings and score trend."""
+        try:
+            path = single(request.query_params, "path")
+            if not path:
+                raise BadQuery("path is required: a file's path relative to the project")
+        except BadQuery as error:
+            return _bad(error)
+        rows = self.rows()
+        if rows is None:
+            return ApiResponse(
+                {"run": None, "file": None, "functions": [], "findings": [], "trend": []}
+            )
+        row = rows.files.get(path)
+        if row is None:
+            return ApiResponse({"error": "The newest report has no such file."}, 404)
+        points = self._points()
+        trend = [
+            {"timestamp_ms": p.timestamp_ms, "score": score}
+            for p in points
+            if (score := _finite(p.scores.get(path))) is not None
+        ]
+        by_line = ("file", False)
+        functions = [r for r in rows.ordered("functions", *by_line) if r["file"] == path]
+        findings = [r for r in rows.ordered("findings", *by_line) if r["file"] == path]
+        return ApiResponse(
+            {
+                "run": rows.run,
+                "file": {**row, "trend": [t["score"] for t in trend]},
+                "functions": functions,
+                "findings": findings,
+                "trend": trend,
+            }
+        )
+
+    def health_rows(self) -> dict[str, Any] | None:
+        """The newest report's health as ``/health`` shows it, or ``None`` without one."""
+        rows = self.rows()
+        if rows is None:
+            return None
+        health = rows.report.health
+        scored = rows.ordered("files", "score", False)
+        files = [
+            {"file": r["file"], "score": r["score"], "grade": r["grade"], "lines": r["lines"]}
+            for r in scored[:HEALTH_FILES]
+            if r["score"] is not None
+        ]
+        return {
+            "score": _finite(health.score),
+            "grade": health.grade,
+            "files": files,
+            "contributors": [
+                {
+                    "kind": c.kind.value,
+                    "file": c.file,
+                    "symbol": c.symbol,
+                    "rule_id": c.rule_id,
+                    "cost": c.cost,
+                    "detail": c.detail,
+                }
+                for c in health.contributors
+            ],
+            "model": health.model,
+            "total_files": health.total_files,
+            "unscored_files": health.unscored_files,
+        }

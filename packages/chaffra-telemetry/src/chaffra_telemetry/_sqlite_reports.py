@@ -1,0 +1,214 @@
+"""The ``reports`` table of :class:`SqliteStore`: run reports beside the snapshots.
+
+Each row holds one encoded :class:`RunReport`, the audience it was captured
+under, whether it is demo data, its command, and the per-file scores apart
+from the payload, so a trend over the last reports reads a few bytes per file
+instead of decoding whole reports. Rows never change once written and ``seq``
+is never reused, so decoded values are cached per ``seq`` by the store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+
+import attrs
+
+from chaffra_telemetry._audience import TelemetryAudience
+from chaffra_telemetry._converter import dumps
+from chaffra_telemetry._report import (
+    RunReport,
+    StoredReport,
+    decode_report,
+    encode_report,
+    file_scores,
+)
+from chaffra_telemetry._store import ReportPoint
+from chaffra_telemetry.errors import TelemetrySerializationError
+
+__all__ = [
+    "DEFAULT_REPORT_CAPACITY",
+    "REPORT_SCHEMA",
+    "REPORT_SHAPE",
+    "ReportReader",
+    "ReportRow",
+    "decode_scores",
+    "insert_report",
+]
+_DECODED_REPORTS = 4  # decoded reports kept (the newest are the ones read)
+
+DEFAULT_REPORT_CAPACITY = 50
+"""Reports kept by default: a report is thousands of rows, a snapshot a few dozen values."""
+
+REPORT_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS reports ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " timestamp_ms INTEGER NOT NULL,"
+    " audience TEXT NOT NULL,"
+    " seeded INTEGER NOT NULL,"
+    " command TEXT NOT NULL,"
+    " payload TEXT NOT NULL,"
+    " scores TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS reports_by_time ON reports (timestamp_ms, seq)",
+)
+REPORT_SHAPE = (
+    "SELECT seq, timestamp_ms, audience, seeded, command, payload, scores FROM reports LIMIT 0"
+)
+
+
+@attrs.frozen(kw_only=True)
+class ReportRow:
+    """One stored report's header, without its payload."""
+
+    seq: int
+    timestamp_ms: int
+    audience: TelemetryAudience
+    seeded: bool
+
+
+def insert_report(
+    cursor: sqlite3.Cursor, stored: StoredReport, *, capacity: int, max_age_ms: int | None
+) -> None:
+    """Insert one report, then apply the retention rules (count, then age)."""
+    report = stored.report
+    cursor.execute(
+        "INSERT INTO reports (timestamp_ms, audience, seeded, command, payload, scores)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            report.timestamp_ms,
+            stored.audience.value,
+            int(stored.seeded),
+            report.command,
+            encode_report(report),
+            dumps(file_scores(report)),
+        ),
+    )
+    excess = cursor.execute("SELECT count(*) FROM reports").fetchone()[0] - capacity
+    if excess > 0:
+        cursor.execute(
+            "DELETE FROM reports WHERE seq IN"
+            " (SELECT seq FROM reports ORDER BY timestamp_ms, seq LIMIT ?)",
+            (excess,),
+        )
+    if max_age_ms is not None:
+        cursor.execute(
+            "DELETE FROM reports WHERE timestamp_ms < (SELECT max(timestamp_ms) FROM reports) - ?",
+            (max_age_ms,),
+        )
+
+
+def _row(seq: object, timestamp_ms: object, audience: object, seeded: object) -> ReportRow | None:
+    """A header, or ``None`` when another program wrote values of the wrong kind."""
+    if type(seq) is not int or type(timestamp_ms) is not int or type(seeded) is not int:
+        return None
+    try:
+        captured = TelemetryAudience(audience)
+    except ValueError:
+        return None
+    return ReportRow(seq=seq, timestamp_ms=timestamp_ms, audience=captured, seeded=bool(seeded))
+
+
+def _newest_rows(cursor: sqlite3.Cursor, command: str | None) -> list[ReportRow]:
+    """Readable headers, newest first (of ``command`` only, when given)."""
+    where = "" if command is None else " WHERE command = ?"
+    rows = cursor.execute(
+        f"SELECT seq, timestamp_ms, audience, seeded FROM reports{where}"
+        " ORDER BY timestamp_ms DESC, seq DESC",
+        () if command is None else (command,),
+    ).fetchall()
+    return [row for row in (_row(*values) for values in rows) if row is not None]
+
+
+def _payload(cursor: sqlite3.Cursor, seq: int) -> object:
+    found = cursor.execute("SELECT payload FROM reports WHERE seq = ?", (seq,)).fetchone()
+    return None if found is None else found[0]
+
+
+def _score_rows(cursor: sqlite3.Cursor, limit: int) -> list[tuple[ReportRow, object]]:
+    """The newest ``limit`` readable headers with their raw scores, oldest first."""
+    rows = cursor.execute(
+        "SELECT seq, timestamp_ms, audience, seeded, scores FROM reports"
+        " ORDER BY timestamp_ms DESC, seq DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
+    found = []
+    for seq, timestamp_ms, audience, seeded, scores in reversed(rows):
+        row = _row(seq, timestamp_ms, audience, seeded)
+        if row is not None:
+            found.append((row, scores))
+    return found
+
+
+def decode_scores(raw: object) -> Mapping[str, float | None]:
+    """Per-file scores as stored.
+
+    Raises:
+        TelemetrySerializationError: not a JSON object of numbers (or nulls) by path.
+    """
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError as error:
+        raise TelemetrySerializationError(f"stored report scores are malformed: {error}") from error
+    if not isinstance(value, dict) or not all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+        for v in value.values()
+    ):
+        raise TelemetrySerializationError("stored report scores are malformed")
+    return {str(k): None if v is None else float(v) for k, v in value.items()}
+
+
+class ReportReader:
+    """Reads reports through a store's cursor, caching decoded values per ``seq``.
+
+    The caller holds the store's lock. A row that cannot be decoded (bad JSON,
+    wrong types, a timestamp that disagrees with its payload) is skipped, never
+    fatal, like an unreadable snapshot.
+    """
+
+    def __init__(self) -> None:
+        self._reports: dict[int, RunReport] = {}
+        self._scores: dict[int, Mapping[str, float | None]] = {}
+
+    def latest(self, cursor: sqlite3.Cursor, command: str | None) -> StoredReport | None:
+        """The newest readable report (of ``command`` only, when given)."""
+        for row in _newest_rows(cursor, command):
+            report = self._reports.get(row.seq)
+            if report is None:
+                payload = _payload(cursor, row.seq)
+                try:
+                    if not isinstance(payload, str):
+                        raise TelemetrySerializationError("stored run report is not text")
+                    report = decode_report(payload)
+                except TelemetrySerializationError:
+                    continue
+                if report.timestamp_ms != row.timestamp_ms:
+                    continue  # its order would be a lie
+                while len(self._reports) >= _DECODED_REPORTS:
+                    del self._reports[min(self._reports)]
+                self._reports[row.seq] = report
+            return StoredReport(report=report, audience=row.audience, seeded=row.seeded)
+        return None
+
+    def points(self, cursor: sqlite3.Cursor, limit: int) -> tuple[ReportPoint, ...]:
+        """The newest ``limit`` readable reports' scores, oldest first."""
+        points = []
+        kept: dict[int, Mapping[str, float | None]] = {}
+        for row, raw in _score_rows(cursor, max(0, limit)):
+            scores = self._scores.get(row.seq)
+            if scores is None:
+                try:
+                    scores = decode_scores(raw)
+                except TelemetrySerializationError:
+                    continue
+            kept[row.seq] = scores
+            points.append(
+                ReportPoint(
+                    timestamp_ms=row.timestamp_ms,
+                    audience=row.audience,
+                    seeded=row.seeded,
+                    scores=scores,
+                )
+            )
+        self._scores = kept
+        return tuple(points)
