@@ -19,6 +19,7 @@ import asyncio
 import math
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -45,6 +46,14 @@ class LoadResult:
     elapsed_s: float
     latencies_ns: list[int] = field(repr=False)  # sorted ascending
     body_bytes: int
+    server_cpu_s: float | None = None  # the server's CPU time over the measured period
+
+    @property
+    def cpu_us_per_request(self) -> float | None:
+        """Server CPU microseconds per measured request (``None`` without a CPU probe)."""
+        if self.server_cpu_s is None or not self.requests:
+            return None
+        return self.server_cpu_s * 1e6 / self.requests
 
     @property
     def requests_per_s(self) -> float:
@@ -229,6 +238,7 @@ async def _run(
     max_requests: int,
     expected_status: int,
     expected_body: int | None,
+    cpu_probe: Callable[[], float] | None = None,
 ) -> LoadResult:
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -244,7 +254,15 @@ async def _run(
         stop_ns=measure_start + int(duration_s * 1e9),
         max_requests=max_requests,
     )
-    await asyncio.gather(*(_worker(host, port, shared) for _ in range(connections)))
+    cpu_start: list[float] = []
+
+    async def probe_start() -> None:
+        if cpu_probe is not None:
+            await asyncio.sleep(max(0, measure_start - time.perf_counter_ns()) / 1e9)
+            cpu_start.append(cpu_probe())
+
+    await asyncio.gather(probe_start(), *(_worker(host, port, shared) for _ in range(connections)))
+    server_cpu = cpu_probe() - cpu_start[0] if cpu_probe is not None and cpu_start else None
     elapsed = max(0, shared.last_end_ns - measure_start) / 1e9
     return LoadResult(
         connections=connections,
@@ -253,6 +271,7 @@ async def _run(
         elapsed_s=elapsed,
         latencies_ns=sorted(shared.latencies),
         body_bytes=shared.body_bytes,
+        server_cpu_s=server_cpu,
     )
 
 
@@ -267,12 +286,14 @@ def run_load(
     max_requests: int = 200_000,
     expected_status: int = 200,
     expected_body: int | None = None,
+    cpu_probe: Callable[[], float] | None = None,
 ) -> LoadResult:
     """``GET path`` from ``connections`` keep-alive connections; see the module docstring.
 
     The measured period ends after ``duration_s`` or once ``max_requests``
     measured requests have been started, whichever comes first; requests in
-    flight then still complete and count.
+    flight then still complete and count. ``cpu_probe`` (the server's CPU
+    seconds so far) is read when the measured period starts and after it ends.
     """
     if connections < 1 or duration_s <= 0 or max_requests < 1:
         raise ValueError("connections, duration_s and max_requests must be positive")
@@ -287,5 +308,6 @@ def run_load(
             max_requests=max_requests,
             expected_status=expected_status,
             expected_body=expected_body,
+            cpu_probe=cpu_probe,
         )
     )

@@ -1,24 +1,29 @@
 """Benchmark: throughput and latency of the management API under load, against a bare endpoint.
 
-For each audience (``on`` and ``user-only``) one server subprocess runs one
-hypercorn instance on ``127.0.0.1`` (port 0) serving one parent Starlette app:
+Each server subprocess runs one hypercorn instance on ``127.0.0.1`` (port 0)
+serving one parent Starlette app:
 
-* ``/api/v1/...``: chaffra's management app (``create_app`` over
-  ``seed_live_state()``), mounted at ``/`` behind the Host allowlist that
-  ``chaffra_management.serve`` adds;
-* ``/bare/metrics`` and ``/bare/history``: plain ``async`` Starlette endpoints
-  returning, as a precomputed ``Response``, the very bytes chaffra answered for
-  ``/api/v1/metrics`` and ``/api/v1/metrics/history?window=7d`` at startup, so
-  both sides send bodies of the same size over the same server, in the same
-  run.
+* ``/api/v1/...``: chaffra's management app, mounted at ``/`` behind the Host
+  allowlist that ``chaffra_management.serve`` adds, over either the seeded
+  demo state (``seed_live_state()``, in memory; audiences ``on`` and
+  ``user-only``) or a Django-size project's store (``report``: a SqliteStore
+  file holding 12 runs, each a snapshot and a run report the size of Django
+  5.1's: 879 files, 9,077 functions, 1,252 findings; audience ``user-only``),
+  as ``chaffra management <project>`` serves it;
+* ``/bare/...``: plain ``async`` Starlette endpoints returning, as a
+  precomputed ``Response``, the very bytes chaffra answered for each measured
+  route at startup, so both sides send bodies of the same size over the same
+  server, in the same run.
 
 This process is the load generator (``_http_load``: raw asyncio sockets,
 HTTP/1.1 keep-alive, closed loop): at 2 and 16 concurrent connections it
 measures requests per second and exact p50/p99 latency of each endpoint, bare
 and chaffra alternating, each cell a warm-up and then a measured period bounded
-in time and in request count. Before that it measures its own ceiling against a
-canned-response asyncio server, so a reader can tell whether the client or the
-server was the bottleneck. Loopback only; the default run takes about 1.5
+in time and in request count, with the server process's CPU time over the
+measured period (from ``/proc/<pid>/stat``, so Linux only) per request.
+Before that it measures its own ceiling against a canned-response asyncio
+server, so a reader can tell whether the client or the server was the
+bottleneck. Loopback only; the default run takes about 4
 minutes.
 
 It prints a markdown report; ``--write docs/performance.md`` also replaces this
@@ -40,8 +45,10 @@ import os
 import select
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,12 +57,22 @@ from pathlib import Path
 from typing import Any, cast
 
 from _http_load import LoadResult, run_load
+from _management_data import (
+    DJANGO_FILES,
+    DJANGO_FINDINGS,
+    DJANGO_FUNCTIONS,
+    REPORT_RUNS,
+    Measured,
+    cpu_seconds,
+    report_state,
+)
 from _report import environment_line, markdown_table, paragraph, write_section
 
 SECTION = "management_load"
 COMMAND = "uv run --group bench python tools/bench/management_load.py --write docs/performance.md"
 HOST = "127.0.0.1"
 AUDIENCES = ("on", "user-only")
+KINDS = ("seeded", "report")
 CONNECTIONS = (2, 16)
 GOAL_CONNECTIONS = 16
 GOAL_RATIO = 0.80
@@ -72,7 +89,7 @@ class Endpoint:
     bare_path: str
 
 
-ENDPOINTS = (
+SEEDED_ENDPOINTS = (
     Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
     Endpoint(
         "`/api/v1/metrics/history?window=7d`",
@@ -80,6 +97,21 @@ ENDPOINTS = (
         "/bare/history",
     ),
 )
+BIG_FILE = "django/pkg00/module_0000.py"
+REPORT_ENDPOINTS = (
+    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
+    Endpoint("`/api/v1/health`", "/api/v1/health", "/bare/health"),
+    Endpoint("`/api/v1/files`", "/api/v1/files", "/bare/files"),
+    Endpoint("`/api/v1/functions`", "/api/v1/functions", "/bare/functions"),
+    Endpoint(
+        "`/api/v1/findings?severity=warning&sort=file`",
+        "/api/v1/findings?severity=warning&sort=file",
+        "/bare/findings",
+    ),
+    Endpoint(f"`/api/v1/file?path={BIG_FILE}`", f"/api/v1/file?path={BIG_FILE}", "/bare/file"),
+)
+ENDPOINTS = {"seeded": SEEDED_ENDPOINTS, "report": REPORT_ENDPOINTS}
+SERVERS = (("seeded", "on"), ("seeded", "user-only"), ("report", "user-only"))
 
 
 # --- server side (runs in the subprocess) -------------------------------------------------
@@ -129,7 +161,7 @@ def _bare_endpoint(body: bytes) -> Any:
     return endpoint
 
 
-def serve_audience(audience_name: str) -> None:
+def serve_audience(audience_name: str, kind: str) -> None:
     """Server subprocess: announce a JSON line (port, body sizes), serve until SIGTERM."""
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
@@ -141,11 +173,11 @@ def serve_audience(audience_name: str) -> None:
     from chaffra_telemetry import TelemetryAudience, TelemetryConfig, seed_live_state
 
     audience = TelemetryAudience(audience_name)
-    chaffra = create_app(
-        telemetry_config=TelemetryConfig(audience=audience), live_state=seed_live_state()
-    )
+    project_dir = tempfile.TemporaryDirectory(prefix="chaffra-bench-")
+    state = report_state(Path(project_dir.name)) if kind == "report" else seed_live_state()
+    chaffra = create_app(telemetry_config=TelemetryConfig(audience=audience), live_state=state)
     bodies: dict[str, bytes] = {}
-    for endpoint in ENDPOINTS:
+    for endpoint in ENDPOINTS[kind]:
         status, body = asyncio.run(_asgi_get(chaffra, endpoint.chaffra_path))
         if status != 200:
             raise RuntimeError(f"{endpoint.chaffra_path} answered {status}")
@@ -180,7 +212,8 @@ def serve_audience(audience_name: str) -> None:
         print(json.dumps({"port": port, "sizes": sizes}), flush=True)
         await serve(cast("Framework", parent), config, shutdown_trigger=trigger)
 
-    asyncio.run(run())
+    with project_dir:
+        asyncio.run(run())
 
 
 def serve_canned(body_size: int) -> None:
@@ -226,6 +259,7 @@ class Server:
 
     port: int
     sizes: dict[str, int]
+    pid: int
 
 
 @contextmanager
@@ -244,7 +278,7 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
         if not line:
             raise RuntimeError(f"server {args} did not start (exit {process.poll()})")
         announced = json.loads(line)
-        yield Server(port=int(announced["port"]), sizes=dict(announced["sizes"]))
+        yield Server(port=int(announced["port"]), sizes=dict(announced["sizes"]), pid=process.pid)
     finally:
         process.send_signal(signal.SIGINT if prefix else signal.SIGTERM)
         try:
@@ -256,16 +290,23 @@ def server_process(args: Sequence[str], *, prefix: Sequence[str] = ()) -> Iterat
 
 @dataclass(frozen=True)
 class Cell:
-    """One measured (audience, endpoint, side, connections) combination."""
+    """One measured (state, audience, endpoint, side, connections) combination.
 
+    For chaffra's side, ``ratios`` and ``cpu_ratios`` pair each repeat with the
+    bare repeat run just before it (req/s, and server CPU per request).
+    """
+
+    kind: str  # "seeded" or "report"
     audience: str
     endpoint: Endpoint
     side: str  # "chaffra" or "bare"
-    result: LoadResult
+    result: Measured
+    ratios: tuple[float, ...] = ()
+    cpu_ratios: tuple[float, ...] = ()
 
 
 def measure_audience(
-    audience: str, options: argparse.Namespace, *, py_spy: Path | None
+    kind: str, audience: str, options: argparse.Namespace, *, py_spy: Path | None
 ) -> list[Cell]:
     prefix: list[str] = []
     if py_spy is not None:
@@ -282,32 +323,58 @@ def measure_audience(
             "--",
         ]
     cells: list[Cell] = []
-    with server_process(["--serve", audience], prefix=prefix) as server:
+    with server_process(["--serve", audience, "--kind", kind], prefix=prefix) as server:
+        probe = cpu_seconds(server.pid) if not prefix else None
         for connections in options.connections:
-            for endpoint in ENDPOINTS:
+            for endpoint in ENDPOINTS[kind]:
                 size = server.sizes[endpoint.bare_path]
-                for side, path in (
-                    ("bare", endpoint.bare_path),
-                    ("chaffra", endpoint.chaffra_path),
-                ):
-                    result = run_load(
-                        HOST,
-                        server.port,
-                        path,
-                        connections=connections,
-                        warmup_s=options.warmup,
-                        duration_s=options.duration,
-                        max_requests=options.max_requests,
-                        expected_body=size,
+                runs: dict[str, list[LoadResult]] = {"bare": [], "chaffra": []}
+                for _ in range(options.repeat):
+                    for side, path in (
+                        ("bare", endpoint.bare_path),
+                        ("chaffra", endpoint.chaffra_path),
+                    ):
+                        result = run_load(
+                            HOST,
+                            server.port,
+                            path,
+                            connections=connections,
+                            warmup_s=options.warmup,
+                            duration_s=options.duration,
+                            max_requests=options.max_requests,
+                            expected_body=size,
+                            cpu_probe=probe,
+                        )
+                        runs[side].append(result)
+                        print(
+                            f"  {kind:6} {audience:9} {side:7} {path:44} c={connections:<2} "
+                            f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                            f"p99 {result.p99_ms:7.2f} ms  cpu/req "
+                            f"{result.cpu_us_per_request or 0:7.0f} us  errors {result.errors}",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                pairs = list(zip(runs["bare"], runs["chaffra"], strict=True))
+                ratios = tuple(
+                    c.requests_per_s / b.requests_per_s for b, c in pairs if b.requests_per_s
+                )
+                cpu_ratios = tuple(
+                    c.cpu_us_per_request / b.cpu_us_per_request
+                    for b, c in pairs
+                    if c.cpu_us_per_request and b.cpu_us_per_request
+                )
+                cells.append(Cell(kind, audience, endpoint, "bare", Measured(tuple(runs["bare"]))))
+                cells.append(
+                    Cell(
+                        kind,
+                        audience,
+                        endpoint,
+                        "chaffra",
+                        Measured(tuple(runs["chaffra"])),
+                        ratios,
+                        cpu_ratios,
                     )
-                    cells.append(Cell(audience, endpoint, side, result))
-                    print(
-                        f"  {audience:9} {side:7} {path:36} c={connections:<2} "
-                        f"{result.requests_per_s:8.1f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+                )
     return cells
 
 
@@ -345,20 +412,23 @@ def _ms(value: float) -> str:
 
 def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argparse.Namespace) -> str:
     bare = {
-        (c.audience, c.endpoint.bare_path, c.result.connections): c.result
+        (c.kind, c.audience, c.endpoint.bare_path, c.result.connections): c.result
         for c in cells
         if c.side == "bare"
     }
+    median = statistics.median
     rows = []
     goals = []
     for cell in cells:
         result = cell.result
-        baseline = bare[(cell.audience, cell.endpoint.bare_path, result.connections)]
-        ratio = result.requests_per_s / baseline.requests_per_s if baseline.requests_per_s else 0
+        baseline = bare[(cell.kind, cell.audience, cell.endpoint.bare_path, result.connections)]
+        ratio = median(cell.ratios) if cell.ratios else 0.0
+        cpu = result.cpu_us_per_request
+        cpu_ratio = f"{median(cell.cpu_ratios):.2f}x" if cell.cpu_ratios else "-"
         is_chaffra = cell.side == "chaffra"
         rows.append(
             [
-                cell.audience,
+                f"{cell.kind}, {cell.audience}",
                 cell.endpoint.label if is_chaffra else f"bare ({cell.endpoint.bare_path})",
                 str(result.connections),
                 f"{result.body_bytes:,}",
@@ -367,11 +437,16 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
                 _rate(result.requests_per_s),
                 _ms(result.p50_ms),
                 _ms(result.p99_ms),
+                f"{cpu:,.0f}" if cpu is not None else "-",
                 f"{ratio:.2f}x" if is_chaffra else "-",
+                cpu_ratio if is_chaffra else "-",
             ]
         )
         if is_chaffra and result.connections == GOAL_CONNECTIONS:
-            name = f"{cell.endpoint.label}, `{cell.audience}`, {GOAL_CONNECTIONS} connections"
+            name = (
+                f"{cell.endpoint.label}, {cell.kind} `{cell.audience}`,"
+                f" {GOAL_CONNECTIONS} connections"
+            )
             goals.append(
                 [
                     f"{name}: throughput vs bare",
@@ -391,19 +466,21 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
             )
     table = markdown_table(
         [
-            "Audience",
+            "State, audience",
             "Endpoint",
             "Conns",
             "Body bytes",
             "Requests",
             "Errors",
-            "req/s",
+            "req/s (median)",
             "p50 ms",
             "p99 ms",
+            "server CPU us/req",
             "req/s vs bare",
+            "CPU/req vs bare",
         ],
         rows,
-        align="llrrrrrrrr",
+        align="llrrrrrrrrrr",
     )
     goal_table = markdown_table(["Goal", "Measured", "Target", "Result"], goals, align="lrrc")
     client_table = markdown_table(
@@ -425,29 +502,40 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
         ["chaffra-management", "chaffra-telemetry", "starlette", "hypercorn", "h11"]
     )
     intro = paragraph(
-        "Requests per second and p50/p99 latency of `/api/v1/metrics` and",
-        "`/api/v1/metrics/history?window=7d` on seeded data (`seed_live_state()`), beside a",
-        "bare `async` Starlette endpoint returning a precomputed body of the same bytes, on",
-        "the same hypercorn in the same run, at 2 and 16 concurrent keep-alive connections",
-        "on loopback.",
+        "Requests per second, p50/p99 latency and server CPU time per request of",
+        "`/api/v1/metrics` and `/api/v1/metrics/history?window=7d` on seeded data",
+        "(`seed_live_state()`, in memory), and of `/api/v1/metrics`, `/health`, `/files`,",
+        "`/functions`, `/findings` and `/file` on a Django-size project store (`report`: a",
+        f"SqliteStore file with {REPORT_RUNS} runs, each a snapshot and a run report of",
+        f"{DJANGO_FILES:,} files, {DJANGO_FUNCTIONS:,} functions and {DJANGO_FINDINGS:,}",
+        "findings, Django 5.1's counts, as `chaffra management <project>` serves it), each",
+        "beside a bare `async` Starlette endpoint returning a precomputed body of the same",
+        "bytes, on the same hypercorn in the same run, at 2 and 16 concurrent keep-alive",
+        "connections on loopback.",
     )
     method = paragraph(
-        "Method: per audience, one server subprocess runs one hypercorn instance",
+        "Method: per state and audience, one server subprocess runs one hypercorn instance",
         "(`chaffra_management.serve`'s settings, one worker, asyncio) on 127.0.0.1 serving a",
         "parent Starlette app: chaffra's app mounted at `/` behind the Host allowlist `serve`",
-        "adds, and the bare routes `/bare/metrics` and `/bare/history`, whose bodies are",
+        "adds, and one bare route per measured route (`/bare/...`), whose bodies are",
         "chaffra's own answers fetched once at startup. The load generator is this process:",
         "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
         "once the previous response is fully read (closed loop); every response's status and",
         "body size are checked; when hypercorn closes a connection after its",
-        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is a",
-        f"{options.warmup:g} s warm-up and then {options.duration:g} s measured (at most",
-        f"{options.max_requests:,} requests); bare and chaffra alternate per endpoint.",
+        "`keep_alive_max_requests` (1,000) the client reconnects, untimed. Each cell is",
+        f"{options.repeat} runs, bare and chaffra alternating, each a {options.warmup:g} s",
+        f"warm-up and then {options.duration:g} s measured (at most",
+        f"{options.max_requests:,} requests); the table shows each figure's median over the",
+        "runs, and the ratios are medians of the paired ratios (each chaffra run against",
+        "the bare run just before it), so a burst of load from other processes on the",
+        "machine moves one pair, not the verdict.",
         "Latency runs from writing the request to reading the last body byte; p50 and p99",
-        "are exact (nearest rank over every measured request). Server and load generator",
-        "share the machine's CPUs, so absolute numbers are a lower bound; the ratio to the",
-        "bare endpoint is the figure to compare. The load generator ceiling below is the",
-        "same client against a minimal asyncio server answering canned bytes.",
+        "are exact (nearest rank over every measured request). Server CPU is the server",
+        "process's user + system time (every thread) over the measured period, divided by",
+        "the requests measured: it does not depend on how busy the machine is, so its ratio",
+        "to the bare endpoint's is the steadiest figure. Server and load generator share the",
+        "machine's CPUs, so absolute numbers are a lower bound. The load generator ceiling",
+        "below is the same client against a minimal asyncio server answering canned bytes.",
     )
     load_before, load_after = options.load
     if load_before is not None and load_after is not None:
@@ -472,7 +560,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--write", type=Path, metavar="PATH", help="also write the report section into this file"
     )
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per cell")
-    parser.add_argument("--duration", type=float, default=4.0, help="measured seconds per cell")
+    parser.add_argument("--duration", type=float, default=2.0, help="measured seconds per run")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs per cell, bare and chaffra alternating"
+    )
     parser.add_argument(
         "--max-requests", type=int, default=200_000, help="measured requests per cell at most"
     )
@@ -495,6 +586,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="run the first audience's server under py-spy record (raw collapsed stacks)",
     )
     parser.set_defaults(load=(None, None))
+    parser.add_argument(
+        "--kind",
+        action="append",
+        choices=KINDS,
+        help="states to measure (repeatable; default both): seeded, report",
+    )
     parser.add_argument("--serve", choices=AUDIENCES, help=argparse.SUPPRESS)
     parser.add_argument("--serve-canned", type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -503,7 +600,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     if options.serve is not None:
-        serve_audience(options.serve)
+        serve_audience(options.serve, (options.kind or ["seeded"])[0])
         return 0
     if options.serve_canned is not None:
         serve_canned(options.serve_canned)
@@ -511,11 +608,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     audiences = options.audience or list(AUDIENCES)
+    kinds = options.kind or list(KINDS)
+    servers = [(k, a) for k, a in SERVERS if k in kinds and a in audiences]
     cells: list[Cell] = []
-    for index, audience in enumerate(audiences):
+    for index, (kind, audience) in enumerate(servers):
         py_spy = options.py_spy if index == 0 else None
-        cells.extend(measure_audience(audience, options, py_spy=py_spy))
-    sizes = sorted({c.result.body_bytes for c in cells if c.audience == audiences[0]})
+        cells.extend(measure_audience(kind, audience, options, py_spy=py_spy))
+    sizes = sorted({c.result.body_bytes for c in cells})
     client = measure_client(options, [sizes[0], sizes[-1]] if sizes else [])
     print(f"  total {time.monotonic() - started:.0f} s", file=sys.stderr)
     load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else None

@@ -18,7 +18,7 @@ from chaffra_core.output import json_schema
 
 
 def jsonschema_errors(document: object) -> list[str]:
-    """Errors of ``document`` against the shipped JSON schema (the closed 2.0 schema)."""
+    """Errors of ``document`` against the shipped JSON schema (the closed 2.1 schema)."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(json_schema())
@@ -38,14 +38,15 @@ def test_baseline_writes_a_sorted_one_entry_per_line_file_that_is_stable(
     runner: CliRunner, complex_project: Path
 ) -> None:
     (complex_project / "pkg" / "also.py").write_text(FRESH, encoding="utf-8")
-    assert "Wrote 6 finding(s)" in run(runner, "baseline", str(complex_project))
+    # 7: the tangled file also scores below min-score (complexity:low-health-score).
+    assert "Wrote 7 finding(s)" in run(runner, "baseline", str(complex_project))
     path = complex_project / ".chaffra-baseline.json"
     first = path.read_bytes()
     run(runner, "baseline", str(complex_project))
     assert first == path.read_bytes()
     lines = first.decode().splitlines()
     entries = [json.loads(line.strip().rstrip(",")) for line in lines if line.startswith("    {")]
-    assert 6 == len(entries)
+    assert 7 == len(entries)
     assert sorted(entries, key=lambda e: (e["file"], e["rule_id"])) == entries
     assert "pkg/also.py" == entries[0]["file"]
 

@@ -140,8 +140,8 @@ def test_the_health_block_counts_scored_files_out_of_analysed_files(
     runner: CliRunner, repo: Path
 ) -> None:
     (repo / SUBDIR / "src" / "broken.py").write_text("def f(:\n", encoding="utf-8")
-    text = invoke(runner, "health", SUBDIR)
-    assert "Files scored: 2 of 3\n" in text
+    text = invoke(runner, "health", SUBDIR, code=1)  # the tangled file: below min-score
+    assert "Files scored: 2 of 3 (26 source lines, model 2)\n" in text
     assert "in 3 file(s)" in text
 
 
@@ -157,7 +157,7 @@ def test_github_annotations_follow_the_workflow_command_grammar(
 ) -> None:
     """Every line is one command; properties hold no raw ``,`` or ``:``."""
     (repo / SUBDIR / "src" / "odd, name: 100%.py").write_text("def f(:\n", encoding="utf-8")
-    lines = invoke(runner, "health", SUBDIR, "--format", "github").splitlines()
+    lines = invoke(runner, "health", SUBDIR, "--format", "github", code=1).splitlines()
     assert len(lines) >= 4
     for line in lines:
         assert _ANNOTATION.match(line), line
@@ -166,7 +166,7 @@ def test_github_annotations_follow_the_workflow_command_grammar(
 
 def _many_findings(root: Path, files: int = 30, per_file: int = 100) -> None:
     (root / ".chaffra.toml").write_text(
-        "[modules.complexity]\nmax-cyclomatic = 1\n", encoding="utf-8"
+        "[modules.complexity]\nmax-cyclomatic = 1\nmin-score = 0\n", encoding="utf-8"
     )
     body = "".join(
         f"def function_with_a_long_name_{i}(a):\n    if a:\n        return 1\n"
@@ -218,19 +218,20 @@ def test_the_pr_comment_shows_new_and_resolved_findings_since_the_baseline(
 def test_badges_show_the_health_grade_as_endpoint_json_and_svg(
     runner: CliRunner, repo: Path
 ) -> None:
-    badge = json.loads(invoke(runner, "health", SUBDIR, "--format", "badge"))
-    assert {"schemaVersion": 1, "label": "chaffra health", "color": "yellow"} == {
+    badge = json.loads(invoke(runner, "health", SUBDIR, "--format", "badge", code=1))
+    assert {"schemaVersion": 1, "label": "chaffra health", "color": "red"} == {
         k: badge[k] for k in ("schemaVersion", "label", "color")
     }
     assert re.fullmatch(r"\d+\.\d \([A-F]\)", badge["message"])
-    svg = ET.fromstring(invoke(runner, "health", SUBDIR, "--format", "badge-svg"))
+    svg = ET.fromstring(invoke(runner, "health", SUBDIR, "--format", "badge-svg", code=1))
     title = svg.find("{http://www.w3.org/2000/svg}title")
     assert title is not None
     assert f"chaffra health: {badge['message']}" == title.text
     clean = json.loads(
         invoke(runner, "complexity", f"{SUBDIR}/src/__init__.py", "--format", "shields")
     )
-    assert ("100.0 (A)", "brightgreen") == (clean["message"], clean["color"])
+    # An empty file has no source line to grade.
+    assert ("not graded", "lightgrey") == (clean["message"], clean["color"])
 
 
 @pytest.mark.skipif(os.name == "nt", reason="POSIX file names are bytes")
@@ -243,7 +244,7 @@ def test_undecodable_file_names_are_escaped_the_same_way_in_every_format(
     shown = f"{SUBDIR}/src/bad\\xff.py"
     for fmt in ("terminal", "markdown", "github", "pr-comment", "json", "codeclimate"):
         result = runner.invoke(cli, ["health", SUBDIR, "--format", fmt, "--telemetry", "off"])
-        assert 0 == result.exit_code, result.output
+        assert 1 == result.exit_code, result.output  # the tangled file: below min-score
         raw = result.stdout_bytes
         assert b"\xff" not in raw, fmt
         text = raw.decode("utf-8")  # strict: valid UTF-8
@@ -254,7 +255,7 @@ def test_undecodable_file_names_are_escaped_the_same_way_in_every_format(
             assert shown_json in text, fmt
         else:
             assert shown.replace(",", "%2C") in text, fmt
-    log = json.loads(invoke(runner, "health", SUBDIR, "--format", "sarif"))
+    log = json.loads(invoke(runner, "health", SUBDIR, "--format", "sarif", code=1))
     uris = {
         r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         for r in log["runs"][0]["results"]

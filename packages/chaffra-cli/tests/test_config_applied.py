@@ -165,7 +165,15 @@ def test_the_init_template_changes_nothing(runner: CliRunner, project: Path) -> 
         (
             "[modules.complexity]\nmax-cyclomatc = 3\n",
             'unknown key modules.complexity.max-cyclomatc (did you mean "max-cyclomatic"? '
-            "expected one of: max-cyclomatic, max-cognitive, min-score)",
+            "expected one of: max-cyclomatic, max-cognitive, min-score, model)",
+        ),
+        (
+            "[health]\nmodel = 3\n",
+            "invalid value health.model = 3: expected an integer from 1 to 2",
+        ),
+        (
+            "[modules.complexity]\nmodel = 0\n",
+            "invalid value modules.complexity.model = 0: expected an integer from 1 to 2",
         ),
         (
             '[modules.complexity]\nmax-cyclomatic = "ten"\n',
@@ -210,7 +218,9 @@ def test_a_shared_config_outside_the_project_applies_and_chaffra_stays_in_the_pr
 ) -> None:
     shared = tmp_path / "team" / "chaffra.toml"
     shared.parent.mkdir()
-    shared.write_text('[rules]\n"complexity:high-cognitive" = "off"\n', encoding="utf-8")
+    shared.write_text(
+        '[rules]\n"complexity:high-cognitive" = "off"\n[health]\nmin-score = 0\n', encoding="utf-8"
+    )
     code, out, err = run(runner, "complexity", project, "--config", shared, "--format", "json")
     assert (0, "") == (code, err)
     assert "complexity:high-cognitive" not in rules_in(out)
@@ -229,6 +239,20 @@ def test_a_config_above_the_project_keeps_the_project_root_at_the_project(
     assert 0 == run(runner, "complexity", project / "pkg", "--config", shared)[0]
     assert (project / "pkg" / ".chaffra").is_dir()
     assert not (tmp_path / ".chaffra").exists()
+
+
+def test_a_project_without_source_lines_fails_only_an_explicit_min_score(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "empty" / "pkg").mkdir(parents=True)
+    (tmp_path / "empty" / "pkg" / "__init__.py").write_text("# nothing yet\n", encoding="utf-8")
+    code, out, err = run(runner, "health", tmp_path / "empty", "--telemetry", "off")
+    assert (0, "") == (code, err)
+    assert "Project Health: not graded\n" in out
+    configure(tmp_path / "empty", "[health]\nmin-score = 50\n")
+    code, _, err = run(runner, "health", tmp_path / "empty", "--telemetry", "off")
+    assert 1 == code
+    assert "Project not graded (no source lines): min-score 50 is set.\n" == err
 
 
 # --- a failed module fails the run -------------------------------------------------------
@@ -302,5 +326,6 @@ def test_an_empty_directory_is_not_graded(runner: CliRunner, tmp_path: Path) -> 
     assert f"No Python files found in {tmp_path / 'empty'}.\n" == out
     code, out, err = run(runner, "health", tmp_path / "empty", "--format", "json")
     assert 0 == code
-    assert json.loads(out)["health"] is None
+    health = json.loads(out)["health"]
+    assert (None, None, 0) == (health["score"], health["grade"], health["total_files"])
     assert "No Python files found" in err

@@ -27,6 +27,7 @@ from chaffra_core import (
     make_anchor,
 )
 from chaffra_core._converter import make_cache_converter
+from chaffra_core._health import HealthSettings, project_health
 from chaffra_core.analyzers import BUILTIN_MODULES
 from chaffra_core.analyzers.complexity import (
     ComplexityModule,
@@ -171,12 +172,14 @@ def test_unparsable_file_measures_nothing_and_is_left_out_of_health() -> None:
     )
     result = analyse(ComplexityModule(), {"b.py": "def broken(:\n", "a.py": _branches("f", 30)})
     assert 1 == result.metrics.files_analyzed
-    assert result.health is not None
+    health = project_health(
+        [broken, _summary(_branches("f", 30), "a.py")], (), HealthSettings(model=1)
+    )
     assert (1, 1, ["a.py"], 40) == (
-        result.health.total_files,
-        result.health.unscored_files,
-        [f.file for f in result.health.files],
-        result.health.score,
+        health.total_files,
+        health.unscored_files,
+        [f.file for f in health.files],
+        health.score,
     )
 
 
@@ -223,9 +226,12 @@ def test_threshold_is_exclusive() -> None:
     assert ["complexity:high-cyclomatic"] == [f.rule_id for f in flagged]
 
 
-def test_low_health_score_is_a_file_finding_on_line_one() -> None:
+def test_low_health_score_is_a_file_finding_on_line_one_under_model_1() -> None:
     text = _branches("f", 30)
-    result = _file_result(text, {"min-score": 100})
+    assert not any(
+        "low-health" in f.rule_id for f in _file_result(text, {"min-score": 100}).findings
+    )
+    result = _file_result(text, {"min-score": 100, "model": 1})
     (finding,) = [f for f in result.findings if f.rule_id == "complexity:low-health-score"]
     assert "file `m.py` has health score 40 (F) below threshold 100" == finding.message
     assert (1, 1) == (finding.location.start_line, finding.location.end_line)
@@ -378,22 +384,13 @@ def test_combine_scores_every_file_and_averages_every_function() -> None:
     assert () == combined.findings  # every finding is a file's own
     result = analyse(module, texts)
     own = [f for s in summaries for f in s.results["complexity"].findings]
-    assert (own, combined.metrics, combined.health) == (
-        list(result.findings),
-        result.metrics,
-        result.health,
-    )
+    assert (own, combined.metrics, None) == (list(result.findings), result.metrics, combined.health)
     summary = dict(combined.metrics.summary)
     # busy 13/12, checkout 6/15, g 3/2: averages over all three functions.
-    assert {"health_score", "cyclomatic_avg", "cognitive_avg", "functions"} == set(summary)
+    assert {"cyclomatic_avg", "cognitive_avg", "functions"} == set(summary)
     assert 3 == summary["functions"]
     assert pytest.approx(22 / 3) == summary["cyclomatic_avg"]
     assert pytest.approx(29 / 3) == summary["cognitive_avg"]
-    health = combined.health
-    assert health is not None
-    assert health.score == summary["health_score"]
-    assert ["a.py", "b.py", "c.py"] == [f.file for f in health.files]
-    assert (3, 0) == (health.total_files, health.unscored_files)
     assert {"functions_analyzed": 3} == dict(combined.metrics.counters)
     assert 3 == combined.metrics.files_analyzed
 

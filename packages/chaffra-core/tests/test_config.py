@@ -177,8 +177,19 @@ def test_a_misspelt_key_is_an_error_with_a_suggestion(tmp_path: Path) -> None:
     assert (
         f"{tmp_path / '.chaffra.toml'}: unknown key health.max-cyclomtic "
         '(did you mean "max-cyclomatic"? expected one of: max-cyclomatic, max-cognitive, '
-        "min-score)"
+        "min-score, model)"
     ) == str(error)
+
+
+def test_a_health_model_other_than_1_or_2_is_an_error_naming_the_allowed_values(
+    tmp_path: Path,
+) -> None:
+    for value in ("3", "0", "1.0", "true", '"2"'):
+        error = load_error(tmp_path, f"[health]\nmodel = {value}\n")
+        assert (
+            f"{tmp_path / '.chaffra.toml'}: invalid value health.model = {value}: "
+            "expected an integer from 1 to 2"
+        ) == str(error)
 
 
 def test_a_snake_case_key_is_unknown_and_points_at_the_kebab_case_one(tmp_path: Path) -> None:
@@ -561,7 +572,7 @@ def test_the_init_template_with_every_line_uncommented_is_the_default_run(
     uncommented = resolve_effective_config(tmp_path / "init", None, NO_FLAGS)
     defaults = resolve_effective_config(tmp_path / "bare", None, NO_FLAGS)
     assert {"complexity", "telemetry"} == set(uncommented.modules)
-    assert HealthSection(max_cyclomatic=10, max_cognitive=15, min_score=70) == (
+    assert HealthSection(max_cyclomatic=10, max_cognitive=15, min_score=70, model=2) == (
         uncommented.project.health
     )
     assert defaults.telemetry == uncommented.telemetry

@@ -15,7 +15,10 @@ import pytest
 from chaffra_core import (
     Action,
     FileHealthScore,
+    FileSummary,
     Finding,
+    FunctionMetrics,
+    HealthContributor,
     HealthGrade,
     Location,
     ProjectHealth,
@@ -116,17 +119,56 @@ FILE_SCORES = tuple(
         file=f"pkg/mod_{i:02d}.py",
         score=score,
         grade=grade_for(score),
-        cyclomatic_penalty=100 - score,
-        cognitive_penalty=0.0,
-        size_penalty=0.5,
-        nesting_penalty=0.0,
+        lines=40 * i + 7,
+        complexity_cost=100 - score,
+        dead_code_cost=0.5,
     )
     for i, score in enumerate(
         (95.0, 42.5, 88.0, 71.0, 63.0, 99.0, 55.5, 80.0, 91.0, 77.0, 68.0, 100.0)
     )
 )
 
-HEALTH = ProjectHealth(score=77.5, grade=HealthGrade.C, files=FILE_SCORES, total_files=12)
+CONTRIBUTORS = (
+    HealthContributor(
+        kind="rule",
+        rule_id="security:sql-injection",
+        cost=9.5,
+        detail="1 finding(s) in 1 file(s); a high-confidence error caps the grade at C",
+    ),
+    HealthContributor(
+        kind="function",
+        file="pkg/mod_01.py",
+        symbol="Tangle.<b>|run",
+        cost=2.25,
+        detail="cognitive 38, cyclomatic 29, 210 lines in a 2,140-line file",
+    ),
+)
+
+HEALTH = ProjectHealth(
+    score=77.5, grade=HealthGrade.C, files=FILE_SCORES, total_files=12, contributors=CONTRIBUTORS
+)
+
+FUNCTIONS = (
+    FileSummary(
+        path="pkg/mod_01.py",
+        digest="0",
+        size=1,
+        lines=47,
+        functions=(
+            FunctionMetrics(
+                name="run",
+                qualified_name="Tangle.run",
+                kind="method",
+                start_line=12,
+                end_line=221,
+                lines=210,
+                cyclomatic=29,
+                cognitive=38,
+                max_nesting=6,
+            ),
+        ),
+    ),
+)
 
 
 def _result(
@@ -141,6 +183,7 @@ def _result(
         files_analyzed=12,
         duration_ms=345,
         module_errors=(("security", "rule pack failed to load: bad regex"),) if errors else (),
+        files=FUNCTIONS if health is not None else (),
     )
 
 

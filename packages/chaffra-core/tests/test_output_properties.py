@@ -98,6 +98,7 @@ FILE_SCORES = st.builds(
     complexity_cost=SCORE,
     dead_code_cost=SCORE,
     security_cost=SCORE,
+    other_cost=SCORE,
 )
 CONTRIBUTORS = st.builds(
     HealthContributor,

@@ -112,8 +112,10 @@ def test_an_integer_key_accepts_exactly_its_range(value: int) -> None:
 
 def test_a_schema_lists_its_keys_and_defaults_and_finds_a_key() -> None:
     schema = ComplexityModule().config_schema()
-    assert ("max-cyclomatic", "max-cognitive", "min-score") == schema.names()
-    assert {"max-cyclomatic": 10, "max-cognitive": 15, "min-score": 70} == dict(schema.defaults())
+    assert ("max-cyclomatic", "max-cognitive", "min-score", "model") == schema.names()
+    assert {"max-cyclomatic": 10, "max-cognitive": 15, "min-score": 70, "model": 2} == dict(
+        schema.defaults()
+    )
     assert 100 == schema.key("min-score").maximum
     with pytest.raises(KeyError):
         schema.key("nope")
@@ -187,7 +189,7 @@ def test_health_values_become_the_complexity_settings(tmp_path: Path) -> None:
     host = ModuleHost([ComplexityModule()])
     settings = validate_run_config(config, list(host), host.infos())
     assert {"max-cyclomatic": 3, "min-score": 5} == dict(settings.modules["complexity"])
-    assert (3, 15, 5) == tuple(
+    assert (3, 15, 5, 2) == tuple(
         settings.setting("complexity", key) for key in ComplexityModule().config_schema().names()
     )
 

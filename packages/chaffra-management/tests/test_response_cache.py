@@ -91,3 +91,66 @@ def test_the_cache_keeps_a_bounded_number_of_answers() -> None:
     with TestClient(app) as client:
         for limit in range(1, 300):
             assert 200 == client.get(f"/api/v1/metrics/history?limit={limit}").status_code
+
+
+def test_a_cached_answer_is_still_behind_the_bearer_token_and_the_security_headers(
+    tmp_path: Path,
+) -> None:
+    state = LiveTelemetryState(SqliteStore(tmp_path / "t.db"))
+    state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+    app = create_app(telemetry_config=TelemetryConfig(), live_state=state, token="s3cret")
+    authorized = {"Authorization": "Bearer s3cret"}
+    with TestClient(app) as client:
+        first = client.get("/api/v1/metrics", headers=authorized)
+        hit = client.get("/api/v1/metrics", headers=authorized)
+        refused = client.get("/api/v1/metrics")
+        posted = client.post("/api/v1/metrics", headers=authorized)
+    state.close()
+    assert (200, 200, 401, 405) == (
+        first.status_code,
+        hit.status_code,
+        refused.status_code,
+        posted.status_code,
+    )
+    assert first.content == hit.content
+    assert 1 == len(hit.headers.get_list("content-security-policy"))
+    assert "nosniff" == hit.headers["x-content-type-options"]
+
+
+def test_a_store_whose_token_read_may_wait_is_served_through_the_endpoints_only() -> None:
+    class Slow(LiveTelemetryState):
+        @property
+        def change_token_blocks(self) -> bool:
+            return True
+
+    state = Slow()
+    app = create_app(telemetry_config=TelemetryConfig(), live_state=state)
+    with TestClient(app) as client:
+        assert 0 == client.get("/api/v1/metrics").json()["files_total"]
+        state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+        assert 3 == client.get("/api/v1/metrics").json()["files_total"]
+
+
+def test_an_answer_without_time_based_parts_lives_until_the_state_changes() -> None:
+    now = [0.0]
+    calls: list[str] = []
+    state = LiveTelemetryState()
+    context = AppContext(
+        config=TelemetryConfig(),
+        live_state=state,
+        backend_statuses=BackendStatusCache(TelemetryConfig(), lambda config: []),
+    )
+    cache = ResponseCache(context, max_age_s=1.0, clock=lambda: now[0])
+
+    def handler(request: Request) -> Response:
+        calls.append(request.url.path)
+        return Response(request.url.path)
+
+    app = Starlette(routes=[Route("/x", cache.endpoint(handler, ages=False))])
+    with TestClient(cache.middleware(app)) as client:
+        client.get("/x")
+        now[0] += 3600.0
+        client.get("/x")
+        state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+        client.get("/x")
+    assert ["/x", "/x"] == calls

@@ -143,8 +143,12 @@ def test_without_a_server_run_the_projects_churn_state_is_the_baseline(
     (root / "a.py").write_text(branchy("f", 12), encoding="utf-8")
     result = changes(make_dispatcher(root))
     assert True is result["since"]["available"]
-    [resolved] = [e for e in result["changes"] if e["change"] == "resolved"]
-    assert (None, None) == (resolved["message"], resolved["before"])
+    # g's finding, and the file's low-health-score finding (a.py now scores above 70).
+    resolved = [e for e in result["changes"] if e["change"] == "resolved"]
+    assert ["complexity:high-cyclomatic", "complexity:low-health-score"] == sorted(
+        e["rule_id"] for e in resolved
+    )
+    assert {(None, None)} == {(e["message"], e["before"]) for e in resolved}
     assert "fingerprints only" in result["notes"][-1]
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -405,3 +405,47 @@ def test_a_writer_killed_mid_write_leaves_every_committed_report_whole(tmp_path:
         assert stamps[-1] == _latest(store).report.timestamp_ms
     with _raw(db) as connection:
         assert ("ok",) == connection.execute("PRAGMA integrity_check").fetchone()
+
+
+# -- the change token's own connection --------------------------------------------------
+
+
+def test_the_change_token_follows_every_writer_without_waiting_for_the_store_lock(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "t.db"
+    with SqliteStore(db) as store, SqliteStore(db) as other:
+        state = LiveTelemetryState(store)
+        assert not state.change_token_blocks
+        before = store.change_token()
+        other.push_report(stored(1))
+        assert before != store.change_token()
+        with store._lock:  # a long read in another thread holds it
+            assert store.change_token() == other.change_token()
+    with pytest.raises(TelemetryIOError, match="closed"):
+        store.change_token()
+
+
+def test_an_in_memory_stand_in_reads_its_token_under_the_store_lock(tmp_path: Path) -> None:
+    (tmp_path / ".chaffra").symlink_to(tmp_path)
+    with SqliteStore.for_project(tmp_path) as store:
+        assert not store.persistent
+        state = LiveTelemetryState(store)
+        assert state.change_token_blocks
+        before = store.change_token()
+        store.push_report(stored(1))
+        assert before != store.change_token()
+    assert not LiveTelemetryState(MemoryStore()).change_token_blocks
+
+
+def test_a_store_of_another_kind_is_assumed_to_wait() -> None:
+    class Other:
+        def __init__(self) -> None:
+            self._inner = MemoryStore()
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+    state = LiveTelemetryState(cast("SnapshotStore", Other()))
+    assert state.change_token_blocks
+    assert 0 == state.change_token()

@@ -87,7 +87,8 @@ class ProjectSection:
 
 @attrs.frozen(kw_only=True)
 class HealthSection:
-    """``[health]``: the complexity thresholds and the score ``health`` must reach.
+    """``[health]``: the complexity thresholds, the score ``health`` must reach and the
+    health model (1 or 2, docs/health.md).
 
     ``None`` means not set: the default is the complexity module's (declared
     once, in its config schema), and ``[modules.complexity]`` may set it instead.
@@ -96,6 +97,7 @@ class HealthSection:
     max_cyclomatic: int | None = None
     max_cognitive: int | None = None
     min_score: int | None = None
+    model: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -127,7 +129,8 @@ _UNITS = {
     "gb": 1000**3,
     "gib": 1024**3,
 }
-_HEALTH_KEYS = ("max-cyclomatic", "max-cognitive", "min-score")
+_HEALTH_KEYS = ("max-cyclomatic", "max-cognitive", "min-score", "model")
+_HEALTH_MODELS = (1, 2)
 
 
 @attrs.frozen
@@ -206,6 +209,7 @@ def parse_project_config(
             max_cyclomatic=_count(ctx, health, "max-cyclomatic"),
             max_cognitive=_count(ctx, health, "max-cognitive"),
             min_score=_score(ctx, health),
+            model=_model(ctx, health),
         ),
         modules=_modules(ctx, _table(ctx, data, "modules")),
     )
@@ -283,6 +287,15 @@ def _score(ctx: _Context, section: Mapping[str, object]) -> int | None:
     if score is not None and score > 100:
         raise ctx.invalid(("health", "min-score"), score, "an integer from 0 to 100")
     return score
+
+
+def _model(ctx: _Context, section: Mapping[str, object]) -> int | None:
+    if "model" not in section:
+        return None
+    value = section["model"]
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _HEALTH_MODELS:
+        raise ctx.invalid(("health", "model"), value, "an integer from 1 to 2")
+    return value
 
 
 def _modules(ctx: _Context, section: Mapping[str, object]) -> dict[str, Mapping[str, object]]:

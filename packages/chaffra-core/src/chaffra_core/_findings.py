@@ -260,6 +260,7 @@ class FileHealthScore:
     complexity_cost: float = 0
     dead_code_cost: float = 0
     security_cost: float = 0
+    other_cost: float = 0
 
 
 ContributorKind = Literal["function", "file", "rule"]

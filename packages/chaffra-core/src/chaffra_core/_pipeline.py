@@ -7,6 +7,7 @@ Every producer (CLI commands, watch, LSP, MCP, ``management``) calls
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -19,15 +20,21 @@ from chaffra_core._config import EffectiveConfig
 from chaffra_core._discovery import discover
 from chaffra_core._execution import Execution, execute, execute_summaries
 from chaffra_core._findings import Finding, ProjectHealth, Severity
+from chaffra_core._health import (
+    health_min_score,
+    health_settings,
+    low_score_findings,
+    project_health,
+)
 from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
-from chaffra_core._policy import RunSettings, validate_run_config
+from chaffra_core._policy import RulePolicy, RunSettings, validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._run_report import keep_run_report
 from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
-from chaffra_telemetry.catalog import HEALTH_SCORE
+from chaffra_telemetry.catalog import HEALTH_SCORE, HEALTH_SCORE_KEY
 
 __all__ = ["Assembled", "assemble", "run_analysis"]
 
@@ -46,38 +53,40 @@ class Assembled:
 
 
 def assemble(
-    execution: Execution,
-    *,
-    all_modules_ran: bool,
-    settings: RunSettings | None = None,
-    graded: bool = True,
+    execution: Execution, *, all_modules_ran: bool, settings: RunSettings | None = None
 ) -> Assembled:
     """What a run reports from ``execution``: every module's findings and failures,
     the files' parse problems, with inline suppressions and the ``[rules]`` /
-    ``--select`` / ``--ignore`` policy of ``settings`` applied.
+    ``--select`` / ``--ignore`` policy of ``settings`` applied, and the project
+    health when a module with the ``health`` capability ran (docs/health.md).
 
-    A failed module's suppressions are not judged stale; ``graded`` false (no
-    file was analysed) leaves the health out.
+    A failed module's suppressions are not judged stale. The health counts the
+    reported findings of every module that ran; under model 2 the files below
+    ``min-score`` get their ``complexity:low-health-score`` finding here.
     """
     findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
-    health: ProjectHealth | None = None
     errors: list[tuple[str, str]] = []
     for outcome in execution.outcomes:
         findings.extend(outcome.result.findings)
         if outcome.error is not None:
             errors.append((outcome.module_id, outcome.error))
             findings.append(module_error_finding(outcome.module_id, outcome.error))
-        if outcome.result.health is not None and graded:
-            health = outcome.result.health
     failed = {module_id for module_id, _ in errors}
-    kept, stale = apply_suppressions(
-        findings,
-        {summary.path: summary.suppressions for summary in execution.summaries},
+    suppress = functools.partial(
+        apply_suppressions,
+        suppressions={summary.path: summary.suppressions for summary in execution.summaries},
         modules=[info for info in execution.module_infos if info.id not in failed],
         all_modules_ran=all_modules_ran and not failed,
         hidden_rules=settings.hidden_rules() if settings is not None else frozenset(),
     )
-    reported = [*kept, *stale] if settings is None else settings.policy.apply([*kept, *stale])
+    policy = settings.policy if settings is not None else RulePolicy()
+    health: ProjectHealth | None = None
+    if any("health" in i.capabilities and i.id not in failed for i in execution.module_infos):
+        counted = policy.apply(suppress(findings)[0])
+        health = project_health(execution.summaries, counted, health_settings(settings))
+        findings.extend(low_score_findings(health, health_min_score(settings)))
+    kept, stale = suppress(findings)
+    reported = policy.apply([*kept, *stale])
     return Assembled(
         findings=tuple(sorted(reported, key=lambda f: f.sort_key)),
         stale=tuple(stale),
@@ -155,17 +164,17 @@ def run_analysis(
         execution = execute_summaries(
             summaries, project=project, modules=selected, configs=settings.modules
         )
-    assembled = assemble(
-        execution,
-        all_modules_ran=modules is None,
-        settings=settings,
-        graded=any(s.language == "python" for s in execution.summaries),
-    )
+    assembled = assemble(execution, all_modules_ran=modules is None, settings=settings)
     failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
-    if assembled.health is not None and assembled.health.score is not None:
-        collector.record(HEALTH_SCORE, assembled.health.score)
+    health = assembled.health
+    if health is not None and health.score is not None:
+        collector.record(HEALTH_SCORE, health.score)
+        # The project score is also each health module's ``chaffra.module.<id>.health_score``.
+        for info in execution.module_infos:
+            if "health" in info.capabilities and info.id not in failed:
+                collector.record_module_summary_metric(info.id, HEALTH_SCORE_KEY, health.score)
     if assembled.stale:
         stale = assembled.stale
         collector.record_module_findings("core", len(stale), _severity_counts(stale))

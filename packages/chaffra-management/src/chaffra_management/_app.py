@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import MutableHeaders, State
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -42,6 +42,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode("latin-1")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
 )
 _LOG = logging.getLogger("chaffra_management")
 _READ_ONLY = frozenset({"telemetry_config", "live_state", "event_streams"})
@@ -94,10 +99,10 @@ class _GuardMiddleware:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
+                raw = list(message.get("headers", ()))
+                present = {bytes(name).lower() for name, _ in raw}
+                raw += [header for header in _SECURITY_HEADERS if header[0] not in present]
+                message["headers"] = raw
             await send(message)
 
         try:
@@ -243,12 +248,12 @@ def create_app(
             "/api/v1/findings/summary", cache.endpoint(current.findings_summary), methods=["GET"]
         ),
         Route("/api/v1/findings/churn", cache.endpoint(current.findings_churn), methods=["GET"]),
-        Route("/api/v1/health", cache.endpoint(current.health), methods=["GET"]),
-        Route("/api/v1/files", cache.endpoint(reports.files), methods=["GET"]),
-        Route("/api/v1/functions", cache.endpoint(reports.functions), methods=["GET"]),
-        Route("/api/v1/findings", cache.endpoint(reports.findings), methods=["GET"]),
-        Route("/api/v1/file", cache.endpoint(reports.file), methods=["GET"]),
-        Route("/badge.svg", cache.endpoint(current.badge), methods=["GET"]),
+        Route("/api/v1/health", cache.endpoint(current.health, ages=False), methods=["GET"]),
+        Route("/api/v1/files", cache.endpoint(reports.files, ages=False), methods=["GET"]),
+        Route("/api/v1/functions", cache.endpoint(reports.functions, ages=False), methods=["GET"]),
+        Route("/api/v1/findings", cache.endpoint(reports.findings, ages=False), methods=["GET"]),
+        Route("/api/v1/file", cache.endpoint(reports.file, ages=False), methods=["GET"]),
+        Route("/badge.svg", cache.endpoint(current.badge, ages=False), methods=["GET"]),
         Route("/api/v1/config", current.config, methods=["GET"]),
         Route("/api/v1/status", cache.endpoint(current.status), methods=["GET"]),
         Route("/api/v1/events", events.handle, methods=["GET"]),
@@ -258,6 +263,7 @@ def create_app(
     middleware = [Middleware(_GuardMiddleware)]
     if token is not None:
         middleware.append(Middleware(BearerTokenMiddleware, token=token))
+    middleware.append(Middleware(cache.middleware))
     app = Starlette(
         routes=routes, middleware=middleware, exception_handlers={HTTPException: _http_error}
     )

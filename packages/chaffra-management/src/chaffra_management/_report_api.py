@@ -159,7 +159,20 @@ class _Rows:
             "rule": _tally(row["rule_id"] for row in self.rows["findings"]),
         }
         self._orders: dict[tuple[str, str, bool], list[Row]] = {}
+        self._by_file: dict[str, dict[str, list[Row]]] = {}
         self._lock = threading.Lock()
+
+    def in_file(self, kind: str, path: str) -> list[Row]:
+        """The rows of ``kind`` in the file at ``path``, by line."""
+        with self._lock:
+            index = self._by_file.get(kind)
+        if index is None:
+            index = {}
+            for row in self.ordered(kind, "file", False):
+                index.setdefault(row["file"], []).append(row)
+            with self._lock:
+                self._by_file[kind] = index
+        return index.get(path, [])
 
     def ordered(self, kind: str, sort: str, descending: bool) -> list[Row]:
         """The rows of ``kind`` sorted by ``sort`` (rows without a value last), ties stable."""
@@ -259,7 +272,7 @@ class ReportHandlers:
         ordered = rows.ordered("functions", query.sort, query.descending)
         file = query.filters.get("file")
         if file is not None:
-            ordered = [row for row in ordered if row["file"] == file]
+            ordered = [row for row in ordered if row["file"] == file]  # keeps the order asked
         return ApiResponse(_page(rows.run, ordered, query))
 
     def findings(self, request: Request) -> ApiResponse:
@@ -303,9 +316,8 @@ class ReportHandlers:
             for p in points
             if (score := _finite(p.scores.get(path))) is not None
         ]
-        by_line = ("file", False)
-        functions = [r for r in rows.ordered("functions", *by_line) if r["file"] == path]
-        findings = [r for r in rows.ordered("findings", *by_line) if r["file"] == path]
+        functions = rows.in_file("functions", path)
+        findings = rows.in_file("findings", path)
         return ApiResponse(
             {
                 "run": rows.run,

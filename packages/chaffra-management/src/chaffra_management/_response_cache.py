@@ -2,14 +2,22 @@
 
 Every data endpoint is a pure function of the live state (and its query): a
 rendered body stays valid until the state's change token moves. Checking the
-token and serving a hit happen on the event loop when the store is in memory
-(no thread hop, no re-projection, no re-serialization); misses, and every
-token check against a store that does I/O, run in a worker thread. Entries
-also expire after ``max_age_s`` so time-based parts (backend probes) stay fresh.
+token and serving a hit happen on the event loop (no thread hop, no
+re-projection, no re-serialization) when the token read never waits: a store in
+memory, or a SqliteStore's own token connection (one indexed row); misses, and
+token checks of any other store, run in a worker thread. Entries
+of endpoints with time-based parts (backend probes) also expire after
+``max_age_s``, so those stay fresh.
+
+:meth:`ResponseCache.middleware` serves fresh entries before routing, when the
+token read never waits: a hit then costs one dictionary lookup and one token
+read. It sits inside the app's other middleware (token check, security
+headers), so nothing it serves skips them.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -17,6 +25,7 @@ from collections.abc import Awaitable, Callable
 import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chaffra_management._context import AppContext
 
@@ -37,27 +46,57 @@ class ResponseCache:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._state = context.live_state
-        self._in_memory = not context.live_state.reads_block
+        self._token_on_loop = not context.live_state.change_token_blocks
         self._max_entries, self._max_age_s, self._clock = max_entries, max_age_s, clock
         self._entries: OrderedDict[tuple[str, str], tuple[int, float, Response]] = OrderedDict()
 
     async def _token(self) -> int:
-        if self._in_memory:
+        if self._token_on_loop:
             return self._state.change_token()
         return await anyio.to_thread.run_sync(self._state.change_token)
 
-    def endpoint(self, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-        """An async endpoint answering from the cache, falling back to ``handler``."""
+    def _fresh(self, key: tuple[str, str], token: int, now: float) -> Response | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] == token and now < entry[1]:
+            self._entries.move_to_end(key)
+            return entry[2]
+        return None
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """``app`` behind a lookup that answers fresh entries of GET requests itself."""
+        if not self._token_on_loop:
+            return app
+
+        async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and scope["method"] == "GET":
+                key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
+                if key in self._entries:
+                    hit = self._fresh(key, self._state.change_token(), self._clock())
+                    if hit is not None:
+                        await _copy(hit)(scope, receive, send)
+                        return
+            await app(scope, receive, send)
+
+        return serve
+
+    def endpoint(
+        self, handler: Handler, *, ages: bool = True
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """An async endpoint answering from the cache, falling back to ``handler``.
+
+        ``ages=False`` for a handler whose answer depends on the live state
+        and the query only: its entries then live until the state changes.
+        """
+        max_age_s = self._max_age_s if ages else math.inf
 
         async def cached(request: Request) -> Response:
             key = (request.scope["path"], request.scope.get("query_string", b"").decode("latin-1"))
             token, now = await self._token(), self._clock()
-            entry = self._entries.get(key)
-            if entry is not None and entry[0] == token and now - entry[1] < self._max_age_s:
-                self._entries.move_to_end(key)
-                return _copy(entry[2])
+            hit = self._fresh(key, token, now)
+            if hit is not None:
+                return _copy(hit)
             response = await anyio.to_thread.run_sync(handler, request)
-            self._entries[key] = (token, now, response)
+            self._entries[key] = (token, now + max_age_s, response)
             self._entries.move_to_end(key)
             while len(self._entries) > self._max_entries:
                 self._entries.popitem(last=False)
@@ -66,8 +105,16 @@ class ResponseCache:
         return cached
 
 
+class _Rendered(Response):
+    """A response over already rendered bytes and headers: nothing is rendered again."""
+
+    def __init__(self, response: Response) -> None:  # no super().__init__: nothing to render
+        self.status_code = response.status_code
+        self.body = response.body
+        self.raw_headers = list(response.raw_headers)
+        self.background = None
+
+
 def _copy(response: Response) -> Response:
     """A fresh response over the same rendered bytes (responses are single-use objects)."""
-    fresh = Response(content=response.body, status_code=response.status_code)
-    fresh.raw_headers = list(response.raw_headers)
-    return fresh
+    return _Rendered(response)

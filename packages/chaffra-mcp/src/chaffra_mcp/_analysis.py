@@ -193,7 +193,9 @@ def health_spec() -> ToolSpec:
 
     def handle(context: ToolContext, arguments: JsonObject) -> Listing:
         resolved = _resolve(context, arguments)
-        result = context.analyse(resolved, command="health", modules=("complexity",), churn=False)
+        # Every module counts for health (docs/health.md), as in `chaffra health`.
+        modules = tuple(context.host.ids())
+        result = context.analyse(resolved, command="health", modules=modules, churn=False)
         health = result.health
         if health is None:  # pragma: no cover - the complexity module always reports health
             raise ToolError("Analysis error: the complexity module reported no health score")

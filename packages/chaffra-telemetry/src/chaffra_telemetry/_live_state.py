@@ -115,6 +115,20 @@ class LiveTelemetryState:
 
         return not isinstance(self._store, MemoryStore)
 
+    @property
+    def change_token_blocks(self) -> bool:
+        """True when :meth:`change_token` may wait for other work on the store.
+
+        An async caller runs it in a worker thread then; otherwise (memory, or
+        a file store's own token connection) it may call it directly.
+        """
+        from chaffra_telemetry._memory_store import MemoryStore
+        from chaffra_telemetry._sqlite_store import SqliteStore
+
+        if isinstance(self._store, MemoryStore):
+            return False
+        return not (isinstance(self._store, SqliteStore) and self._store.change_token_is_quick)
+
     def status(self) -> StateStatus:
         """Source, newest timestamp, history size and unreadable rows, in one read."""
         return _status(self._store.read())

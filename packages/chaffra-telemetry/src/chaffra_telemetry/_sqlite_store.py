@@ -79,6 +79,7 @@ _SHAPES = (
 _IN_MEMORY = Path(":memory:")
 # SQLite types values per row: only rows whose timestamp is an integer can be ordered.
 _TIMED = "typeof(timestamp_ms) = 'integer'"
+_TOKEN_TIMEOUT_S = 0.5  # a WAL reader waits only while a crashed writer's log is recovered
 _CHUNK = 500  # bound on ``?`` parameters per statement (old SQLite builds allow 999)
 
 
@@ -125,6 +126,9 @@ class SqliteStore:
             raise ValueError(f"report_capacity must be at least 1, got {report_capacity}")
         self._report_capacity = report_capacity
         self._report_reader = ReportReader()
+        self._token_lock = threading.Lock()
+        self._token_connection: sqlite3.Connection | None = None
+        self._closed = False
         self._path = Path(path)
         self._capacity = capacity
         self._max_age_ms = max_age_ms
@@ -354,20 +358,52 @@ class SqliteStore:
             count: int = cursor.execute("SELECT count(*) FROM snapshots").fetchone()[0]
             return count
 
+    @property
+    def change_token_is_quick(self) -> bool:
+        """True when :meth:`change_token` never waits for the store's other reads and writes.
+
+        A file store reads its token through a connection of its own, outside
+        the store's lock: one indexed row, without a transaction of its own, so
+        an event loop may call it directly. The in-memory stand-in cannot (a
+        second connection would open another, empty database).
+        """
+        return self.persistent
+
     def change_token(self) -> int:
         """The generation counter, bumped by every write transaction of any process.
 
         Raises:
-            TelemetryIOError: the database could not be read.
+            TelemetryIOError: the database could not be read, or the store is closed.
         """
-        with self._lock, self._transaction("BEGIN", "read") as cursor:
-            return _generation(cursor)
+        if not self.persistent:
+            with self._lock, self._transaction("BEGIN", "read") as cursor:
+                return _generation(cursor)
+        with self._token_lock:
+            try:
+                if self._closed:
+                    raise sqlite3.ProgrammingError("the store is closed")
+                if self._token_connection is None:
+                    self._token_connection = sqlite3.connect(
+                        self._path,
+                        timeout=_TOKEN_TIMEOUT_S,
+                        isolation_level=None,
+                        check_same_thread=False,  # used under self._token_lock only
+                    )
+                with contextlib.closing(self._token_connection.cursor()) as cursor:
+                    return _generation(cursor)
+            except sqlite3.Error as error:
+                raise _io_error(f"cannot read {self._path}", error) from error
 
     def close(self) -> None:
-        """Close the connection; the store is unusable afterwards. Idempotent."""
+        """Close the connections; the store is unusable afterwards. Idempotent."""
         with self._lock:
             self._connection.close()
             self._cache = {}
+        with self._token_lock:
+            self._closed = True
+            if self._token_connection is not None:
+                self._token_connection.close()
+                self._token_connection = None
 
     def __enter__(self) -> SqliteStore:
         return self

@@ -5,22 +5,35 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from chaffra_core._findings import FileHealthScore, Finding, ProjectHealth, Severity
+from chaffra_core._findings import (
+    FileHealthScore,
+    Finding,
+    HealthContributor,
+    ProjectHealth,
+    Severity,
+)
+from chaffra_core._function_metrics import FunctionMetrics
 from chaffra_core._result import RunResult
 
 __all__ = [
     "HEALTH_FILE_LIMIT",
+    "HEALTH_FUNCTION_LIMIT",
     "LETTERS",
     "NOT_GRADED",
     "by_file",
+    "contributor_label",
     "format_health",
     "format_score",
     "summary_counts",
     "worst_files",
+    "worst_functions",
 ]
 
 HEALTH_FILE_LIMIT = 10
 """How many files the human-readable health blocks list before "… and N more"."""
+
+HEALTH_FUNCTION_LIMIT = 5
+"""How many of the most complex functions the human-readable health blocks list."""
 
 LETTERS: Mapping[Severity, str] = {Severity.ERROR: "E", Severity.WARNING: "W", Severity.INFO: "I"}
 
@@ -31,6 +44,27 @@ def by_file(findings: Iterable[Finding]) -> list[tuple[str, list[Finding]]]:
     for finding in findings:
         groups.setdefault(finding.location.file, []).append(finding)
     return sorted(groups.items(), key=lambda item: item[0])
+
+
+def worst_functions(
+    result: RunResult, limit: int = HEALTH_FUNCTION_LIMIT
+) -> list[tuple[str, FunctionMetrics]]:
+    """The ``limit`` functions of highest cognitive, then cyclomatic complexity (ties by
+    path and line), leaving out trivial ones (cognitive 0)."""
+    ranked = sorted(
+        ((path, f) for path, f in result.functions() if f.cognitive > 0),
+        key=lambda item: (-item[1].cognitive, -item[1].cyclomatic, item[0], item[1].start_line),
+    )
+    return ranked[:limit]
+
+
+def contributor_label(contributor: HealthContributor) -> str:
+    """What a contributor is: ``path: symbol``, a rule id, or a path."""
+    if contributor.kind == "function":
+        return f"{contributor.file}: {contributor.symbol}"
+    if contributor.kind == "rule":
+        return contributor.rule_id or ""
+    return contributor.file or ""
 
 
 def worst_files(

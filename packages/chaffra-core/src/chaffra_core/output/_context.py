@@ -71,7 +71,8 @@ def for_display(result: RunResult, context: OutputContext | None) -> RunResult:
     if health is not None:
         health = _health(health, path)
     errors = tuple((escape_surrogates(m), escape_surrogates(e)) for m, e in result.module_errors)
-    return attrs.evolve(result, findings=findings, health=health, module_errors=errors)
+    files = tuple(attrs.evolve(s, path=path(s.path)) for s in result.files)
+    return attrs.evolve(result, findings=findings, health=health, module_errors=errors, files=files)
 
 
 def _finding(finding: Finding, path: _PathFn) -> Finding:
@@ -102,4 +103,13 @@ def _finding(finding: Finding, path: _PathFn) -> Finding:
 
 def _health(health: ProjectHealth, path: _PathFn) -> ProjectHealth:
     files = tuple(attrs.evolve(f, file=path(f.file)) for f in health.files)
-    return attrs.evolve(health, files=files)
+    contributors = tuple(
+        attrs.evolve(
+            c,
+            file=None if c.file is None else path(c.file),
+            symbol=None if c.symbol is None else escape_surrogates(c.symbol),
+            detail=escape_surrogates(c.detail),
+        )
+        for c in health.contributors
+    )
+    return attrs.evolve(health, files=files, contributors=contributors)

@@ -15,10 +15,12 @@ from chaffra_core._result import RunResult
 from chaffra_core.output._common import (
     LETTERS,
     by_file,
+    contributor_label,
     format_health,
     format_score,
     summary_counts,
     worst_files,
+    worst_functions,
 )
 
 __all__ = ["code_span", "inline", "render_markdown", "text"]
@@ -45,6 +47,7 @@ def render_markdown(result: RunResult) -> str:
     ]
     if result.health is not None:
         lines += _health_lines(result.health, result.files_analyzed)
+        lines += _function_lines(result)
     if result.module_errors:
         lines += ["## Module Errors", ""]
         lines += [f"- **{inline(m)}**: {text(msg)}" for m, msg in result.module_errors]
@@ -59,19 +62,46 @@ def _health_lines(health: ProjectHealth, analyzed: int) -> list[str]:
         "",
         f"**Project Score:** {format_health(health)}",
         "",
-        f"**Files scored:** {health.total_files} of {analyzed}",
+        f"**Files scored:** {health.total_files} of {analyzed} "
+        f"({sum(f.lines for f in health.files):,} source lines, model {health.model})",
         "",
     ]
+    if health.contributors:
+        lines += ["### Why", "", "| Costs (points) | What | Detail |", "| ---: | --- | --- |"]
+        lines += [
+            f"| {c.cost:.2f} | {_cell(code_span(contributor_label(c)))} | {_cell(text(c.detail))} |"
+            for c in health.contributors
+        ]
+        lines.append("")
     shown, hidden = worst_files(health)
     if shown:
-        lines += ["| File | Score | Grade |", "| --- | ---: | :---: |"]
+        lines += ["| File | Score | Grade | Lines |", "| --- | ---: | :---: | ---: |"]
         lines += [
-            f"| {_cell(code_span(f.file))} | {format_score(f.score)} | {f.grade} |" for f in shown
+            f"| {_cell(code_span(f.file))} | {format_score(f.score)} | {f.grade} | {f.lines:,} |"
+            for f in shown
         ]
         lines.append("")
     if hidden:
         lines += [f"… and {hidden} more", ""]
     return lines
+
+
+def _function_lines(result: RunResult) -> list[str]:
+    worst = worst_functions(result)
+    if not worst:
+        return []
+    lines = [
+        "### Most complex functions",
+        "",
+        "| Function | Cognitive | Cyclomatic | Lines |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += [
+        f"| {_cell(code_span(f'{path}:{f.start_line} {f.qualified_name}'))} | {f.cognitive} "
+        f"| {f.cyclomatic} | {f.lines} |"
+        for path, f in worst
+    ]
+    return [*lines, ""]
 
 
 def _finding_lines(findings: tuple[Finding, ...]) -> list[str]:

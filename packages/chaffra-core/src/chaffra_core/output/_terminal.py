@@ -15,10 +15,12 @@ from chaffra_core._result import RunResult
 from chaffra_core.output._common import (
     LETTERS,
     by_file,
+    contributor_label,
     format_health,
     format_score,
     summary_counts,
     worst_files,
+    worst_functions,
 )
 
 __all__ = ["render_terminal"]
@@ -51,6 +53,7 @@ def render_terminal(result: RunResult, *, color: bool = False) -> str:
     lines = [paint("=== Chaffra Analysis ===", _BOLD), ""]
     if result.health is not None:
         lines += [*_health_lines(result.health, result.files_analyzed, paint), ""]
+        lines += _function_lines(result, paint)
     lines += _finding_lines(result.findings, paint)
     if result.module_errors:
         lines += ["", paint("Module errors:", _BOLD, _RED)]
@@ -74,21 +77,48 @@ class _Painter:
 def _health_lines(health: ProjectHealth, analyzed: int, paint: _Painter) -> list[str]:
     _, grade_color = _GRADE_STYLE[health.grade] if health.grade is not None else ("", _CYAN)
     score = paint(format_health(health), _BOLD, grade_color)
-    lines = [f"Project Health: {score}", f"Files scored: {health.total_files} of {analyzed}"]
+    source = sum(f.lines for f in health.files)
+    lines = [
+        f"Project Health: {score}",
+        f"Files scored: {health.total_files} of {analyzed} ({source:,} source lines, "
+        f"model {health.model})",
+    ]
     if health.unscored_files:
         lines.append(
             f"Files not scored: {health.unscored_files} (unreadable or not parseable, see findings)"
         )
+    if health.contributors:
+        lines += ["", paint("Why (score points each costs):", _BOLD)]
+        lines += [
+            f"  -{c.cost:<6.2f} {_clean(contributor_label(c))}: {_clean(c.detail)}"
+            for c in health.contributors
+        ]
     shown, hidden = worst_files(health)
     if shown:
-        lines.append("")
+        lines += ["", paint("Worst files:", _BOLD)]
     for file in shown:
         indicator, file_color = _GRADE_STYLE[file.grade]
         tag = paint(f"[{indicator}]", file_color)
-        lines.append(f"  {tag} {_clean(file.file)} - {format_score(file.score)} ({file.grade})")
+        size = f", {file.lines:,} lines" if file.lines else ""
+        lines.append(
+            f"  {tag} {_clean(file.file)} - {format_score(file.score)} ({file.grade}){size}"
+        )
     if hidden:
         lines.append(f"  … and {hidden} more")
     return lines
+
+
+def _function_lines(result: RunResult, paint: _Painter) -> list[str]:
+    worst = worst_functions(result)
+    if not worst:
+        return []
+    lines = [paint("Most complex functions:", _BOLD)]
+    lines += [
+        f"  {_clean(path)}:{f.start_line} {_clean(f.qualified_name)} - cognitive {f.cognitive}, "
+        f"cyclomatic {f.cyclomatic}, {f.lines} lines"
+        for path, f in worst
+    ]
+    return [*lines, ""]
 
 
 def _finding_lines(findings: tuple[Finding, ...], paint: _Painter) -> list[str]:

@@ -4,10 +4,18 @@ complexity of every function and method, findings above the thresholds and the
 
 from __future__ import annotations
 
-from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
+from chaffra_core.analyzers.complexity._health import (
+    HEALTH_MODEL,
+    HEALTH_MODELS,
+    Thresholds,
+    file_health,
+    project_score,
+)
 from chaffra_core.analyzers.complexity._module import ComplexityModule, measure
 
 __all__ = [
+    "HEALTH_MODEL",
+    "HEALTH_MODELS",
     "ComplexityModule",
     "Thresholds",
     "file_health",

@@ -7,11 +7,37 @@ from typing import Protocol
 
 import attrs
 
-from chaffra_core._findings import FileHealthScore, ProjectHealth, grade_for
+from chaffra_core._findings import (
+    FileHealthScore,
+    Finding,
+    HealthGrade,
+    Location,
+    ProjectHealth,
+    Severity,
+    grade_for,
+    make_anchor,
+    qualify,
+)
 from chaffra_core._module import ModuleConfig
 from chaffra_core.errors import ConfigError
 
-__all__ = ["FunctionMeasure", "Thresholds", "file_health", "project_score"]
+__all__ = [
+    "HEALTH_MODEL",
+    "HEALTH_MODELS",
+    "LOW_HEALTH_SCORE",
+    "FunctionMeasure",
+    "Thresholds",
+    "file_health",
+    "low_score_finding",
+    "project_score",
+]
+
+LOW_HEALTH_SCORE = qualify("complexity", "low-health-score")
+
+HEALTH_MODELS = (1, 2)
+"""The health models ``[health] model`` accepts (docs/health.md)."""
+HEALTH_MODEL = 2
+"""The default health model."""
 
 _MAX_SCORE = 100
 
@@ -137,4 +163,16 @@ def project_score(files: Sequence[FileHealthScore], *, unscored: int = 0) -> Pro
         total_files=len(ordered),
         unscored_files=unscored,
         model=1,
+    )
+
+
+def low_score_finding(path: str, score: float, grade: HealthGrade, threshold: int) -> Finding:
+    """The ``complexity:low-health-score`` finding of a file scoring below ``threshold``."""
+    return Finding(
+        rule_id=LOW_HEALTH_SCORE,
+        message=f"file `{path}` has health score {score:g} ({grade}) below threshold {threshold}",
+        severity=Severity.WARNING,
+        location=Location(file=path, start_line=1, end_line=1),
+        metadata={"score": score, "grade": grade.value},
+        anchor=make_anchor("<module>", LOW_HEALTH_SCORE),
     )

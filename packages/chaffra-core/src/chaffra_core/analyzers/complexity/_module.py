@@ -26,15 +26,21 @@ from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core._traversal import Traversal
-from chaffra_core.analyzers.complexity._health import Thresholds, file_health, project_score
-from chaffra_core.errors import RuleNotFound
+from chaffra_core.analyzers.complexity._health import (
+    HEALTH_MODEL,
+    HEALTH_MODELS,
+    LOW_HEALTH_SCORE,
+    Thresholds,
+    file_health,
+    low_score_finding,
+)
+from chaffra_core.errors import ConfigError, RuleNotFound
 
 __all__ = ["ComplexityModule", "measure"]
 
 MODULE_ID = "complexity"
 HIGH_CYCLOMATIC = qualify(MODULE_ID, "high-cyclomatic")
 HIGH_COGNITIVE = qualify(MODULE_ID, "high-cognitive")
-LOW_HEALTH_SCORE = qualify(MODULE_ID, "low-health-score")
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -95,6 +101,14 @@ CONFIG_SCHEMA = ConfigSchema(
             maximum=100,
             description="flag a file scoring below this; `chaffra health` exits 1 below it",
         ),
+        ConfigKey(
+            name="model",
+            kind=ValueKind.INTEGER,
+            default=HEALTH_MODEL,
+            minimum=min(HEALTH_MODELS),
+            maximum=max(HEALTH_MODELS),
+            description="health model: 2 size-weighted remediation effort, 1 the mean of files",
+        ),
     )
 )
 """The settings of ``[modules.complexity]`` (also accepted under ``[health]``)."""
@@ -140,9 +154,11 @@ _EXPLANATIONS = {
 
 @attrs.frozen(kw_only=True)
 class _FileAnalyzer:
-    """The per-file half: function findings and the file's low-score finding."""
+    """The per-file half: function findings and, under health model 1, the file's
+    low-score finding (model 2 scores files from every module: the run does it)."""
 
     thresholds: Thresholds
+    model: int = HEALTH_MODEL
     needs_functions: bool = True
 
     def visitor(self, file: FileContext) -> None:
@@ -152,19 +168,9 @@ class _FileAnalyzer:
         functions = file.functions
         findings = list(_function_findings(file, functions, self.thresholds))
         health = file_health(file.path, functions, self.thresholds)
-        if health.score < self.thresholds.min_score:
+        if self.model == 1 and health.score < self.thresholds.min_score:
             findings.append(
-                Finding(
-                    rule_id=LOW_HEALTH_SCORE,
-                    message=(
-                        f"file `{file.path}` has health score {health.score} "
-                        f"({health.grade}) below threshold {self.thresholds.min_score}"
-                    ),
-                    severity=Severity.WARNING,
-                    location=Location(file=file.path, start_line=1, end_line=1),
-                    metadata={"score": health.score, "grade": health.grade.value},
-                    anchor=make_anchor("<module>", LOW_HEALTH_SCORE),
-                )
+                low_score_finding(file.path, health.score, health.grade, self.thresholds.min_score)
             )
         return FileResult(findings=tuple(sorted(findings, key=lambda f: f.sort_key)))
 
@@ -182,7 +188,7 @@ class ComplexityModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Complexity & Health Scoring",
-            version="0.2.0",
+            version="0.3.0",
             languages=("python",),
             capabilities=("analyze", "explain", "health"),
             rules=_RULES,
@@ -198,32 +204,26 @@ class ComplexityModule:
         Raises:
             ConfigError: for an invalid ``[modules.complexity]`` value.
         """
-        return _FileAnalyzer(thresholds=Thresholds.from_config(config))
+        return _FileAnalyzer(thresholds=Thresholds.from_config(config), model=_model(config))
 
     def combine(
         self, files: Sequence[FileSummary], config: ModuleConfig, project: ProjectContext
     ) -> AnalysisResult:
-        """The project health and summary: ``health_score``, ``cyclomatic_avg``,
-        ``cognitive_avg`` (over all functions) and ``functions``.
+        """The summary: ``cyclomatic_avg``, ``cognitive_avg`` (over all functions) and
+        ``functions``. The health is the run's, from every module (``health_score``
+        is recorded by the run).
 
         Raises:
             ConfigError: for an invalid ``[modules.complexity]`` value.
         """
-        thresholds = Thresholds.from_config(config)
-        python = [f for f in files if f.language == "python"]
-        measured = [f for f in python if f.measured]
-        health = project_score(
-            [file_health(f.path, f.functions, thresholds) for f in measured],
-            unscored=len(python) - len(measured),
-        )
+        Thresholds.from_config(config)
+        measured = [f for f in files if f.language == "python" and f.measured]
         functions = [m for f in measured for m in f.functions]
         return AnalysisResult(
-            health=health,
             metrics=ModuleMetrics(
                 files_analyzed=len(measured),
                 counters={"functions_analyzed": len(functions)},
                 summary={
-                    **({} if health.score is None else {"health_score": health.score}),
                     "cyclomatic_avg": _mean(sum(f.cyclomatic for f in functions), len(functions)),
                     "cognitive_avg": _mean(sum(f.cognitive for f in functions), len(functions)),
                     "functions": len(functions),
@@ -257,6 +257,15 @@ class ComplexityModule:
     def fix(self, findings: Sequence[Finding], *, dry_run: bool) -> list[FixResult]:
         """Complexity has no automatic fixes."""
         return []
+
+
+def _model(config: ModuleConfig) -> int:
+    """``model``: 1 or 2 (validated by the run against the schema; the default otherwise)."""
+    value = config.get("model", HEALTH_MODEL)
+    if isinstance(value, bool) or not isinstance(value, int) or value not in HEALTH_MODELS:
+        allowed = ", ".join(str(m) for m in HEALTH_MODELS)
+        raise ConfigError(f"[modules.complexity] model must be one of {allowed}, got {value!r}")
+    return value
 
 
 def _mean(total: float, count: int) -> float:
