@@ -111,3 +111,23 @@ def test_the_server_offers_removing_an_unused_import_found_by_the_dead_code_modu
     assert "import sys\n\nprint(sys.argv)\n" == _apply(
         "import os\nimport sys\n\nprint(sys.argv)\n", preferred[0].edit.changes[uri][0]
     )
+
+
+def test_the_fixes_come_before_every_diagnostics_suppression_and_documentation() -> None:
+    text = "import os\n"
+    other = Finding(
+        rule_id="complexity:low-health-score",
+        message="low",
+        severity=Severity.INFO,
+        location=Location(file="m.py", start_line=1, end_line=1),
+    )
+
+    actions = code_actions(
+        "file:///m.py",
+        text,
+        [(_diagnostic(1), other), (_diagnostic(1), _unused_import(1, "os"))],
+    )
+
+    assert ["Remove", "Suppress", "Show", "Suppress", "Show"] == [
+        a.title.split()[0] for a in actions
+    ]

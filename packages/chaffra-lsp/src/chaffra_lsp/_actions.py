@@ -80,15 +80,16 @@ def code_actions(
     pairs: Sequence[tuple[types.Diagnostic, Finding]],
 ) -> list[types.CodeAction]:
     """The actions for each diagnostic under the cursor and its finding: the module's
-    auto-fixable fixes and safe fix (preferred), a suppression comment, the rule's
-    documentation."""
+    auto-fixable fixes and safe fix (preferred, all of them first), then for each a
+    suppression comment and the rule's documentation."""
     lines = text.splitlines()
+    fixes: list[types.CodeAction] = []
     actions: list[types.CodeAction] = []
     for diagnostic, finding in pairs:
         title, fix_text = SAFE_FIXES.get(finding.rule_id, ("", None))
         fixed = None if fix_text is None else fix_text(text, finding)
         if fixed is not None:
-            actions.append(
+            fixes.append(
                 types.CodeAction(
                     title=title,
                     kind=types.CodeActionKind.QuickFix,
@@ -99,7 +100,7 @@ def code_actions(
             )
         for fix in finding.actions:
             if fix.auto_fixable and fix.edits:
-                actions.append(
+                fixes.append(
                     types.CodeAction(
                         title=fix.description,
                         kind=types.CodeActionKind.QuickFix,
@@ -128,4 +129,4 @@ def code_actions(
                 ),
             )
         )
-    return actions
+    return [*fixes, *actions]

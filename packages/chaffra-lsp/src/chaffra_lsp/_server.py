@@ -468,7 +468,7 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
     def shutdown(ls: ChaffraServer, params: None) -> None:
         for uri in list(ls._timers):
             ls.cancel(uri)
-        ls.analysis.shutdown(wait=True, cancel_futures=True)
+        ls.analysis.shutdown(wait=True)  # a queued save's telemetry run still happens
 
 
 async def _reload(server: ChaffraServer) -> None:
