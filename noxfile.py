@@ -83,21 +83,31 @@ def _ensure_chromium(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+def _ensure_debian(session: nox.Session, program: str, package: str, needed_by: str) -> None:
+    """Install Debian's ``package`` for ``program`` unless it is on PATH (no other downloads)."""
+    if shutil.which(program):
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        session.error(f"{needed_by} needs {program}: apt-get install {package}")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", "--no-install-recommends", package, external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )  # fmt: skip
+
+
 def _ensure_promtool(session: nox.Session) -> None:
     """The Prometheus exposition is checked by the real parser: Debian's ``prometheus`` package.
 
     It is the smallest Debian package shipping ``promtool`` (a 19 MB download; its
     other dependencies are a few JavaScript libraries for the web UI).
     """
-    if shutil.which("promtool"):
-        return
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        session.error("the exposition test needs promtool: apt-get install prometheus")
-    session.run("apt-get", "update", "-qq", external=True)
-    session.run(
-        "apt-get", "install", "-y", "-qq", "--no-install-recommends", "prometheus", external=True,
-        env={"DEBIAN_FRONTEND": "noninteractive"},
-    )  # fmt: skip
+    _ensure_debian(session, "promtool", "prometheus", "the exposition test")
+
+
+def _ensure_neovim(session: nox.Session) -> None:
+    """The editor test drives Debian's neovim headless with its built-in LSP client."""
+    _ensure_debian(session, "nvim", "neovim", "the editor test")
 
 
 @nox.session
@@ -120,6 +130,7 @@ def integration(session: nox.Session) -> None:
     _sync(session, "--all-packages", "--group", "coverage")
     _ensure_promtool(session)
     _ensure_chromium(session)  # the dashboard on a real project (test_dashboard_real_project.py)
+    _ensure_neovim(session)  # the editor test (test_lsp_neovim.py)
     session.run(
         "coverage",
         "run",
@@ -132,6 +143,7 @@ def integration(session: nox.Session) -> None:
         | {
             "CHAFFRA_REQUIRE_PROMTOOL": "1",
             "CHAFFRA_REQUIRE_BROWSER": "1",
+            "CHAFFRA_REQUIRE_NEOVIM": "1",
             "CHAFFRA_TEST_ARTIFACTS": str(ARTIFACTS),
         },
     )

@@ -181,6 +181,17 @@ def client() -> Iterator[LspClient]:
         lsp.close()
 
 
+@pytest.fixture
+def saving_client() -> Iterator[LspClient]:
+    """A client whose changes are never analysed before a save: only the save analyses
+    and records, so a pull queued after its diagnostics waits for its run."""
+    lsp = start(ServerSettings(use_cache=False, debounce_ms=60_000))
+    try:
+        yield lsp
+    finally:
+        lsp.close()
+
+
 def _codes(params: types.PublishDiagnosticsParams) -> list[str]:
     return sorted(str(d.code) for d in params.diagnostics)
 
@@ -215,7 +226,10 @@ def test_editing_one_document_republishes_another_whose_cross_file_findings_chan
     assert 1 == _runs(project)  # the project's first analysis only: no run per keystroke
 
 
-def test_each_save_is_one_stored_run_of_the_whole_project(client: LspClient, project: Path) -> None:
+def test_each_save_is_one_stored_run_of_the_whole_project(
+    saving_client: LspClient, project: Path
+) -> None:
+    client = saving_client
     client.initialize(project)
     uri = client.open(project / "b.py")
     client.diagnostics(uri)
@@ -243,8 +257,9 @@ def test_each_save_is_one_stored_run_of_the_whole_project(client: LspClient, pro
 
 
 def test_hover_shows_complexity_rank_the_trend_over_saves_and_the_rule(
-    client: LspClient, project: Path
+    saving_client: LspClient, project: Path
 ) -> None:
+    client = saving_client
     client.initialize(project)
     simple = "def tangled(a):\n    if a:\n        return 1\n    return 2\n\n\ntangled(1)\n"
     write(project, {"c.py": simple})
@@ -274,7 +289,7 @@ def test_hover_shows_complexity_rank_the_trend_over_saves_and_the_rule(
     assert isinstance(hover.contents, types.MarkupContent)
     text = hover.contents.value
     assert "**tangled** — cyclomatic 13 (rank C), cognitive 23" in text
-    assert "cognitive 1 → 23 over the last 2 saves" in text
+    assert "cognitive 1 → 23 over the last 3 runs" in text  # start, two saves: stored runs
     assert "health" in text  # the project's trend from the store
     assert "Suppress: `# chaffra: ignore[complexity:high-cyclomatic]`" in text
     nowhere: types.Hover | None = client.request(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from lsprotocol import types
 
 from chaffra_core import Finding, TextEdit
+from chaffra_core.analyzers.dead_code import fix_source
 
-__all__ = ["EXPLAIN_COMMAND", "code_actions", "suppression_edit"]
+__all__ = ["EXPLAIN_COMMAND", "SAFE_FIXES", "code_actions", "safe_fix_edit", "suppression_edit"]
 
 EXPLAIN_COMMAND = "chaffra.explainRule"
 """The command that shows a rule's documentation (``arguments``: the qualified rule id)."""
@@ -25,6 +26,37 @@ def _edit(edit: TextEdit) -> types.TextEdit:
             end=types.Position(line=edit.end_line, character=0),
         ),
         new_text=edit.new_text,
+    )
+
+
+def _remove_unused_import(text: str, finding: Finding) -> str | None:
+    fixed = fix_source(text, [finding])
+    return fixed.text if fixed.fixed else None
+
+
+SAFE_FIXES: Mapping[str, tuple[str, Callable[[str, Finding], str | None]]] = {
+    "dead-code:unused-import": ("Remove the unused import", _remove_unused_import),
+}
+"""The rules whose findings a module can fix safely from the document's text: the
+action's title and the fix (the new text, or ``None`` when it declines)."""
+
+
+def safe_fix_edit(text: str, fixed: str) -> types.TextEdit:
+    """One edit turning ``text`` into ``fixed``: the lines between their common start
+    and common end replaced."""
+    old, new = text.splitlines(keepends=True), fixed.splitlines(keepends=True)
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < min(len(old), len(new)) - start and old[-1 - end] == new[-1 - end]:
+        end += 1
+    return types.TextEdit(
+        range=types.Range(
+            start=types.Position(line=start, character=0),
+            end=types.Position(line=len(old) - end, character=0),
+        ),
+        new_text="".join(new[start : len(new) - end]),
     )
 
 
@@ -44,16 +76,31 @@ def suppression_edit(lines: Sequence[str], finding: Finding) -> types.TextEdit:
 
 def code_actions(
     uri: str,
-    lines: Sequence[str],
+    text: str,
     pairs: Sequence[tuple[types.Diagnostic, Finding]],
 ) -> list[types.CodeAction]:
     """The actions for each diagnostic under the cursor and its finding: the module's
-    auto-fixable fixes (preferred), a suppression comment, the rule's documentation."""
+    auto-fixable fixes and safe fix (preferred, all of them first), then for each a
+    suppression comment and the rule's documentation."""
+    lines = text.splitlines()
+    fixes: list[types.CodeAction] = []
     actions: list[types.CodeAction] = []
     for diagnostic, finding in pairs:
+        title, fix_text = SAFE_FIXES.get(finding.rule_id, ("", None))
+        fixed = None if fix_text is None else fix_text(text, finding)
+        if fixed is not None:
+            fixes.append(
+                types.CodeAction(
+                    title=title,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=True,
+                    edit=types.WorkspaceEdit(changes={uri: [safe_fix_edit(text, fixed)]}),
+                )
+            )
         for fix in finding.actions:
             if fix.auto_fixable and fix.edits:
-                actions.append(
+                fixes.append(
                     types.CodeAction(
                         title=fix.description,
                         kind=types.CodeActionKind.QuickFix,
@@ -82,4 +129,4 @@ def code_actions(
                 ),
             )
         )
-    return actions
+    return [*fixes, *actions]

@@ -8,6 +8,7 @@ from pathlib import Path
 import attrs
 
 from chaffra_core import FunctionMetrics, RuleExplanation
+from chaffra_lsp._history import FunctionRun
 from chaffra_telemetry import (
     DB_FILE,
     PROJECT_DIR,
@@ -95,13 +96,13 @@ def project_trend(root: Path, audience: TelemetryAudience, *, runs: int = 12) ->
 def function_markdown(
     function: FunctionMetrics,
     *,
-    history: Sequence[FunctionMetrics] = (),
+    history: Sequence[FunctionRun] = (),
     project: Sequence[Trend] = (),
 ) -> str:
     """The hover of a function: its measures and rank, then its trends.
 
-    ``history`` are this function's earlier measures (oldest first) from the
-    saves this server saw.
+    ``history`` are this function's measures in the project's stored runs
+    (oldest first, every producer's), the project's trends follow.
     """
     lines = [
         f"**{function.qualified_name}** — cyclomatic {function.cyclomatic} "
@@ -109,14 +110,17 @@ def function_markdown(
         f"{function.lines} lines, max nesting {function.max_nesting}"
         + (", recursive" if function.recursive else "")
     ]
-    series = [*history, function]
     for label, values in (
-        ("cognitive", [m.cognitive for m in series]),
-        ("cyclomatic", [m.cyclomatic for m in series]),
+        ("cognitive", [run.cognitive for run in history]),
+        ("cyclomatic", [run.cyclomatic for run in history]),
     ):
         moved = trend(label, values)
         if moved is not None and moved.first != moved.last:
-            lines.append(f"- {moved.text().replace(' runs', ' saves')}")
+            lines.append(f"- {moved.text()}")
+        elif moved is not None:
+            lines.append(
+                f"- {label} {_number(moved.last)}, unchanged over the last {moved.runs} runs"
+            )
     lines.extend(f"- {t.text()}" for t in project)
     return "\n".join(lines)
 

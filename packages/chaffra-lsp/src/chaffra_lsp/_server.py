@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -25,8 +25,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.uris import from_fs_path, to_fs_path
 
-from chaffra_core import Finding, FunctionMetrics, ModuleHost, ProjectSession, SessionUpdate
+from chaffra_core import Finding, ModuleHost, ProjectSession, SessionUpdate
 from chaffra_lsp._actions import EXPLAIN_COMMAND, code_actions
+from chaffra_lsp._history import FunctionHistory
 from chaffra_lsp._hover import (
     enclosing,
     explanation_markdown,
@@ -49,8 +50,6 @@ __all__ = ["ChaffraServer", "create_server", "serve_stdio"]
 logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
-_HISTORY = 12
-"""How many saved measures of a function the hover's trend keeps."""
 
 
 @attrs.frozen
@@ -101,7 +100,7 @@ class ChaffraServer(LanguageServer):
         self._published: dict[str, int | None] = {}
         self._shown: set[str] = set()
         self._config_uris: set[str] = set()
-        self._history: dict[tuple[Path, str], list[FunctionMetrics]] = {}
+        self.function_history = FunctionHistory()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log to stderr; a body that is not JSON gets a parse error reply (``id: null``)."""
@@ -150,6 +149,8 @@ class ChaffraServer(LanguageServer):
             session = self.session_for(Path(path))
             if isinstance(session, ConfigProblem):
                 return session
+            if not self.function_history.loaded(session.root):
+                self.function_history.load(session.root, session.config.telemetry.audience)
             if not session.covers(Path(path)):
                 return None
             return session, session.update({Path(path): text})
@@ -169,7 +170,7 @@ class ChaffraServer(LanguageServer):
 
             def save() -> None:
                 session.record(command=LSP_COMMAND, stderr=sys.stderr)
-                self._remember(Path(path), session.functions(Path(path)))
+                self.function_history.load(session.root, session.config.telemetry.audience)
 
             await self.run(save)
 
@@ -242,18 +243,6 @@ class ChaffraServer(LanguageServer):
             )
         self._config_uris.clear()
         self._shown.clear()
-
-    def _remember(self, path: Path, functions: Iterable[FunctionMetrics]) -> None:
-        for function in functions:
-            series = self._history.setdefault((path, function.qualified_name), [])
-            if not series or series[-1] != function:
-                series.append(function)
-                del series[:-_HISTORY]
-
-    def history(self, path: Path, function: FunctionMetrics) -> list[FunctionMetrics]:
-        """``function``'s measures at this server's earlier saves (oldest first)."""
-        series = self._history.get((path, function.qualified_name), [])
-        return [m for m in series if m != function]
 
     # -- debounce ---------------------------------------------------------------
 
@@ -429,7 +418,11 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
             parts.insert(
                 0,
                 function_markdown(
-                    function, history=ls.history(Path(path), function), project=trends
+                    function,
+                    history=ls.function_history.series(
+                        session.root, session.relative(Path(path)), function.qualified_name
+                    ),
+                    project=trends,
                 ),
             )
         if not parts:
@@ -459,7 +452,7 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
             for finding in findings
             if _matches(diagnostic, finding)
         ]
-        return code_actions(uri, held[0].splitlines(), pairs)
+        return code_actions(uri, held[0], pairs)
 
     @server.command(EXPLAIN_COMMAND)
     def explain(ls: ChaffraServer, *arguments: Any) -> str | None:
@@ -475,12 +468,13 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
     def shutdown(ls: ChaffraServer, params: None) -> None:
         for uri in list(ls._timers):
             ls.cancel(uri)
-        ls.analysis.shutdown(wait=True, cancel_futures=True)
+        ls.analysis.shutdown(wait=True)  # a queued save's telemetry run still happens
 
 
 async def _reload(server: ChaffraServer) -> None:
     """A configuration file changed: forget the projects and analyse every open document."""
     server.projects.reset()
+    server.function_history.clear()
     for uri in list(server.workspace.text_documents):
         await server.analyse(uri)
 

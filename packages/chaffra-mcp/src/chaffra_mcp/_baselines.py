@@ -6,11 +6,11 @@
   ``chaffra complexity`` from the CLI), which hold no messages or measures.
 - ``git-ref``: the project exported at a git ref and analysed with telemetry
   off, under the current configuration (same thresholds and ignores).
+- ``baseline-file``: the findings a project accepted in the file ``chaffra
+  baseline`` writes (chaffra_core's :class:`~chaffra_core.Baseline`), matched as
+  ``chaffra health --baseline`` matches them.
 
-Seam for issue 9: baseline files written by ``chaffra baseline`` become one more
-entry here (kind ``baseline-file``, reading the file named by a ``baseline``
-argument into :class:`BaselineItem` values); the tool's input enum is built from
-this registry, so nothing else changes.
+The tool's input enum is built from this registry.
 """
 
 from __future__ import annotations
@@ -21,11 +21,20 @@ from typing import Any, Protocol
 
 import attrs
 
-from chaffra_core import EffectiveConfig, FunctionMetrics, run_analysis
+from chaffra_core import (
+    BASELINE_FILE_NAME,
+    ConfigError,
+    EffectiveConfig,
+    Finding,
+    FunctionMetrics,
+    run_analysis,
+)
+from chaffra_core import Baseline as AcceptedFindings
 from chaffra_mcp._context import Resolved, ToolContext
-from chaffra_mcp._diff import BaselineItem
+from chaffra_mcp._diff import BaselineItem, Diff, accepted_diff, diff
 from chaffra_mcp._git import exported_tree
 from chaffra_mcp._memory import CORE_MODULE
+from chaffra_mcp._paths import confine
 from chaffra_mcp.errors import ToolError
 from chaffra_telemetry import TelemetryAudience, TelemetryConfig, load_state
 from chaffra_telemetry.errors import ChaffraError
@@ -55,6 +64,14 @@ class Baseline:
     available: bool = True
     details: Mapping[str, Any] = attrs.field(factory=dict)
     notes: tuple[str, ...] = ()
+    accepted: AcceptedFindings | None = None
+    """A baseline file's entries: matched by its own rules instead of by fingerprint."""
+
+    def compare(self, current: Sequence[Finding]) -> Diff:
+        """``current`` matched against this baseline."""
+        if self.accepted is not None:
+            return accepted_diff(self.accepted, current)
+        return diff(current, self.items)
 
 
 class BaselineSource(Protocol):
@@ -210,5 +227,54 @@ class GitRef:
         )
 
 
-BASELINES: Mapping[str, BaselineSource] = {"last-run": LastRun(), "git-ref": GitRef()}
+class BaselineFile:
+    """The findings accepted in a baseline file (``chaffra baseline``), for the target's modules."""
+
+    def load(self, context: ToolContext, request: ChangeRequest) -> Baseline:
+        """The entries of ``arguments["baseline"]`` (default: the project's baseline file)
+        under the target and of the compared modules (and core).
+
+        Raises:
+            ToolError: the file is outside the roots, missing, or not a baseline.
+        """
+        root = request.resolved.config.project_root
+        argument = request.arguments.get("baseline")
+        path = (
+            root / BASELINE_FILE_NAME if argument is None else confine(argument, context.settings)
+        )
+        if argument is None and not path.is_file():
+            raise ToolError(
+                f"No baseline file: {path} does not exist; write one with `chaffra baseline`"
+            )
+        try:
+            accepted = AcceptedFindings.read(path)
+        except ConfigError as error:
+            raise ToolError(f"Invalid baseline file: {error}") from None
+        prefix = _relative_prefix(request.resolved)
+        modules = {*request.modules, CORE_MODULE}
+        kept = AcceptedFindings(
+            entries=tuple(
+                e
+                for e in accepted.entries
+                if e.rule_id.split(":", 1)[0] in modules and _under(e.file, prefix)
+            )
+        )
+        return Baseline(
+            kind="baseline-file",
+            label=f"the baseline file {path.name}",
+            items=tuple(BaselineItem.accepted(e) for e in kept.entries),
+            accepted=kept,
+            details={"file": str(path)},
+            notes=(
+                "a baseline file holds accepted findings only: no health score or "
+                "per-function measures to compare",
+            ),
+        )
+
+
+BASELINES: Mapping[str, BaselineSource] = {
+    "last-run": LastRun(),
+    "git-ref": GitRef(),
+    "baseline-file": BaselineFile(),
+}
 """Baseline sources by the ``since`` value that selects them."""

@@ -18,7 +18,7 @@ from chaffra_core import Finding, FunctionMetrics, RunResult
 from chaffra_mcp._analysis import importance
 from chaffra_mcp._baselines import BASELINES, Baseline, ChangeRequest
 from chaffra_mcp._context import ToolContext
-from chaffra_mcp._diff import BaselineItem, Diff, change_entry, diff, measures
+from chaffra_mcp._diff import BaselineItem, Diff, change_entry, measures
 from chaffra_mcp._paths import confine
 from chaffra_mcp._registry import Listing, PageInfo, ToolSpec
 from chaffra_mcp._schema import CURSOR, LIMIT, NOTES, PAGE, PATH, object_schema
@@ -123,6 +123,7 @@ def _resolved_entry(item: BaselineItem) -> dict[str, Any]:
         item.finding,
         measure=name,
         before=values[name] if name is not None else None,
+        message=item.message,
     )
 
 
@@ -179,7 +180,7 @@ def changes_spec(modules: tuple[str, ...]) -> ToolSpec:
         request = ChangeRequest(resolved=resolved, modules=selected, arguments=arguments)
         baseline = BASELINES[arguments.get("since", "last-run")].load(context, request)
         result = context.analyse(resolved, command="changes", modules=selected, churn=False)
-        compared = diff(result.findings, baseline.items) if baseline.available else None
+        compared = baseline.compare(result.findings) if baseline.available else None
         entries = _entries(compared, baseline, result) if compared is not None else []
         header = {
             **_header(baseline, result, compared, entries),
@@ -212,7 +213,9 @@ def changes_spec(modules: tuple[str, ...]) -> ToolSpec:
             "cyclomatic and cognitive complexity of every function that went up or down, most "
             "important first. since=last-run (default): the previous run this server saw on the "
             "same path (call once before editing, again after); since=git-ref with `ref` (e.g. "
-            "HEAD, main): the committed tree at that ref."
+            "HEAD, main): the committed tree at that ref; since=baseline-file: the findings "
+            "accepted in a baseline file written by `chaffra baseline` (`baseline`, default "
+            "<project>/.chaffra-baseline.json), matched as `chaffra health --baseline` does."
         ),
         input_schema=object_schema(
             {
@@ -223,6 +226,15 @@ def changes_spec(modules: tuple[str, ...]) -> ToolSpec:
                     "minLength": 1,
                     "maxLength": 256,
                     "description": "Git ref to compare with (since=git-ref).",
+                },
+                "baseline": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 4096,
+                    "description": (
+                        "Baseline file inside the server's roots (since=baseline-file; "
+                        "default: <project>/.chaffra-baseline.json)."
+                    ),
                 },
                 "modules": {
                     "type": "array",

@@ -16,10 +16,11 @@ from typing import Any
 
 import attrs
 
-from chaffra_core import Finding
+from chaffra_core import Baseline as AcceptedFindings
+from chaffra_core import BaselineEntry, Finding
 from chaffra_telemetry import FindingFingerprint
 
-__all__ = ["BaselineItem", "Diff", "change_entry", "diff", "measures"]
+__all__ = ["BaselineItem", "Diff", "accepted_diff", "change_entry", "diff", "measures"]
 
 _NOT_MEASURES = frozenset({"threshold", "symbol"})
 
@@ -30,11 +31,21 @@ class BaselineItem:
 
     fingerprint: FindingFingerprint
     finding: Finding | None = None
+    message: str | None = None
+    """The message when only that is known (a baseline file's entry)."""
 
     @classmethod
     def of(cls, finding: Finding) -> BaselineItem:
         """The item of a known finding."""
         return cls(fingerprint=finding.fingerprint(), finding=finding)
+
+    @classmethod
+    def accepted(cls, entry: BaselineEntry) -> BaselineItem:
+        """The item of a baseline file's entry (no line: ``start_line`` 0)."""
+        fingerprint = FindingFingerprint(
+            rule_id=entry.rule_id, file=entry.file, start_line=0, anchor=entry.anchor
+        )
+        return cls(fingerprint=fingerprint, message=entry.message or None)
 
 
 @attrs.frozen(kw_only=True)
@@ -103,6 +114,20 @@ def diff(current: Sequence[Finding], baseline: Iterable[BaselineItem]) -> Diff:
     )
 
 
+def accepted_diff(accepted: AcceptedFindings, current: Sequence[Finding]) -> Diff:
+    """Match ``current`` against a baseline file's entries as ``chaffra health --baseline``
+    does (rule, file and anchor, else the message): the same findings are new for both."""
+    comparison = accepted.compare(current)
+    return Diff(
+        new=comparison.new,
+        resolved=tuple(BaselineItem.accepted(entry) for entry in comparison.resolved),
+        matched=tuple(
+            (finding, BaselineItem.accepted(BaselineEntry.of(finding)))
+            for finding in comparison.known
+        ),
+    )
+
+
 def _fingerprint_key(fp: FindingFingerprint) -> tuple[str, int, str, str]:
     return (fp.file, fp.start_line, fp.rule_id, fp.anchor)
 
@@ -115,8 +140,10 @@ def change_entry(
     measure: str | None = None,
     before: float | None = None,
     after: float | None = None,
+    message: str | None = None,
 ) -> dict[str, Any]:
-    """One entry of the changes list (a flat object, cheap in tokens)."""
+    """One entry of the changes list (a flat object, cheap in tokens); ``message`` when
+    the finding itself is not known."""
     metadata: Mapping[str, str | float] = finding.metadata if finding is not None else {}
     return {
         "change": change,
@@ -124,7 +151,7 @@ def change_entry(
         "file": fingerprint.file,
         "start_line": fingerprint.start_line,
         "severity": finding.severity.value if finding is not None else None,
-        "message": finding.message if finding is not None else None,
+        "message": finding.message if finding is not None else message,
         "symbol": metadata.get("symbol"),
         "measure": measure,
         "before": before,

@@ -254,6 +254,16 @@ class LiveTelemetryState:
         points = self._store.report_points(limit)
         return tuple(p for p in points if report_visible(p.audience, audience))
 
+    def reports(
+        self, *, audience: TelemetryAudience, limit: int, newer_than_ms: int | None = None
+    ) -> tuple[StoredReport, ...]:
+        """The newest ``limit`` reports (after ``newer_than_ms``, when given) ``audience``
+        may see, oldest first: e.g. a function's measures run by run."""
+        if not audience.user_enabled:
+            return ()  # no store read: the answer cannot depend on what is stored
+        found = self._store.recent_reports(limit, newer_than_ms=newer_than_ms)
+        return tuple(r for r in found if report_visible(r.audience, audience))
+
 
 def _status(read: StoreRead) -> StateStatus:
     return StateStatus(

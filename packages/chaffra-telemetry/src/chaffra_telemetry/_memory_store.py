@@ -126,6 +126,16 @@ class MemoryStore:
             for r in reports
         )
 
+    def recent_reports(
+        self, limit: int, *, newer_than_ms: int | None = None
+    ) -> tuple[StoredReport, ...]:
+        """The newest ``limit`` reports (after ``newer_than_ms``, when given), oldest first."""
+        with self._lock:
+            reports = self._reports[-limit:] if limit > 0 else []
+        return tuple(
+            r for r in reports if newer_than_ms is None or r.report.timestamp_ms > newer_than_ms
+        )
+
     def read(self, window_ms: int | None = None) -> StoreRead:
         """Source and snapshots with ``timestamp_ms >= max(0, anchor - window_ms)``, ascending.
 

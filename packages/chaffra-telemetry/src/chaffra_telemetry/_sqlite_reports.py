@@ -199,19 +199,40 @@ class ReportReader:
     def latest(self, cursor: sqlite3.Cursor, command: str | None) -> StoredReport | None:
         """The newest readable report (of ``command`` only, when given)."""
         for row in _newest_rows(cursor, command):
-            report = self._reports.get(row.seq)
-            if report is None:
-                try:
-                    report = decode_report(_text(_payload(cursor, row.seq)))
-                except TelemetrySerializationError:
-                    continue
-                if report.timestamp_ms != row.timestamp_ms:
-                    continue  # its order would be a lie
-                while len(self._reports) >= _DECODED_REPORTS:
-                    del self._reports[min(self._reports)]
-                self._reports[row.seq] = report
-            return StoredReport(report=report, audience=row.audience, seeded=row.seeded)
+            report = self._decoded(cursor, row)
+            if report is not None:
+                return StoredReport(report=report, audience=row.audience, seeded=row.seeded)
         return None
+
+    def recent(
+        self, cursor: sqlite3.Cursor, limit: int, newer_than_ms: int | None
+    ) -> tuple[StoredReport, ...]:
+        """The newest ``limit`` readable reports (after ``newer_than_ms``), oldest first."""
+        found: list[StoredReport] = []
+        for row in _newest_rows(cursor, None):
+            if len(found) >= limit or (
+                newer_than_ms is not None and row.timestamp_ms <= newer_than_ms
+            ):
+                break
+            report = self._decoded(cursor, row)
+            if report is not None:
+                found.append(StoredReport(report=report, audience=row.audience, seeded=row.seeded))
+        return tuple(reversed(found))
+
+    def _decoded(self, cursor: sqlite3.Cursor, row: ReportRow) -> RunReport | None:
+        """The report of ``row`` (cached), or ``None`` when it cannot be decoded."""
+        report = self._reports.get(row.seq)
+        if report is None:
+            try:
+                report = decode_report(_text(_payload(cursor, row.seq)))
+            except TelemetrySerializationError:
+                return None
+            if report.timestamp_ms != row.timestamp_ms:
+                return None  # its order would be a lie
+            while len(self._reports) >= _DECODED_REPORTS:
+                del self._reports[min(self._reports)]
+            self._reports[row.seq] = report
+        return report
 
     def points(self, cursor: sqlite3.Cursor, limit: int) -> tuple[ReportPoint, ...]:
         """The newest ``limit`` readable reports' scores, oldest first."""

@@ -316,6 +316,18 @@ class SqliteStore:
         with self._lock, self._transaction("BEGIN", "read") as cursor:
             return self._report_reader.points(cursor, limit)
 
+    def recent_reports(
+        self, limit: int, *, newer_than_ms: int | None = None
+    ) -> tuple[StoredReport, ...]:
+        """The newest ``limit`` readable reports (after ``newer_than_ms``, when given),
+        oldest first; bad rows are skipped.
+
+        Raises:
+            TelemetryIOError: the database could not be read.
+        """
+        with self._lock, self._transaction("BEGIN", "read") as cursor:
+            return self._report_reader.recent(cursor, limit, newer_than_ms)
+
     def _unknown(self, seq: int) -> bool:
         return seq not in self._cache and seq not in self._unreadable
 

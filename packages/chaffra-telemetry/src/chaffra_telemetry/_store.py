@@ -107,6 +107,13 @@ class SnapshotStore(Protocol):
         """The newest ``limit`` readable reports' scores, oldest first."""
         ...
 
+    def recent_reports(
+        self, limit: int, *, newer_than_ms: int | None = None
+    ) -> tuple[StoredReport, ...]:
+        """The newest ``limit`` readable reports (only those after ``newer_than_ms``, when
+        given), oldest first."""
+        ...
+
     def clear(self) -> None:
         """Drop every snapshot; the source becomes ``empty``."""
         ...
