@@ -30,7 +30,7 @@ A = (
     "import json\n\n\n"
     "def used():\n    return json.dumps({})\n\n\n"
     "def unused():\n    return 1\n\n\n"
-    'PASSWORD = "hunter2-very-secret"\n\n\n'
+    'PASSWORD = "s3cr3t-Pa55"\n\n\n'
     "def run(cmd):\n    import subprocess\n\n    return subprocess.call(cmd, shell=True)\n\n\n"
     + BRANCHY
 )
@@ -100,7 +100,7 @@ def test_neovim_gets_every_analyzers_diagnostics_hover_and_a_fix_from_chaffra_ls
         ("complexity:high-cyclomatic", 22),
     } <= _codes(seen["opened"])
     assert all(d["source"] == "chaffra" for d in seen["opened"])
-    assert "hunter2-very-secret" not in json.dumps(seen)  # the secret is never shown whole
+    assert "s3cr3t-Pa55" not in json.dumps(seen)  # the secret is never shown whole
     assert "**branchy** — cyclomatic 12 (rank C), cognitive 11" in seen["hover"]
     assert "Suppress: `# chaffra: ignore[complexity:high-cyclomatic]`" in seen["hover"]
     assert "Remove the unused import" == seen["actions"][0]  # the preferred fix first

@@ -10,7 +10,7 @@ from pathlib import Path
 
 with tempfile.TemporaryDirectory() as tmp:
     root = Path(tmp)
-    (root / "app.py").write_text("def f():\n    return 1\n", encoding="utf-8")
+    (root / "app.py").write_text("def f():\n    return 1\n\n\nprint(f())\n", encoding="utf-8")
     command = [sys.executable, "-m", "chaffra_cli", "--format", "json", "health", str(root)]
     done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
     if done.returncode != 0:
