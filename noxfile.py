@@ -144,6 +144,7 @@ def integration(session: nox.Session) -> None:
             "CHAFFRA_REQUIRE_PROMTOOL": "1",
             "CHAFFRA_REQUIRE_BROWSER": "1",
             "CHAFFRA_REQUIRE_NEOVIM": "1",
+            "CHAFFRA_REQUIRE_DJANGO": "1",  # the MCP token budget on Django
             "CHAFFRA_TEST_ARTIFACTS": str(ARTIFACTS),
         },
     )
