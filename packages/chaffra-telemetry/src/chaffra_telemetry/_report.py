@@ -185,7 +185,10 @@ def file_scores(report: RunReport) -> dict[str, float | None]:
 def encode_report(report: RunReport) -> str:
     """The report as strict JSON (non-finite scores become ``null``)."""
     document: dict[str, Any] = CONVERTER.unstructure(report, RunReport)
-    return dumps(document)
+    try:  # the C encoder first: a Django-size report is ~100k values
+        return json.dumps(document, allow_nan=False)
+    except ValueError:  # a non-finite score somewhere: the sanitizing path
+        return dumps(document)
 
 
 def decode_report(payload: str) -> RunReport:
