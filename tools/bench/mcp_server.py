@@ -4,7 +4,7 @@ On a warm Django-size project (the unpacked Django wheel, copied to a temporary
 directory and analysed once so its result cache is in place), it times
 
 1. the warm CLI run's in-process analysis: ``resolve_effective_config`` plus
-   ``run_analysis(command="health", modules=("complexity",), churn=False)``,
+   ``run_analysis(command="health", churn=False)`` (every module),
    exactly what ``chaffra health`` does after start-up, telemetry included;
 2. ``chaffra_health`` through one long-running server: the SDK's in-memory client
    session, and a real ``chaffra mcp`` process over stdio driven by the SDK's
@@ -62,7 +62,7 @@ def compile_bytecode() -> None:
 def in_process_health(project: Path) -> float:
     started = time.perf_counter()
     config = resolve_effective_config(project, None, CliOverrides())
-    run_analysis(config, command="health", modules=("complexity",), churn=False)
+    run_analysis(config, command="health", churn=False)  # every module, as `chaffra health`
     return time.perf_counter() - started
 
 
