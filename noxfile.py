@@ -187,8 +187,11 @@ def standalone(session: nox.Session) -> None:
         session.run("uv", "venv", "--quiet", "--python", sys.executable, str(venv), external=True)
         python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
         wheel = next(dist.glob(f"{package.replace('-', '_')}-*.whl"))
+        # uv caches a find-links wheel by name and version: without a refresh, a wheel
+        # built from an older commit at the same version would be installed instead.
+        refresh = [arg for name in PACKAGES for arg in ("--refresh-package", name)]
         session.run(
-            "uv", "pip", "install", "--quiet", "--python", python,
+            "uv", "pip", "install", "--quiet", "--python", python, *refresh,
             "--find-links", str(dist), "--constraint", str(constraints), str(wheel),
             external=True,
         )  # fmt: skip
