@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import hashlib
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +13,6 @@ import pytest
 from chaffra_core import (
     AnalysisResult,
     Analyzers,
-    CliOverrides,
     FileAnalyzer,
     FileContext,
     FileResult,
@@ -26,66 +23,45 @@ from chaffra_core import (
     ModuleConfig,
     ModuleHost,
     ModuleInfo,
+    ProgressCallback,
     ProjectContext,
     RuleExplanation,
+    RunResult,
     Severity,
     _execution,
     _workers,
-    resolve_effective_config,
-    run_analysis,
 )
 from chaffra_core._host import LoadError
 from chaffra_core.analyzers.complexity import ComplexityModule
+from chaffra_core.testing import TANGLED, run_project, tree_digests, write_project
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
 
-COMPLEX = """
-def tangled(a, b, c, d):
-    if a and b or c and d:
-        for x in range(a):
-            if x % 2:
-                while b:
-                    if c:
-                        b -= 1
-                    elif d:
-                        b -= 2
-                    else:
-                        break
-    if a:
-        return 1
-    elif b:
-        return 2
-    elif c:
-        return 3
-    return 4
-"""
 
-
-def _project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
-def _run(root: Path, *, telemetry: str | None = None, command: str = "complexity", **kw: object):  # type: ignore[no-untyped-def]
-    config = resolve_effective_config(root, None, CliOverrides(telemetry=telemetry))
-    if "host" not in kw:  # the files and modules these tests count: complexity's
-        kw.setdefault("modules", ("complexity",))
-    return run_analysis(config, command=command, stderr=io.StringIO(), **kw)  # type: ignore[arg-type]
-
-
-def _snapshot_tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        if p.is_file()
-        else "dir"
-        for p in sorted(root.rglob("*"))
-    }
+def _run(
+    root: Path,
+    *,
+    telemetry: str | None = None,
+    host: ModuleHost | None = None,
+    jobs: int | None = None,
+    progress: ProgressCallback | None = None,
+    use_cache: bool = True,
+) -> RunResult:
+    """``complexity`` over ``root``: complexity's files and modules unless ``host`` is given."""
+    modules = ("complexity",) if host is None else None
+    return run_project(
+        root,
+        command="complexity",
+        telemetry=telemetry,
+        modules=modules,
+        host=host,
+        jobs=jobs,
+        progress=progress,
+        use_cache=use_cache,
+    )
 
 
 def test_a_run_reports_findings_health_and_pushes_one_snapshot(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"pkg/a.py": COMPLEX, "pkg/b.py": "x = 1\n"})
+    root = write_project(tmp_path, {"pkg/a.py": TANGLED, "pkg/b.py": "x = 1\n"})
     result = _run(root)
     assert {("complexity:high-cyclomatic", "pkg/a.py")} <= {
         (f.rule_id, f.location.file) for f in result.findings
@@ -98,16 +74,16 @@ def test_a_run_reports_findings_health_and_pushes_one_snapshot(tmp_path: Path) -
 
 
 def test_off_leaves_the_project_byte_for_byte_unchanged(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX, ".chaffra.toml": "[health]\nmin-score = 70\n"})
-    before = _snapshot_tree(root)
+    root = write_project(tmp_path, {"a.py": TANGLED, ".chaffra.toml": "[health]\nmin-score = 70\n"})
+    before = tree_digests(root)
     _run(root, telemetry="off")
-    assert before == _snapshot_tree(root)
+    assert before == tree_digests(root)
 
 
 def test_a_module_failing_on_a_file_is_reported_and_the_other_modules_are_unaffected(
     tmp_path: Path,
 ) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX})
+    root = write_project(tmp_path, {"a.py": TANGLED})
     alone = _run(root, telemetry="off", host=ModuleHost([ComplexityModule()]))
     result = _run(
         root,
@@ -121,14 +97,14 @@ def test_a_module_failing_on_a_file_is_reported_and_the_other_modules_are_unaffe
 
 
 def test_parse_errors_are_findings_not_crashes(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"bad.py": "def broken(:\n"})
+    root = write_project(tmp_path, {"bad.py": "def broken(:\n"})
     (root / "latin.py").write_bytes(b"x = '\xe9'\n")
     result = _run(root)
     assert {"parse:syntax-error", "parse:encoding-error"} == {f.rule_id for f in result.findings}
 
 
 def test_a_warm_run_reads_no_file_and_finds_the_same(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX, "b.py": COMPLEX.replace("tangled", "knot")})
+    root = write_project(tmp_path, {"a.py": TANGLED, "b.py": TANGLED.replace("tangled", "knot")})
     cold = _run(root)
     warm = _run(root)
     assert (2, 0) == (cold.analysed, warm.analysed)
@@ -137,16 +113,16 @@ def test_a_warm_run_reads_no_file_and_finds_the_same(tmp_path: Path) -> None:
 
 
 def test_an_edited_file_is_the_only_one_analysed_again(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX, "b.py": "x = 1\n"})
+    root = write_project(tmp_path, {"a.py": TANGLED, "b.py": "x = 1\n"})
     _run(root, telemetry="off")
-    (root / "b.py").write_text(COMPLEX.replace("tangled", "knot"), encoding="utf-8")
+    (root / "b.py").write_text(TANGLED.replace("tangled", "knot"), encoding="utf-8")
     again = _run(root, telemetry="off")
     assert 1 == again.analysed
     assert {"a.py", "b.py"} == {f.location.file for f in again.findings}
 
 
 def test_the_cache_is_off_when_asked_and_keyed_by_the_module_config(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX})
+    root = write_project(tmp_path, {"a.py": TANGLED})
     host = ModuleHost([ComplexityModule()])
     _run(root, telemetry="off", host=host)
     assert 1 == _run(root, telemetry="off", use_cache=False, host=host).analysed
@@ -157,34 +133,36 @@ def test_the_cache_is_off_when_asked_and_keyed_by_the_module_config(tmp_path: Pa
 def test_worker_processes_give_the_same_sorted_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = {f"m{i:02}.py": COMPLEX.replace("tangled", f"t{i}") for i in range(12)}
+    files = {f"m{i:02}.py": TANGLED.replace("tangled", f"t{i}") for i in range(12)}
     files["bad.py"] = "def broken(:\n"
-    sequential = _run(_project(tmp_path / "one", files), jobs=1)
+    sequential = _run(write_project(tmp_path / "one", files), jobs=1)
     monkeypatch.setattr(_execution, "PARALLEL_THRESHOLD", 2)
     progress: list[tuple[int, int]] = []
     parallel = _run(
-        _project(tmp_path / "two", files), jobs=2, progress=lambda d, t: progress.append((d, t))
+        write_project(tmp_path / "two", files),
+        jobs=2,
+        progress=lambda d, t: progress.append((d, t)),
     )
     assert sequential.findings == parallel.findings
     assert (13, 13) == progress[-1]
 
 
 def test_suppressed_findings_disappear_and_stale_ones_are_reported(tmp_path: Path) -> None:
-    suppressed = COMPLEX.replace(
+    suppressed = TANGLED.replace(
         "def tangled(a, b, c, d):",
         "def tangled(a, b, c, d):  # chaffra: ignore[complexity:high-cyclomatic]",
     )
     stale = "x = 1  # chaffra: ignore[complexity:high-cognitive]\n"
-    result = _run(_project(tmp_path, {"a.py": suppressed, "b.py": stale}))
+    result = _run(write_project(tmp_path, {"a.py": suppressed, "b.py": stale}))
     rules = [(f.rule_id, f.location.file) for f in result.findings]
     assert ("complexity:high-cyclomatic", "a.py") not in rules
     assert ("core:stale-suppression", "b.py") in rules
 
 
 def test_churn_survives_lines_inserted_above_a_finding(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX})
+    root = write_project(tmp_path, {"a.py": TANGLED})
     first = _run(root)
-    (root / "a.py").write_text("# one\n# two\n" + COMPLEX, encoding="utf-8")
+    (root / "a.py").write_text("# one\n# two\n" + TANGLED, encoding="utf-8")
     second = _run(root)
     assert [f.location.start_line + 2 for f in first.findings if f.location.start_line > 1] == [
         f.location.start_line for f in second.findings if f.location.start_line > 1
@@ -270,7 +248,9 @@ class _Probe:
 
 
 def test_project_level_modules_combine_every_parsed_files_facts(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "def broken(:\n", "c.py": "f(g(1))\n"})
+    root = write_project(
+        tmp_path, {"a.py": "x = 1\n", "b.py": "def broken(:\n", "c.py": "f(g(1))\n"}
+    )
     result = _run(root, host=ModuleHost([_Probe(), ComplexityModule()]))
     seen = [f.message for f in result.findings if f.rule_id == "probe:seen"]
     assert ["a.py 0", "c.py 2"] == seen
@@ -284,7 +264,7 @@ def test_project_level_modules_combine_every_parsed_files_facts(tmp_path: Path) 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
 def test_an_unreadable_file_is_a_finding_and_not_scored(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n", "locked.py": "y = 2\n"})
+    root = write_project(tmp_path, {"a.py": "x = 1\n", "locked.py": "y = 2\n"})
     (root / "locked.py").chmod(0)
     result = _run(root, telemetry="off")
     assert [("parse:read-error", "locked.py")] == [
@@ -298,7 +278,7 @@ def test_a_read_error_is_a_finding_and_not_scored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same as above, for root: the read itself fails."""
-    root = _project(tmp_path, {"a.py": "print(1)\n", "locked.py": "print(2)\n"})
+    root = write_project(tmp_path, {"a.py": "print(1)\n", "locked.py": "print(2)\n"})
     real = os.open
 
     def refusing(path: str, flags: int, *args: int) -> int:
@@ -316,7 +296,7 @@ def test_a_read_error_is_a_finding_and_not_scored(
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
 def test_fifos_devices_and_large_files_are_skipped_with_a_reason(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n", "big.py": "x = 1\n" * 100})
+    root = write_project(tmp_path, {"a.py": "x = 1\n", "big.py": "x = 1\n" * 100})
     os.mkfifo(root / "pipe.py")
     (root / "zero.py").symlink_to("/dev/zero")
     (root / ".chaffra.toml").write_text("[project]\nmax-file-size = 100\n")
@@ -332,7 +312,7 @@ def test_fifos_devices_and_large_files_are_skipped_with_a_reason(tmp_path: Path)
 def test_a_module_holding_a_lambda_runs_in_workers_and_unpicklable_ones_are_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = _project(tmp_path, {f"m{i:02}.py": "f(1)\n" for i in range(6)})
+    root = write_project(tmp_path, {f"m{i:02}.py": "f(1)\n" for i in range(6)})
     monkeypatch.setattr(_execution, "PARALLEL_THRESHOLD", 2)
     probe = _Probe()
     probe.file_analyzer = lambda config: _ProbeFiles(module_id="probe", explode=False)  # type: ignore[method-assign]
@@ -371,14 +351,14 @@ def test_a_failing_combine_is_the_modules_error(tmp_path: Path) -> None:
         def fix(self, findings: Sequence[Finding], *, dry_run: bool) -> list[FixResult]:
             return []
 
-    result = _run(_project(tmp_path, {"a.py": "x = 1\n"}), host=ModuleHost([BadCombine()]))
+    result = _run(write_project(tmp_path, {"a.py": "x = 1\n"}), host=ModuleHost([BadCombine()]))
     assert (("complexity", "ValueError: cannot combine"),) == result.module_errors
 
 
 def test_module_load_failures_reach_operator_telemetry(tmp_path: Path) -> None:
     host = ModuleHost.default()
     host.load_errors.append(LoadError(name="broken", error_type="ImportError", message="x"))
-    root = _project(tmp_path, {"a.py": "x = 1\n"})
+    root = write_project(tmp_path, {"a.py": "x = 1\n"})
     _run(root, telemetry="on", host=host)
     with SqliteStore.for_project(root) as store:
         current = LiveTelemetryState(store).current(audience=TelemetryAudience.ON)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +11,6 @@ import pytest
 
 from chaffra_core import (
     AnalysisResult,
-    CliOverrides,
     FileContext,
     FileResult,
     FileSummary,
@@ -27,56 +24,26 @@ from chaffra_core import (
     RunResult,
     cache_home,
     clean_cache,
-    resolve_effective_config,
-    run_analysis,
 )
 from chaffra_core._execution import execute
 from chaffra_core._result_cache import MAX_PROJECTS, CacheKey, ResultCache
 from chaffra_core.analyzers.complexity import ComplexityModule
-
-COMPLEX = """
-def tangled(a, b, c, d):
-    if a and b or c and d:
-        for x in range(a):
-            if x % 2:
-                while b:
-                    if c:
-                        b -= 1
-                    elif d:
-                        b -= 2
-                    else:
-                        break
-    if a:
-        return 1
-    elif b:
-        return 2
-    elif c:
-        return 3
-    return 4
-"""
+from chaffra_core.testing import TANGLED, run_project, tree_digests
 
 
 def _project(root: Path, count: int = 3) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        (root / f"m{i}.py").write_text(COMPLEX.replace("tangled", f"t{i}"), encoding="utf-8")
+        (root / f"m{i}.py").write_text(TANGLED.replace("tangled", f"t{i}"), encoding="utf-8")
     return root
 
 
-def _run(root: Path, *, telemetry: str = "off", **kw: object) -> RunResult:
-    config = resolve_effective_config(root, None, CliOverrides(telemetry=telemetry))
-    if "host" not in kw:  # the files and modules these tests count: complexity's
-        kw.setdefault("modules", ("complexity",))
-    return run_analysis(config, command="complexity", stderr=io.StringIO(), **kw)  # type: ignore[arg-type]
-
-
-def _tree(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        if p.is_file()
-        else "dir"
-        for p in sorted(root.rglob("*"))
-    }
+def _run(root: Path, *, host: ModuleHost | None = None, use_cache: bool = True) -> RunResult:
+    """``complexity``, telemetry off: complexity's files and modules unless ``host`` is given."""
+    modules = ("complexity",) if host is None else None
+    return run_project(
+        root, command="complexity", telemetry="off", modules=modules, host=host, use_cache=use_cache
+    )
 
 
 def _cache_files() -> list[Path]:
@@ -115,10 +82,10 @@ def test_with_telemetry_off_the_cache_is_used_and_the_project_is_untouched(
 ) -> None:
     root = _project(tmp_path / "p")
     (root / ".chaffra.toml").write_text("[modules.complexity]\nmax-cyclomatic = 5\n")
-    before = _tree(root)
-    cold = _run(root, telemetry="off")
-    warm = _run(root, telemetry="off")
-    assert before == _tree(root)
+    before = tree_digests(root)
+    cold = _run(root)
+    warm = _run(root)
+    assert before == tree_digests(root)
     assert (3, 0) == (cold.analysed, warm.analysed)
     assert 1 == len(_cache_files())
     assert not str(_cache_files()[0]).startswith(str(root))

@@ -11,43 +11,16 @@ from chaffra_core import CliOverrides, Finding, Location, Severity, resolve_effe
 from chaffra_core import run_analysis as analyse
 from chaffra_core._result import RunResult
 from chaffra_core._run_report import build_run_report, finding_fingerprint, keep_run_report
+from chaffra_core.testing import TANGLED, run_project, write_project
 from chaffra_telemetry import TelemetryAudience, TelemetrySnapshot, project
 from chaffra_telemetry.report import RunReport
 from chaffra_telemetry.store import LiveTelemetryState, MemoryStore, SqliteStore
 
 SECRET = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
-COMPLEX = """
-def tangled(a, b, c, d):
-    if a and b or c and d:
-        for x in range(a):
-            if x % 2:
-                while b:
-                    if c:
-                        b -= 1
-                    elif d:
-                        b -= 2
-                    else:
-                        break
-    if a:
-        return 1
-    elif b:
-        return 2
-    elif c:
-        return 3
-    return 4
-"""
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
 
 
 def _run(root: Path, telemetry: str | None = None, command: str = "health") -> RunResult:
-    config = resolve_effective_config(root, None, CliOverrides(telemetry=telemetry))
-    return analyse(config, command=command, stderr=io.StringIO(), use_cache=False)
+    return run_project(root, command=command, telemetry=telemetry, use_cache=False)
 
 
 def _stored(root: Path, audience: TelemetryAudience = TelemetryAudience.ON) -> RunReport | None:
@@ -59,7 +32,7 @@ def _stored(root: Path, audience: TelemetryAudience = TelemetryAudience.ON) -> R
 def test_a_run_keeps_its_files_functions_findings_and_health_at_its_snapshots_time(
     tmp_path: Path,
 ) -> None:
-    _write(tmp_path, {"pkg/a.py": COMPLEX, "pkg/b.py": "def unused():\n    return 1\n"})
+    write_project(tmp_path, {"pkg/a.py": TANGLED, "pkg/b.py": "def unused():\n    return 1\n"})
     result = _run(tmp_path)
     report = _stored(tmp_path)
     assert report is not None
@@ -89,10 +62,12 @@ def test_a_run_keeps_its_files_functions_findings_and_health_at_its_snapshots_ti
 def test_only_the_findings_the_previous_report_of_the_command_lacked_are_new(
     tmp_path: Path,
 ) -> None:
-    _write(tmp_path, {"a.py": COMPLEX})
+    write_project(tmp_path, {"a.py": TANGLED})
     _run(tmp_path)
     _run(tmp_path, command="complexity")  # another command's report is not the baseline
-    _write(tmp_path, {"a.py": "# moved\n" + COMPLEX, "b.py": "def unused():\n    return 1\n"})
+    write_project(
+        tmp_path, {"a.py": "# moved\n" + TANGLED, "b.py": "def unused():\n    return 1\n"}
+    )
     _run(tmp_path)
     report = _stored(tmp_path)
     assert report is not None
@@ -101,19 +76,21 @@ def test_only_the_findings_the_previous_report_of_the_command_lacked_are_new(
 
 
 def test_no_report_is_kept_without_the_user_scope_or_with_telemetry_off(tmp_path: Path) -> None:
-    _write(tmp_path, {"a.py": COMPLEX})
+    write_project(tmp_path, {"a.py": TANGLED})
     _run(tmp_path, telemetry="operator-only")
     assert _stored(tmp_path) is None
     with LiveTelemetryState(SqliteStore.for_project(tmp_path)) as state:
         assert state.current(audience=TelemetryAudience.OPERATOR_ONLY) is not None
     other = tmp_path / "off"
-    _write(other, {"a.py": COMPLEX})
+    write_project(other, {"a.py": TANGLED})
     _run(other, telemetry="off")
     assert not (other / ".chaffra").exists()
 
 
 def test_a_hard_coded_secret_never_reaches_the_store_whole(tmp_path: Path) -> None:
-    _write(tmp_path, {"app.py": f'TOKEN = "{SECRET}"\n', "settings.toml": f'token = "{SECRET}"\n'})
+    write_project(
+        tmp_path, {"app.py": f'TOKEN = "{SECRET}"\n', "settings.toml": f'token = "{SECRET}"\n'}
+    )
     _run(tmp_path)
     report = _stored(tmp_path)
     assert report is not None
@@ -199,14 +176,14 @@ def test_an_operator_only_snapshot_keeps_no_report() -> None:
 def test_a_run_without_churn_keeps_its_report_and_an_unsafe_project_dir_keeps_none(
     tmp_path: Path,
 ) -> None:
-    _write(tmp_path, {"a.py": COMPLEX})
+    write_project(tmp_path, {"a.py": TANGLED})
     config = resolve_effective_config(tmp_path, None, CliOverrides())
     analyse(config, command="baseline", churn=False, stderr=io.StringIO(), use_cache=False)
     report = _stored(tmp_path)
     assert report is not None
     assert "baseline" == report.command
     unsafe = tmp_path / "unsafe"
-    _write(unsafe, {"a.py": COMPLEX, ".chaffra": "not a directory\n"})
+    write_project(unsafe, {"a.py": TANGLED, ".chaffra": "not a directory\n"})
     _run(unsafe)
     assert "not a directory\n" == (unsafe / ".chaffra").read_text(encoding="utf-8")
 

@@ -36,27 +36,8 @@ from chaffra_core import (
     run_analysis,
 )
 from chaffra_core.analyzers.complexity import ComplexityModule
+from chaffra_core.testing import TANGLED, open_session, write_project
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
-
-COMPLEX = """def tangled(a, b, c, d):
-    if a and b or c and d:
-        for x in range(a):
-            if x % 2:
-                while b:
-                    if c:
-                        b -= 1
-                    elif d:
-                        b -= 2
-                    else:
-                        break
-    if a:
-        return 1
-    elif b:
-        return 2
-    elif c:
-        return 3
-    return 4
-"""
 
 
 class _Names:
@@ -145,17 +126,8 @@ def _host() -> ModuleHost:
     return ModuleHost([ComplexityModule(), UnusedModule()])
 
 
-def _project(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def _session(root: Path, telemetry: str | None = None) -> ProjectSession:
-    config = resolve_effective_config(root, None, CliOverrides(telemetry=telemetry))
-    return ProjectSession(config, host=_host(), use_cache=False)
+    return open_session(root, telemetry=telemetry, host=_host(), use_cache=False)
 
 
 def _rules(findings: Sequence[Finding]) -> list[tuple[str, str, int]]:
@@ -166,7 +138,7 @@ def test_an_edit_in_memory_republishes_the_other_files_whose_cross_file_findings
     tmp_path: Path,
 ) -> None:
     """Deleting the only use of ``helper`` in b.py makes a.py's ``helper`` unused."""
-    root = _project(
+    root = write_project(
         tmp_path,
         {"a.py": "def helper():\n    return 1\n", "b.py": "def main():\n    return helper()\n"},
     )
@@ -185,11 +157,11 @@ def test_an_edit_in_memory_republishes_the_other_files_whose_cross_file_findings
 def test_an_update_that_changes_nothing_elsewhere_names_only_the_edited_file(
     tmp_path: Path,
 ) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
+    root = write_project(tmp_path, {"a.py": "x = 1\n", "b.py": "y = 2\n"})
     session = _session(root, telemetry="off")
     session.start(command="lsp")
 
-    update = session.update({root / "a.py": COMPLEX})
+    update = session.update({root / "a.py": TANGLED})
 
     assert ["a.py"] == list(update.findings)
     assert {"complexity:high-cyclomatic", "unused:function"} <= {
@@ -203,7 +175,7 @@ def test_the_session_after_edits_equals_a_fresh_run_over_the_same_files(tmp_path
         "a.py": "def helper():\n    return 1\n",
         "b.py": "def main():\n    return helper()\n",
     }
-    root = _project(tmp_path, texts)
+    root = write_project(tmp_path, texts)
     session = _session(root, telemetry="off")
     session.start(command="lsp")
 
@@ -220,7 +192,7 @@ def test_the_session_after_edits_equals_a_fresh_run_over_the_same_files(tmp_path
                         "def helper():\n    return 1\n",
                         "x = helper()\n",
                         "def main(:\n",
-                        COMPLEX,
+                        TANGLED,
                         "import os\n# chaffra: ignore[unused:function]\ndef main():\n    pass\n",
                     ]
                 ),
@@ -245,7 +217,7 @@ def test_the_session_after_edits_equals_a_fresh_run_over_the_same_files(tmp_path
 def test_a_syntax_error_in_the_buffer_is_a_finding_and_the_session_goes_on(
     tmp_path: Path,
 ) -> None:
-    root = _project(tmp_path, {"a.py": "x = 1\n"})
+    root = write_project(tmp_path, {"a.py": "x = 1\n"})
     session = _session(root, telemetry="off")
     session.start(command="lsp")
 
@@ -257,12 +229,12 @@ def test_a_syntax_error_in_the_buffer_is_a_finding_and_the_session_goes_on(
 
 
 def test_recording_runs_the_lifecycle_over_the_kept_summaries(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX})
+    root = write_project(tmp_path, {"a.py": TANGLED})
     session = _session(root, telemetry="on")
     session.start(command="lsp", stderr=io.StringIO())
     (root / "a.py").write_text("gone on disk, the buffer wins\n", encoding="utf-8")
 
-    update = session.update({root / "a.py": COMPLEX}, record="lsp", stderr=io.StringIO())
+    update = session.update({root / "a.py": TANGLED}, record="lsp", stderr=io.StringIO())
 
     assert update.result is not None
     assert 1 == update.result.files_analyzed
@@ -278,7 +250,7 @@ def test_recording_runs_the_lifecycle_over_the_kept_summaries(tmp_path: Path) ->
 
 
 def test_recording_under_off_writes_nothing(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"a.py": COMPLEX})
+    root = write_project(tmp_path, {"a.py": TANGLED})
     session = _session(root, telemetry="off")
     session.start(command="lsp")
     before = sorted(os.listdir(root))
@@ -290,7 +262,7 @@ def test_recording_under_off_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_refresh_reads_changed_files_and_drops_deleted_and_ignored_ones(tmp_path: Path) -> None:
-    root = _project(
+    root = write_project(
         tmp_path,
         {
             ".chaffra.toml": '[project]\nignore = ["vendor/**"]\n',
@@ -300,9 +272,9 @@ def test_refresh_reads_changed_files_and_drops_deleted_and_ignored_ones(tmp_path
     )
     session = _session(root, telemetry="off")
     session.start(command="watch")
-    (root / "a.py").write_text(COMPLEX, encoding="utf-8")
+    (root / "a.py").write_text(TANGLED, encoding="utf-8")
     (root / "b.py").unlink()
-    _project(root, {"vendor/v.py": COMPLEX})
+    write_project(root, {"vendor/v.py": TANGLED})
 
     update = session.refresh([root / "a.py", root / "b.py", root / "vendor" / "v.py"])
 
@@ -313,7 +285,7 @@ def test_refresh_reads_changed_files_and_drops_deleted_and_ignored_ones(tmp_path
 
 
 def test_a_module_rejecting_its_config_fails_the_session_closed(tmp_path: Path) -> None:
-    root = _project(tmp_path, {".chaffra.toml": "[modules.unused]\nstrict = 3\n", "a.py": ""})
+    root = write_project(tmp_path, {".chaffra.toml": "[modules.unused]\nstrict = 3\n", "a.py": ""})
     config = resolve_effective_config(root, None, CliOverrides(telemetry="off"))
 
     with pytest.raises(ConfigError):
@@ -321,7 +293,7 @@ def test_a_module_rejecting_its_config_fails_the_session_closed(tmp_path: Path) 
 
 
 def test_files_outside_the_target_are_not_covered(tmp_path: Path) -> None:
-    root = _project(tmp_path, {"pkg/a.py": "", "other/b.py": ""})
+    root = write_project(tmp_path, {"pkg/a.py": "", "other/b.py": ""})
     config = resolve_effective_config(root / "pkg", None, CliOverrides(telemetry="off"))
     session = ProjectSession(config, host=_host())
 
@@ -348,7 +320,7 @@ _TREE = {
 
 
 def test_is_discovered_agrees_with_discovery_on_every_file(tmp_path: Path) -> None:
-    root = _project(tmp_path, _TREE)
+    root = write_project(tmp_path, _TREE)
     ignore = ("vendor/",)
     found = set(discover(root, ignore=ignore, root=root))
 
@@ -361,7 +333,7 @@ def test_is_discovered_agrees_with_discovery_on_every_file(tmp_path: Path) -> No
 
 
 def test_watched_directories_leave_out_what_discovery_skips(tmp_path: Path) -> None:
-    root = _project(tmp_path, _TREE)
+    root = write_project(tmp_path, _TREE)
 
     directories = discover_directories(root, ignore=("vendor/",), root=root)
 
