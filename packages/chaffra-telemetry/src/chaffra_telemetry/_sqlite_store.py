@@ -20,8 +20,8 @@ import contextlib
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TextIO
 
@@ -29,15 +29,18 @@ from chaffra_telemetry._project_dir import safe_project_dir
 from chaffra_telemetry._projection import ProjectedSnapshot
 from chaffra_telemetry._report import StoredReport
 from chaffra_telemetry._snapshot_codec import EncodedSnapshot, decode_snapshot, encode_snapshot
-from chaffra_telemetry._sqlite_reports import (
-    DEFAULT_REPORT_CAPACITY,
-    REPORT_SCHEMA,
-    REPORT_SHAPE,
-    ReportReader,
-    insert_report,
+from chaffra_telemetry._sqlite_db import (
+    SCHEMA_VERSION,
+    io_error,
+    open_database,
+    read_generation,
+    read_source,
+    transaction,
+    write_transaction,
 )
+from chaffra_telemetry._sqlite_reports import DEFAULT_REPORT_CAPACITY, ReportReader, insert_report
 from chaffra_telemetry._store import ReportPoint, StateSource, StoreRead
-from chaffra_telemetry._store_recovery import check_store_files, is_corrupt, move_aside
+from chaffra_telemetry._store_recovery import check_store_files, move_aside
 from chaffra_telemetry.errors import (
     TelemetryIOError,
     TelemetrySerializationError,
@@ -56,26 +59,9 @@ __all__ = [
 DB_FILE = "telemetry.db"
 """File name of the project's store under ``<project>/.chaffra/``."""
 
-SCHEMA_VERSION = 1
 DEFAULT_SQLITE_CAPACITY = 10_000
 DEFAULT_MAX_AGE_MS = 90 * 24 * 3_600_000
 
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE IF NOT EXISTS snapshots ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-    " timestamp_ms INTEGER NOT NULL,"
-    " audience TEXT NOT NULL,"
-    " payload TEXT NOT NULL,"
-    " untrusted TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS snapshots_by_time ON snapshots (timestamp_ms, seq)",
-    *REPORT_SCHEMA,
-)
-# Fails on a file whose tables lack the columns this version reads.
-_SHAPES = (
-    "SELECT seq, timestamp_ms, audience, payload, untrusted FROM snapshots LIMIT 0",
-    REPORT_SHAPE,
-)
 _IN_MEMORY = Path(":memory:")
 # SQLite types values per row: only rows whose timestamp is an integer can be ordered.
 _TIMED = "typeof(timestamp_ms) = 'integer'"
@@ -136,7 +122,7 @@ class SqliteStore:
         self._cache: dict[int, ProjectedSnapshot] = {}
         self._unreadable: set[int] = set()  # seqs whose row failed to decode
         self._cache_generation = -1
-        self._connection = self._open(busy_timeout_s)
+        self._connection = open_database(self._path, busy_timeout_s)
 
     @classmethod
     def for_project(
@@ -255,7 +241,7 @@ class SqliteStore:
         if window_ms is not None and window_ms < 0:
             raise ValueError(f"window_ms must be non-negative, got {window_ms}")
         with self._lock, self._transaction("BEGIN", "read") as cursor:
-            source = _source(cursor)
+            source = read_source(cursor)
             self._prune_cache(cursor)
             untimed = cursor.execute(f"SELECT count(*) FROM snapshots WHERE NOT {_TIMED}")
             unreadable = int(untimed.fetchone()[0])
@@ -377,7 +363,7 @@ class SqliteStore:
         """
         if not self.persistent:
             with self._lock, self._transaction("BEGIN", "read") as cursor:
-                return _generation(cursor)
+                return read_generation(cursor)
         with self._token_lock:
             try:
                 if self._closed:
@@ -390,9 +376,9 @@ class SqliteStore:
                         check_same_thread=False,  # used under self._token_lock only
                     )
                 with contextlib.closing(self._token_connection.cursor()) as cursor:
-                    return _generation(cursor)
+                    return read_generation(cursor)
             except sqlite3.Error as error:
-                raise _io_error(f"cannot read {self._path}", error) from error
+                raise io_error(f"cannot read {self._path}", error) from error
 
     def close(self) -> None:
         """Close the connections; the store is unusable afterwards. Idempotent."""
@@ -427,7 +413,7 @@ class SqliteStore:
 
     def _push_all(self, encoded: Sequence[EncodedSnapshot], *, live: bool) -> None:
         with self._lock, self._write("store a snapshot in") as cursor:
-            if live and _source(cursor) is StateSource.SEEDED:
+            if live and read_source(cursor) is StateSource.SEEDED:
                 cursor.execute("DELETE FROM snapshots")
                 cursor.execute("DELETE FROM reports")
             cursor.executemany(
@@ -456,7 +442,7 @@ class SqliteStore:
     def _prune_cache(self, cursor: sqlite3.Cursor) -> None:
         # Rows leave only from the old end of (timestamp_ms, seq) order (eviction,
         # age) or all at once (clear), so entries below the oldest row are gone.
-        generation = _generation(cursor)
+        generation = read_generation(cursor)
         if generation == self._cache_generation:
             return
         self._cache_generation = generation
@@ -499,111 +485,10 @@ class SqliteStore:
                     continue
                 self._cache[seq] = snapshot
 
-    @contextmanager
-    def _write(self, action: str) -> Iterator[sqlite3.Cursor]:
-        """A ``BEGIN IMMEDIATE`` transaction that also bumps the generation."""
-        with self._transaction("BEGIN IMMEDIATE", action) as cursor:
-            yield cursor
-            cursor.execute(
-                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
-            )
+    def _write(self, action: str) -> AbstractContextManager[sqlite3.Cursor]:
+        """A write transaction (the generation bumped); errors name ``action`` and the file."""
+        return write_transaction(self._connection, self._path, action)
 
-    @contextmanager
-    def _transaction(self, begin: str, action: str) -> Iterator[sqlite3.Cursor]:
-        """Run the body in one transaction; any SQLite error becomes a TelemetryIOError."""
-        try:
-            cursor = self._connection.cursor()
-            cursor.execute(begin)
-        except sqlite3.Error as error:
-            raise _io_error(f"cannot {action} {self._path}", error) from error
-        try:
-            yield cursor
-            cursor.execute("COMMIT")
-        except BaseException as error:
-            _rollback(self._connection)
-            if isinstance(error, sqlite3.Error):
-                raise _io_error(f"cannot {action} {self._path}", error) from error
-            raise
-        finally:
-            cursor.close()
-
-    def _open(self, busy_timeout_s: float) -> sqlite3.Connection:
-        try:
-            connection = sqlite3.connect(
-                self._path,
-                timeout=busy_timeout_s,
-                isolation_level=None,  # transactions are explicit BEGIN/COMMIT
-                check_same_thread=False,  # one connection shared under self._lock
-            )
-        except sqlite3.Error as error:
-            raise _io_error(f"cannot open {self._path}", error) from error
-        try:
-            self._initialize(connection)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    def _initialize(self, connection: sqlite3.Connection) -> None:
-        try:
-            # The schema is checked before WAL mode is set: a file that turns out
-            # not to be our store is left byte for byte as it was.
-            connection.execute("BEGIN IMMEDIATE").close()
-            try:
-                for statement in _SCHEMA:
-                    connection.execute(statement).close()
-                for shape in _SHAPES:
-                    connection.execute(shape).close()
-                connection.executemany(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                    [
-                        ("schema_version", str(SCHEMA_VERSION)),
-                        ("source", StateSource.EMPTY.value),
-                        ("generation", "0"),
-                    ],
-                ).close()
-                cursor = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'")
-                found = cursor.fetchone()[0]
-                cursor.close()
-                if str(found) != str(SCHEMA_VERSION):
-                    raise TelemetryStoreCorrupt(
-                        f"{self._path} has telemetry store schema version {found}; this"
-                        f" chaffra-telemetry reads version {SCHEMA_VERSION} only (upgrade it,"
-                        " or move the file away to start a new history)"
-                    )
-                connection.execute("COMMIT").close()
-            except BaseException:
-                _rollback(connection)
-                raise
-            connection.execute("PRAGMA journal_mode = WAL").close()
-            connection.execute("PRAGMA synchronous = NORMAL").close()
-        except sqlite3.Error as error:
-            raise _io_error(f"cannot open {self._path}", error) from error
-
-
-def _io_error(context: str, error: sqlite3.Error) -> TelemetryIOError:
-    kind = TelemetryStoreCorrupt if is_corrupt(error) else TelemetryIOError
-    return kind(f"{context}: {error}")
-
-
-def _source(cursor: sqlite3.Cursor) -> StateSource:
-    # A label another program mangled reads as live: the rows are real runs' or none.
-    row = cursor.execute("SELECT value FROM meta WHERE key = 'source'").fetchone()
-    try:
-        return StateSource(row[0])
-    except (TypeError, ValueError):
-        return StateSource.LIVE
-
-
-def _generation(cursor: sqlite3.Cursor) -> int:
-    row = cursor.execute(
-        "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"
-    ).fetchone()
-    return 0 if row is None or row[0] is None else int(row[0])
-
-
-def _rollback(connection: sqlite3.Connection) -> None:
-    # After some errors SQLite has already rolled back; a failing ROLLBACK must
-    # not hide the error that caused it.
-    with contextlib.suppress(sqlite3.Error):
-        connection.execute("ROLLBACK").close()
+    def _transaction(self, begin: str, action: str) -> AbstractContextManager[sqlite3.Cursor]:
+        """One transaction; any SQLite error becomes a TelemetryIOError naming the file."""
+        return transaction(self._connection, self._path, begin, action)
