@@ -110,6 +110,19 @@ def _finding(line: int, anchor: str = "") -> Finding:
     )
 
 
+def _result(*findings: Finding, root: Path = Path(".")) -> RunResult:
+    """A run of command ``c`` over no file that reported ``findings``."""
+    return RunResult(
+        root=root,
+        command="c",
+        modules=(),
+        findings=findings,
+        health=None,
+        files_analyzed=0,
+        duration_ms=0,
+    )
+
+
 def test_a_fingerprint_follows_the_anchor_across_lines_and_the_line_without_one() -> None:
     assert finding_fingerprint(_finding(3, "f#1")) == finding_fingerprint(_finding(9, "f#1"))
     assert finding_fingerprint(_finding(3)) != finding_fingerprint(_finding(9))
@@ -117,15 +130,7 @@ def test_a_fingerprint_follows_the_anchor_across_lines_and_the_line_without_one(
 
 
 def test_findings_sharing_an_identity_get_distinct_fingerprints_and_symbols_from_anchors() -> None:
-    result = RunResult(
-        root=Path("."),
-        command="c",
-        modules=(),
-        findings=(_finding(3, "Cls.f#1"), _finding(3, "Cls.f#1"), _finding(4)),
-        health=None,
-        files_analyzed=0,
-        duration_ms=0,
-    )
+    result = _result(_finding(3, "Cls.f#1"), _finding(3, "Cls.f#1"), _finding(4))
     report = build_run_report(result, timestamp_ms=5, run_id="r")
     assert 3 == len({f.fingerprint for f in report.findings})
     assert ["Cls.f", "Cls.f", None] == [f.symbol for f in report.findings]
@@ -141,15 +146,7 @@ def test_a_store_that_cannot_take_the_report_is_a_warning_naming_it_only_for_ope
 ) -> None:
     state = LiveTelemetryState(SqliteStore(tmp_path / "t.db"))
     state.close()
-    result = RunResult(
-        root=tmp_path,
-        command="c",
-        modules=(),
-        findings=(),
-        health=None,
-        files_analyzed=0,
-        duration_ms=0,
-    )
+    result = _result(root=tmp_path)
     out = io.StringIO()
     snapshot = project(TelemetrySnapshot(timestamp_ms=1), audience)
     keep_run_report(state, result, snapshot, stderr=out)
@@ -159,15 +156,7 @@ def test_a_store_that_cannot_take_the_report_is_a_warning_naming_it_only_for_ope
 
 def test_an_operator_only_snapshot_keeps_no_report() -> None:
     store = MemoryStore()
-    result = RunResult(
-        root=Path("."),
-        command="c",
-        modules=(),
-        findings=(),
-        health=None,
-        files_analyzed=0,
-        duration_ms=0,
-    )
+    result = _result()
     snapshot = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.OPERATOR_ONLY)
     keep_run_report(LiveTelemetryState(store), result, snapshot, stderr=io.StringIO())
     assert store.latest_report() is None
