@@ -47,6 +47,7 @@ def test_every_text_format_shows_paths_relative_to_the_working_directory(
     document = json.loads(invoke(runner, "complexity", SUBDIR, "--format", "json"))
     assert SUBDIR == document["root"]
     assert {TANGLED} == {f["location"]["file"] for f in document["findings"]}
+    assert not [f["message"] for f in document["findings"] if "tangled.py" in f["message"]]
     issues = json.loads(invoke(runner, "complexity", SUBDIR, "--format", "codeclimate"))
     assert {TANGLED} == {issue["location"]["path"] for issue in issues}
     assert f"### `{TANGLED}`" in invoke(runner, "complexity", SUBDIR, "--format", "markdown")
