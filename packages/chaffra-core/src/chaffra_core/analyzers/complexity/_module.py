@@ -190,7 +190,7 @@ class ComplexityModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Complexity & Health Scoring",
-            version="0.3.0",
+            version="0.3.1",
             languages=("python",),
             capabilities=("analyze", "explain", "health"),
             rules=_RULES,
