@@ -141,6 +141,10 @@ def test_explain_of_a_bare_name_two_modules_define_is_ambiguous(
         ["watch", "TMP", "--fail-on", "error"],
         ["fix", "TMP", "--dead-code", "--format", "sarif"],
         ["--fail-on", "error", "fix", "TMP", "--dead-code"],
+        ["--format", "json", "cache", "info"],
+        ["--telemetry", "off", "cache", "clean"],
+        ["--fail-on", "error", "advisories", "info"],
+        ["--config", "CONFIG", "advisories", "update", "--url", "CONFIG"],
     ],
 )
 def test_options_that_mean_nothing_to_a_command_are_usage_errors(
