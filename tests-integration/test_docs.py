@@ -50,3 +50,16 @@ def test_the_peer_code_table_in_the_docs_is_the_registry() -> None:
     chaffra_core.ModuleHost.default()  # loading the analyzers registers their peer codes
     registered = {key: (peer.tool, peer.rules) for key, peer in chaffra_core.PEER_CODES.items()}
     assert registered == documented
+
+
+def test_every_table_in_the_docs_starts_with_its_header() -> None:
+    """A table row after a blank line (a table split in two) renders as plain text."""
+    headless = []
+    for document in _documents():
+        text = re.sub(r"```.*?```", "", document.read_text(encoding="utf-8"), flags=re.S)
+        lines = ["", *text.splitlines(), ""]
+        for before, line, after in zip(lines, lines[1:], lines[2:], strict=False):
+            starts = line.startswith("|") and not before.startswith("|")
+            if starts and not re.fullmatch(r"\|(?:\s*:?-+:?\s*\|)+", after.strip()):
+                headless.append(f"{document.relative_to(REPO)}: {line[:60]}")
+    assert [] == headless

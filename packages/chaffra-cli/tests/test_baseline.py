@@ -148,15 +148,20 @@ def test_complexity_all_lists_every_function_sorted_and_filtered(
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--sort", "name"], ["--top", "3"], ["--min", "B"], ["--all", "--format", "sarif"]],
+    ("args", "error"),
+    [
+        (["--sort", "name"], "Error: --sort: only with --all\n"),
+        (["--top", "3", "--min", "B"], "Error: --top, --min: only with --all\n"),
+        (["--all", "--format", "sarif"], "--all writes terminal, json, markdown, not sarif\n"),
+    ],
 )
 def test_listing_options_without_all_or_with_another_format_are_usage_errors(
-    runner: CliRunner, complex_project: Path, args: list[str]
+    runner: CliRunner, complex_project: Path, args: list[str], error: str
 ) -> None:
     result = runner.invoke(cli, ["complexity", str(complex_project), *args])
     assert 2 == result.exit_code
     assert "" == result.stdout
+    assert result.stderr.endswith(error)
 
 
 def test_ranks_follow_radon() -> None:

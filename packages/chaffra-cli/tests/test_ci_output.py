@@ -47,6 +47,7 @@ def test_every_text_format_shows_paths_relative_to_the_working_directory(
     document = json.loads(invoke(runner, "complexity", SUBDIR, "--format", "json"))
     assert SUBDIR == document["root"]
     assert {TANGLED} == {f["location"]["file"] for f in document["findings"]}
+    assert not [f["message"] for f in document["findings"] if "tangled.py" in f["message"]]
     issues = json.loads(invoke(runner, "complexity", SUBDIR, "--format", "codeclimate"))
     assert {TANGLED} == {issue["location"]["path"] for issue in issues}
     assert f"### `{TANGLED}`" in invoke(runner, "complexity", SUBDIR, "--format", "markdown")
@@ -134,6 +135,38 @@ def test_json_numbers_are_numbers_and_durations_agree_with_telemetry(
     ]
     assert document["summary"]["duration_ms"] == duration
     assert document["summary"]["files_analyzed"] == 2
+
+
+def test_telemetry_counts_the_findings_the_report_shows(runner: CliRunner, repo: Path) -> None:
+    """Suppressed findings, ``[rules]`` levels and health findings count as reported."""
+    source = (repo / TANGLED).read_text("utf-8")
+    (repo / TANGLED).write_text(
+        source.replace("):\n", "):  # chaffra: ignore[complexity:high-cognitive]\n", 1), "utf-8"
+    )
+    (repo / SUBDIR / ".chaffra.toml").write_text(
+        '[rules]\n"complexity:high-cyclomatic" = "error"\n', encoding="utf-8"
+    )
+    result = runner.invoke(
+        cli,
+        ["complexity", SUBDIR, "--format", "json", "--telemetry", "on", *JSON_FILE_BACKEND],
+    )
+    assert 0 == result.exit_code, result.output
+    document = json.loads(result.stdout)
+    assert {"error": 1, "warning": 1, "info": 0, "total": 2} == document["summary"]["findings"]
+    flushed = json.loads((repo / SUBDIR / ".chaffra" / "telemetry.json").read_text("utf-8"))
+    points = [p for p in flushed["data_points"] if p["name"].startswith("chaffra.analysis.find")]
+    by_severity = {
+        p["labels"]["severity"]: p["value"]
+        for p in points
+        if p["name"] == "chaffra.analysis.findings_by_severity"
+    }
+    totals = {
+        p["labels"]["module"]: p["value"]
+        for p in points
+        if p["name"] == "chaffra.analysis.findings_total"
+    }
+    assert {"error": 1, "warning": 1} == by_severity
+    assert {"complexity": 2} == totals
 
 
 def test_the_health_block_counts_scored_files_out_of_analysed_files(

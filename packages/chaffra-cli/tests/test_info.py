@@ -135,6 +135,16 @@ def test_explain_of_a_bare_name_two_modules_define_is_ambiguous(
         ["telemetry", "status", "--format", "sarif"],
         ["--fail-on", "error", "telemetry", "status"],
         ["init", "--format", "json"],
+        ["lsp", "--format", "json"],
+        ["--fail-on", "error", "lsp"],
+        ["watch", "TMP", "--format", "json"],
+        ["watch", "TMP", "--fail-on", "error"],
+        ["fix", "TMP", "--dead-code", "--format", "sarif"],
+        ["--fail-on", "error", "fix", "TMP", "--dead-code"],
+        ["--format", "json", "cache", "info"],
+        ["--telemetry", "off", "cache", "clean"],
+        ["--fail-on", "error", "advisories", "info"],
+        ["--config", "CONFIG", "advisories", "update", "--url", "CONFIG"],
     ],
 )
 def test_options_that_mean_nothing_to_a_command_are_usage_errors(
@@ -143,7 +153,8 @@ def test_options_that_mean_nothing_to_a_command_are_usage_errors(
     """Before or after the command: refused with exit 2, nothing runs."""
     config = tmp_path / "c.toml"
     config.write_text("", encoding="utf-8")
-    result = runner.invoke(cli, [str(config) if a == "CONFIG" else a for a in args])
+    given = {"CONFIG": str(config), "TMP": str(tmp_path)}
+    result = runner.invoke(cli, [given.get(a, a) for a in args])
     assert 2 == result.exit_code, result.output
     assert "" == result.stdout
 

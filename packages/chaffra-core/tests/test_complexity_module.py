@@ -233,7 +233,7 @@ def test_low_health_score_is_a_file_finding_on_line_one_under_model_1() -> None:
     )
     result = _file_result(text, {"min-score": 100, "model": 1})
     (finding,) = [f for f in result.findings if f.rule_id == "complexity:low-health-score"]
-    assert "file `m.py` has health score 40 (F) below threshold 100" == finding.message
+    assert "file has health score 40 (F) below threshold 100" == finding.message
     assert (1, 1) == (finding.location.start_line, finding.location.end_line)
     assert {"score": 40, "grade": "F"} == dict(finding.metadata)
     assert finding.anchor

@@ -301,7 +301,7 @@ def test_a_run_scores_with_model_2_flags_low_files_and_records_the_score(tmp_pat
     bad = health.files[0]
     assert (82, 6.0) == (bad.lines, bad.dead_code_cost)  # an unused import and function
     low = [f for f in result.findings if f.rule_id == "complexity:low-health-score"]
-    assert [f"file `bad.py` has health score {bad.score:g} ({bad.grade}) below threshold 70"] == [
+    assert [f"file has health score {bad.score:g} ({bad.grade}) below threshold 70"] == [
         f.message for f in low
     ]
     with SqliteStore.for_project(tmp_path) as store:

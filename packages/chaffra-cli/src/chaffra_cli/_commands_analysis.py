@@ -412,7 +412,7 @@ def complexity(
         flags = (("--sort", sort), ("--top", top), ("--min", min_rank))
         given = [flag for flag, value in flags if value is not None]
         if given:
-            raise click.UsageError(f"{', '.join(given)} only apply with --all", ctx)
+            raise click.UsageError(f"{', '.join(given)}: only with --all", ctx)
     narrowing = _Narrowing(baseline=baseline_file, changed_since=changed_since)
     _analyse(
         options,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from chaffra_cli._options import GlobalOptions, pass_globals
+
 __all__ = ["cache"]
 
 
@@ -19,7 +21,8 @@ def cache() -> None:
 
 
 @cache.command(short_help="Where the cache is and how big.")
-def info() -> None:
+@pass_globals(accepts=frozenset())
+def info(_options: GlobalOptions) -> None:
     """Print the cache directory, its number of projects and its size."""
     from chaffra_core import cache_home
 
@@ -32,7 +35,8 @@ def info() -> None:
 
 
 @cache.command(short_help="Remove every cached result.")
-def clean() -> None:
+@pass_globals(accepts=frozenset())
+def clean(_options: GlobalOptions) -> None:
     """Remove every cached result (the next run of each project is a cold one)."""
     from chaffra_core import cache_home, clean_cache
 

@@ -12,7 +12,7 @@ import click
 
 from chaffra_cli._commands_analysis import resolve_config
 from chaffra_cli._errors import EXIT_FAILURE
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 __all__ = ["fix"]
 
@@ -35,7 +35,7 @@ _FIXABLE = frozenset({"dead-code:unused-import", "dead-code:unreachable-code"})
     is_flag=True,
     help="Also remove statements after a return, raise, break or continue.",
 )
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def fix(options: GlobalOptions, path: Path, dead_code: bool, diff: bool, unreachable: bool) -> None:
     """Remove the unused imports of the project at PATH, keeping each file's layout.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 __all__ = ["lsp"]
 
@@ -18,7 +18,7 @@ __all__ = ["lsp"]
     metavar="MS",
     help="Quiet time after an edit before the document is re-analysed.",
 )
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def lsp(options: GlobalOptions, *, debounce: int) -> None:
     """Serve the Language Server Protocol over stdin/stdout.
 

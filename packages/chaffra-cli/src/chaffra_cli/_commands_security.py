@@ -78,7 +78,8 @@ def advisories() -> None:
     metavar="URL",
     help="Where to download the OSV zip from (default: OSV's PyPI export).",
 )
-def update(url: str | None) -> None:
+@pass_globals(accepts=frozenset())
+def update(_options: GlobalOptions, url: str | None) -> None:
     """Download the PyPI advisories of OSV and store them for offline checks."""
     from chaffra_core.analyzers.security import OSV_PYPI_URL, update_database
 
@@ -97,7 +98,8 @@ def update(url: str | None) -> None:
 
 
 @advisories.command(short_help="Where the database is and how old.")
-def info() -> None:
+@pass_globals(accepts=frozenset())
+def info(_options: GlobalOptions) -> None:
     """Print the database's directory, source, date and age."""
     from chaffra_core.analyzers.security import database_dir, open_advisories
 

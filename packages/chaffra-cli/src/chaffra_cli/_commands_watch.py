@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from chaffra_cli._commands_analysis import resolve_config
-from chaffra_cli._options import GlobalOptions, pass_globals
+from chaffra_cli._options import SETTINGS_OPTIONS, GlobalOptions, pass_globals
 
 if TYPE_CHECKING:
     from chaffra_core import Finding, ProjectSession, RunResult
@@ -140,7 +140,7 @@ def _served(root: Path, options: GlobalOptions, path: Path) -> Served:
     show_default=True,
     help="Dashboard port with --serve (0 picks a free one).",
 )
-@pass_globals
+@pass_globals(accepts=SETTINGS_OPTIONS)
 def watch(options: GlobalOptions, path: Path, debounce: int, serve: bool, port: int) -> None:
     """Watch the project at PATH and re-analyse what changes.
 

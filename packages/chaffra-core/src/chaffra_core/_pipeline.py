@@ -168,6 +168,7 @@ def run_analysis(
     failed = {module_id for module_id, _ in assembled.errors}
     for outcome in execution.outcomes:
         _record_module(collector, outcome)
+    _record_findings(collector, execution, assembled.findings)
     health = assembled.health
     if health is not None and health.score is not None:
         collector.record(HEALTH_SCORE, health.score)
@@ -175,9 +176,6 @@ def run_analysis(
         for info in execution.module_infos:
             if "health" in info.capabilities and info.id not in failed:
                 collector.record_module_summary_metric(info.id, HEALTH_SCORE_KEY, health.score)
-    if assembled.stale:
-        stale = assembled.stale
-        collector.record_module_findings("core", len(stale), _severity_counts(stale))
     collector.set_finding_fingerprints(f.fingerprint() for f in assembled.findings)
     execution.cache_metrics.flush_to_collector(collector)
     duration_ms = int((time.monotonic() - started) * 1000)
@@ -245,11 +243,23 @@ def _severity_counts(findings: Iterable[Finding]) -> Mapping[str, int]:
     return {k: v for k, v in counts.items() if v}
 
 
+def _record_findings(
+    collector: TelemetryCollector, execution: Execution, reported: Sequence[Finding]
+) -> None:
+    """Count the findings the report shows (after suppressions, ``[rules]`` levels and
+    the health step), per module that ran; ``core`` and ``parse`` findings under their
+    rule's prefix."""
+    owner = {rule.id: info.id for info in execution.module_infos for rule in info.rules}
+    by_module: dict[str, list[Finding]] = {outcome.module_id: [] for outcome in execution.outcomes}
+    for finding in reported:
+        module_id = owner.get(finding.rule_id, finding.rule_id.partition(":")[0])
+        by_module.setdefault(module_id, []).append(finding)
+    for module_id, found in by_module.items():
+        collector.record_module_findings(module_id, len(found), _severity_counts(found))
+
+
 def _record_module(collector: TelemetryCollector, outcome: ModuleRun) -> None:
     module_id, result = outcome.module_id, outcome.result
     collector.record_module_call(module_id, outcome.duration_ms, outcome.error is not None)
-    collector.record_module_findings(
-        module_id, len(result.findings), _severity_counts(result.findings)
-    )
     for key, value in result.metrics.summary.items():
         collector.record_module_summary_metric(module_id, key, value)

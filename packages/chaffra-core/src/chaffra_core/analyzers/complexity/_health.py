@@ -170,7 +170,7 @@ def low_score_finding(path: str, score: float, grade: HealthGrade, threshold: in
     """The ``complexity:low-health-score`` finding of a file scoring below ``threshold``."""
     return Finding(
         rule_id=LOW_HEALTH_SCORE,
-        message=f"file `{path}` has health score {score:g} ({grade}) below threshold {threshold}",
+        message=f"file has health score {score:g} ({grade}) below threshold {threshold}",
         severity=Severity.WARNING,
         location=Location(file=path, start_line=1, end_line=1),
         metadata={"score": score, "grade": grade.value},

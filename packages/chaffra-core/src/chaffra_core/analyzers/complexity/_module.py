@@ -149,7 +149,7 @@ _EXPLANATIONS = {
         "Grades: A 90+, B 80+, C 70+, D 60+, F below (docs/health.md).",
         "The score summarises where complexity concentrates so that the worst files can "
         "be refactored first.",
-        ("file `app/views.py` has health score 62 (D) below threshold 70",),
+        ("file has health score 62 (D) below threshold 70",),
     ),
 }
 
@@ -190,7 +190,7 @@ class ComplexityModule:
         return ModuleInfo(
             id=MODULE_ID,
             name="Complexity & Health Scoring",
-            version="0.3.0",
+            version="0.3.1",
             languages=("python",),
             capabilities=("analyze", "explain", "health"),
             rules=_RULES,
