@@ -4,6 +4,7 @@ the init template (spec cli-and-core §2, §5)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -16,11 +17,15 @@ from chaffra_core._config import (
     resolve_effective_config,
 )
 from chaffra_core._config_schema import HealthSection, ProjectConfig
+from chaffra_core.analyzers.complexity import ComplexityModule
+from chaffra_core.analyzers.dead_code import DeadCodeModule
+from chaffra_core.analyzers.security import SecurityModule
 from chaffra_core.errors import ConfigError
 from chaffra_telemetry import BackendConfig, BackendKind, TelemetryAudience
 from chaffra_telemetry.errors import InvalidAudience
 
 NO_FLAGS = CliOverrides()
+_BUILTIN_MODULES = (ComplexityModule(), DeadCodeModule(), SecurityModule())
 
 
 def write(path: Path, text: str) -> Path:
@@ -204,8 +209,13 @@ def test_the_init_template_shows_every_setting_commented(tmp_path: Path) -> None
     commented = "\n".join(
         line.removeprefix("# ") for line in template.splitlines() if line.startswith("# ")
     )
-    for rule in ("high-cyclomatic", "high-cognitive", "low-health-score"):
-        assert f'"complexity:{rule}" = "warning"' in commented
+    for module in _BUILTIN_MODULES:
+        info = module.describe()
+        assert f"[modules.{info.id}]" in commented
+        for rule in info.rules:
+            assert f'"{rule.id}" = "{rule.default_severity.value}"' in commented
+        for key in module.config_schema().keys:
+            assert f"\n{key.name} = " in commented
     assert 'default audience is "user-only"' in " ".join(commented.split())
     assert "opt-in" in commented
 
@@ -216,27 +226,33 @@ def test_the_init_template_with_every_line_uncommented_is_the_default_run(
     """Each value the template shows is the real default: uncommenting changes nothing."""
     from chaffra_core import ModuleHost
     from chaffra_core._policy import validate_run_config
-    from chaffra_core.analyzers.complexity import ComplexityModule
 
     write(tmp_path / "init" / ".chaffra.toml", _uncomment(render_init_template()))
     (tmp_path / "bare" / ".git").mkdir(parents=True)
     uncommented = resolve_effective_config(tmp_path / "init", None, NO_FLAGS)
     defaults = resolve_effective_config(tmp_path / "bare", None, NO_FLAGS)
-    assert {"complexity", "telemetry"} == set(uncommented.modules)
+    assert {"complexity", "dead-code", "security", "telemetry"} == set(uncommented.modules)
     assert HealthSection(max_cyclomatic=10, max_cognitive=15, min_score=70, model=2) == (
         uncommented.project.health
     )
     assert defaults.telemetry == uncommented.telemetry
-    host = ModuleHost([ComplexityModule()])
+    host = ModuleHost(list(_BUILTIN_MODULES))
     settings = validate_run_config(uncommented, list(host), host.infos())
     default_settings = validate_run_config(defaults, list(host), host.infos())
-    schema = ComplexityModule().config_schema()
-    assert dict(schema.defaults()) == dict(settings.modules["complexity"])
+    for module in _BUILTIN_MODULES:
+        module_id = module.describe().id
+        defaults_shown = _sequences_as_tuples(module.config_schema().defaults())
+        assert defaults_shown == _sequences_as_tuples(settings.modules[module_id])
+        for rule in module.describe().rules:
+            level = settings.policy.level(rule.id)
+            assert level is not None
+            assert rule.default_severity is level.severity
     assert {} == dict(default_settings.modules)
-    for rule in ComplexityModule().describe().rules:
-        level = settings.policy.level(rule.id)
-        assert level is not None
-        assert rule.default_severity is level.severity
+
+
+def _sequences_as_tuples(table: Mapping[str, object]) -> dict[str, object]:
+    """``table`` with lists as tuples: TOML arrays and schema defaults compare as values."""
+    return {key: tuple(v) if isinstance(v, list) else v for key, v in table.items()}
 
 
 def _uncomment(template: str) -> str:

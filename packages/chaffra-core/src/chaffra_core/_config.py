@@ -372,18 +372,28 @@ _INIT_TELEMETRY = """\
 def render_init_template() -> str:
     """The commented ``.chaffra.toml`` written by ``chaffra init``.
 
-    Each setting shows its real default, taken from the module that owns it,
-    so uncommenting every line changes nothing.
+    Every built-in module's rules and settings, each showing its real default
+    taken from the module that owns it, so uncommenting every line changes nothing.
     """
     from chaffra_core._config_schema import show_value
     from chaffra_core.analyzers.complexity import ComplexityModule
+    from chaffra_core.analyzers.dead_code import DeadCodeModule
+    from chaffra_core.analyzers.security import SecurityModule
 
-    module = ComplexityModule()
-    rules = [f'# "{rule.id}" = "{rule.default_severity.value}"' for rule in module.describe().rules]
-    schema = module.config_schema()
-    settings = [
-        f"# {key.name} = {show_value(key.default)}  # {key.description}" for key in schema.keys
+    modules = (ComplexityModule(), DeadCodeModule(), SecurityModule())
+    rules = [
+        f'# "{rule.id}" = "{rule.default_severity.value}"'
+        for module in modules
+        for rule in module.describe().rules
     ]
+    health_keys = modules[0].config_schema().keys
+    tables: list[str] = []
+    for module in modules:
+        tables += ["", f"# [modules.{module.describe().id}]"]
+        tables += [
+            f"# {key.name} = {show_value(key.default)}  # {key.description}"
+            for key in module.config_schema().keys
+        ]
     return "\n".join(
         [
             _INIT_HEADER + "\n".join(rules),
@@ -391,13 +401,14 @@ def render_init_template() -> str:
             "[health]",
             "# The complexity thresholds. [modules.complexity] takes the same keys:",
             "# set each in one place (both, with different values, is an error).",
-            *settings,
+            *(
+                f"# {key.name} = {show_value(key.default)}  # {key.description}"
+                for key in health_keys
+            ),
             "",
             "[modules]",
             "# Each [modules.<id>] table is handed to that module (`chaffra modules`).",
-            "",
-            "# [modules.complexity]",
-            *(f"# {key.name} = {show_value(key.default)}" for key in schema.keys),
+            *tables,
             _INIT_TELEMETRY,
         ]
     )
