@@ -5,8 +5,9 @@ Record what a run did into a :class:`TelemetryCollector`, take a
 :class:`TelemetryAudience` before anything leaves the process: every output
 accepts only the resulting :class:`ProjectedSnapshot`.
 
-The top level is the recording API. The rest lives in submodules, imported
-when used: :mod:`~chaffra_telemetry.store` (history stores and the live state),
+The top level is the recording API; every name, that API included, loads on
+first use (PEP 562), so ``import chaffra_telemetry`` costs next to nothing. The
+rest lives in submodules, imported when used: :mod:`~chaffra_telemetry.store` (history stores and the live state),
 :mod:`~chaffra_telemetry.backends`, :mod:`~chaffra_telemetry.lifecycle`,
 :mod:`~chaffra_telemetry.config`, :mod:`~chaffra_telemetry.catalog`,
 :mod:`~chaffra_telemetry.churn`, :mod:`~chaffra_telemetry.files`,
@@ -21,21 +22,20 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from chaffra_telemetry._audience import TelemetryAudience
-from chaffra_telemetry._collector import TelemetryCollector
-from chaffra_telemetry._config import TelemetryConfig
-from chaffra_telemetry._metrics import (
-    MetricDataPoint,
-    MetricDefinition,
-    MetricKind,
-    Provenance,
-    SpanData,
-)
-from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
-from chaffra_telemetry._snapshot import TelemetrySnapshot
-from chaffra_telemetry.errors import ConfigError
-
 if TYPE_CHECKING:
+    from chaffra_telemetry._audience import TelemetryAudience as TelemetryAudience
+    from chaffra_telemetry._collector import TelemetryCollector as TelemetryCollector
+    from chaffra_telemetry._config import TelemetryConfig as TelemetryConfig
+    from chaffra_telemetry._metrics import MetricDataPoint as MetricDataPoint
+    from chaffra_telemetry._metrics import MetricDefinition as MetricDefinition
+    from chaffra_telemetry._metrics import MetricKind as MetricKind
+    from chaffra_telemetry._metrics import Provenance as Provenance
+    from chaffra_telemetry._metrics import SpanData as SpanData
+    from chaffra_telemetry._projection import ProjectedSnapshot as ProjectedSnapshot
+    from chaffra_telemetry._projection import project as project
+    from chaffra_telemetry._projection import require_projected as require_projected
+    from chaffra_telemetry._snapshot import TelemetrySnapshot as TelemetrySnapshot
+    from chaffra_telemetry.errors import ConfigError as ConfigError
     from chaffra_telemetry._cache_metrics import ParseCacheMetrics as ParseCacheMetrics
     from chaffra_telemetry._cache_metrics import register_cache_metrics as register_cache_metrics
     from chaffra_telemetry._catalog import Scope as Scope
@@ -103,6 +103,19 @@ __all__ = [
 ]
 
 _HOMES = {
+    "TelemetryAudience": "_audience",
+    "TelemetryCollector": "_collector",
+    "TelemetryConfig": "_config",
+    "MetricDataPoint": "_metrics",
+    "MetricDefinition": "_metrics",
+    "MetricKind": "_metrics",
+    "Provenance": "_metrics",
+    "SpanData": "_metrics",
+    "ProjectedSnapshot": "_projection",
+    "project": "_projection",
+    "require_projected": "_projection",
+    "TelemetrySnapshot": "_snapshot",
+    "ConfigError": "errors",
     "ParseCacheMetrics": "_cache_metrics",
     "register_cache_metrics": "_cache_metrics",
     "Scope": "_catalog",

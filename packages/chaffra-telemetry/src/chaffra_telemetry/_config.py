@@ -416,14 +416,18 @@ def register_config_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+    from chaffra_telemetry._converter import exactly
+
     for enum in (TelemetryAudience, BackendKind, SamplingStrategy):
         converter.register_unstructure_hook(enum, _enum_value)
     omitted: dict[str, Any] = {hint: override(omit=True) for hint in _HINTS}
-    converter.register_unstructure_hook(
-        TelemetryConfig, make_dict_unstructure_fn(TelemetryConfig, converter, **omitted)
+    converter.register_unstructure_hook_factory(
+        exactly(TelemetryConfig),
+        lambda cls: make_dict_unstructure_fn(cls, converter, **omitted),
     )
-    converter.register_structure_hook(
-        TelemetryConfig, make_dict_structure_fn(TelemetryConfig, converter, **omitted)
+    converter.register_structure_hook_factory(
+        exactly(TelemetryConfig),
+        lambda cls: make_dict_structure_fn(cls, converter, **omitted),
     )
     return converter
 
