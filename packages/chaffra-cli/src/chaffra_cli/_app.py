@@ -75,4 +75,3 @@ def cli(ctx: click.Context, /, **values: object) -> None:
     dashboard. --telemetry off runs leave the project directory untouched.
     """
     ctx.obj = current_options(ctx).merged(ctx, values)
-

@@ -7,7 +7,6 @@ is an error, never a default.
 
 from __future__ import annotations
 
-import difflib
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -287,6 +286,8 @@ class TelemetryFileSection:
 
 
 def _unknown_key(key: str, value: object) -> ConfigError:
+    import difflib  # only to suggest a key for a typo
+
     close = difflib.get_close_matches(str(key), VALID_KEYS, n=1)
     hint = f'; did you mean "{close[0]}"?' if close else ""
     return InvalidConfigValue(
