@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chaffra_core._entry_points import EntryPoint, entry_points
-from chaffra_core._version import VERSION
 
 GROUP = "demo.plugins"
 
@@ -142,7 +141,3 @@ def test_an_entry_points_file_reads_as_importlib_metadata_reads_it(lines: list[s
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(sys, "path", [scratch])
             assert expected == sorted((e.name, e.value) for e in entry_points(group=GROUP))
-
-
-def test_the_version_constant_matches_the_installed_distribution() -> None:
-    assert importlib.metadata.version("chaffra-core") == VERSION
