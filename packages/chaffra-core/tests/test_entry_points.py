@@ -95,8 +95,9 @@ def test_a_zip_or_egg_on_sys_path_is_left_to_importlib_metadata(
     monkeypatch.setattr(sys, "path", [*sites_only, str(archive)])
     assert "z" in {name for name, _, _ in _ours(GROUP)}
     assert _metadata(GROUP) == _ours(GROUP)
-    monkeypatch.setattr(sys, "path", [*sites_only, str(tmp_path / "thing.egg")])
-    assert _metadata(GROUP) == _ours(GROUP)
+    for odd in (str(tmp_path / "thing.egg"), sites[1]):  # an egg, a Path object
+        monkeypatch.setattr(sys, "path", [*sites_only, odd])
+        assert _metadata(GROUP) == _ours(GROUP)
 
 
 def test_another_finder_of_distributions_is_left_to_importlib_metadata(

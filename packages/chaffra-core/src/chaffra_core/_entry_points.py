@@ -7,8 +7,8 @@ distribution is a ``*.dist-info`` or ``*.egg-info`` directory in a directory of
 ``sys.path``, this module finds the same entry points the same way: each
 distribution counts once (the first on ``sys.path`` with its normalized name),
 and ``entry_points.txt`` is read as ``importlib.metadata`` reads it. Anything
-else (a zip archive or an ``.egg`` on ``sys.path``, a finder of distributions
-other than the path finder) is left to ``importlib.metadata`` itself.
+else (a zip archive, an ``.egg`` or an entry that is not a string on ``sys.path``, a
+finder of distributions other than the path finder) is left to ``importlib.metadata``.
 """
 
 from __future__ import annotations
@@ -62,12 +62,17 @@ def entry_points(*, group: str) -> Sequence[EntryPoint]:
     ]
 
 
-def _plain(path: Sequence[str]) -> bool:
+def _plain(path: Sequence[object]) -> bool:
     """Whether only the path finder finds distributions, and only in directories."""
     finders = (f for f in sys.meta_path if getattr(f, "find_distributions", None) is not None)
     if any(finder is not importlib.machinery.PathFinder for finder in finders):
         return False
-    return not any(entry.lower().endswith(".egg") or os.path.isfile(entry or ".") for entry in path)
+    return all(
+        isinstance(entry, str)
+        and not entry.lower().endswith(".egg")
+        and not os.path.isfile(entry or ".")
+        for entry in path
+    )
 
 
 def _distributions(path: Sequence[str]) -> Iterator[str]:
