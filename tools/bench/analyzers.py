@@ -30,6 +30,11 @@ Usage::
 
     uv sync --all-packages --group bench --compile-bytecode
     uv run --group bench python tools/bench/analyzers.py [--repeat 3] [--write docs/performance.md]
+
+Start-up only (the one-file rows), beside an older tree in the same rounds::
+
+    git archive main packages | tar -x -C /tmp/before
+    uv run --group bench python tools/bench/analyzers.py --one-file --before /tmp/before
 """
 
 from __future__ import annotations
