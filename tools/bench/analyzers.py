@@ -30,6 +30,11 @@ Usage::
 
     uv sync --all-packages --group bench --compile-bytecode
     uv run --group bench python tools/bench/analyzers.py [--repeat 3] [--write docs/performance.md]
+
+Start-up only (the one-file rows), beside an older tree in the same rounds::
+
+    git archive main packages | tar -x -C /tmp/before
+    uv run --group bench python tools/bench/analyzers.py --one-file --before /tmp/before
 """
 
 from __future__ import annotations
@@ -421,21 +426,37 @@ def bench_corpus(name: str, corpus: Path, scratch: Path, repeat: int) -> CorpusR
     )
 
 
-def bench_one_file(scratch: Path, repeat: int) -> dict[str, Spec]:
-    """``chaffra health`` on a one-file project (cache warm) beside ``python -c pass``."""
+def bench_one_file(scratch: Path, repeat: int, before: Path | None = None) -> dict[str, Spec]:
+    """``chaffra health`` on a one-file project (cache warm) beside ``python -c pass``.
+
+    ``before``: a tree holding an older ``packages/*/src`` (``git archive REF packages``)
+    whose sources shadow the workspace's on ``PYTHONPATH``, timed in the same rounds.
+    """
     project = scratch / "one-file"
     project.mkdir()
     (project / "app.py").write_text("def f(x):\n    return x + 1\n", encoding="utf-8")
     env = child_env(CHAFFRA_CACHE_DIR=str(scratch / "caches-one-file"))
     health = [_chaffra(), "health", str(project), "-q"]
     off = [*health, "--telemetry", "off"]
-    for command in (off, health):
-        subprocess.run(command, env=env, capture_output=True, check=False)
     specs = [
         Spec("off", "`chaffra health --telemetry off`, one file, warm", off, env),
         Spec("default", "`chaffra health` (default telemetry), one file, warm", health, env),
-        Spec("pass", "`python -c pass`", [sys.executable, "-c", "pass"], env),
     ]
+    if before is not None:
+        sources = sorted(str(p) for p in (before / "packages").glob("*/src"))
+        for source in sources:
+            compileall.compile_dir(source, quiet=1)
+        old = child_env(
+            CHAFFRA_CACHE_DIR=str(scratch / "caches-one-file-before"),
+            PYTHONPATH=os.pathsep.join(sources),
+        )
+        specs += [
+            Spec("off_before", f"{specs[0].label}, before ({before.name})", off, old),
+            Spec("default_before", f"{specs[1].label}, before ({before.name})", health, old),
+        ]
+    specs.append(Spec("pass", "`python -c pass`", [sys.executable, "-c", "pass"], env))
+    for spec in specs:  # warm: the result cache (and the telemetry store) exist
+        subprocess.run(spec.command, env=spec.env, capture_output=True, check=False)
     print("timing the one-file project ...", file=sys.stderr)
     measure_interleaved(specs, repeat)
     return {s.key: s for s in specs}
@@ -489,6 +510,24 @@ def _both(value: Spec, base: Spec) -> tuple[str, float]:
     """``wall Ax, CPU Bx`` and the larger of the two ratios (goals hold on both)."""
     wall, cpu = value.wall / base.wall, value.cpu / base.cpu
     return f"wall {wall:.2f}x, CPU {cpu:.2f}x", max(wall, cpu)
+
+
+def one_file_table(one: Mapping[str, Spec]) -> str:
+    rows = [
+        [
+            s.label,
+            f"{s.wall * 1000:.0f}",
+            f"{s.cpu * 1000:.0f}",
+            _x(s.wall, one["pass"].wall),
+            _x(s.cpu, one["pass"].cpu),
+        ]
+        for s in one.values()
+    ]
+    return markdown_table(
+        ["Command", "Wall ms", "CPU ms", "Wall vs `python -c pass`", "CPU vs `python -c pass`"],
+        rows,
+        align="lrrrr",
+    )
 
 
 def goals(results: Sequence[CorpusResult], one: Mapping[str, Spec]) -> list[list[str]]:
@@ -617,25 +656,8 @@ def render(
     ]
     for r in results:
         lines += [f"{r.name}:", "", _timing_table(r), ""]
-    rows = [
-        [
-            s.label,
-            f"{s.wall * 1000:.0f}",
-            f"{s.cpu * 1000:.0f}",
-            _x(s.wall, one["pass"].wall),
-            _x(s.cpu, one["pass"].cpu),
-        ]
-        for s in one.values()
-    ]
+    lines += ["One-file project:", "", one_file_table(one), ""]
     lines += [
-        "One-file project:",
-        "",
-        markdown_table(
-            ["Command", "Wall ms", "CPU ms", "Wall vs `python -c pass`", "CPU vs `python -c pass`"],
-            rows,
-            align="lrrrr",
-        ),
-        "",
         markdown_table(
             ["Goal", "Measured (median)", "Target", "Result"], goals(results, one), align="lrrc"
         ),
@@ -650,11 +672,42 @@ def render(
     return "\n".join(lines)
 
 
+def one_file_report(one: Mapping[str, Spec], context: Mapping[str, str]) -> str:
+    """The one-file table and its goals, with the machine, load and bytecode state."""
+    return "\n".join(
+        [
+            f"{platform.platform()}, {os.cpu_count()} CPUs ({context['cpu']}); "
+            f"CPython {platform.python_version()}. One-minute load average "
+            f"{context['load_before']} before, {context['load_after']} after. Bytecode: "
+            f"{context['bytecode']} workspace modules compiled; PYTHONDONTWRITEBYTECODE "
+            f"{context['dontwrite']} here, removed for every command.",
+            "",
+            one_file_table(one),
+            "",
+            markdown_table(
+                ["Goal", "Measured (median)", "Target", "Result"], goals([], one), align="lrrc"
+            ),
+        ]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per command (>= 3)")
     parser.add_argument("--write", type=Path, help="replace the analyzers section of this file")
     parser.add_argument("--corpus", choices=["django", "stdlib"], action="append")
+    parser.add_argument(
+        "--one-file",
+        action="store_true",
+        help="time only the one-file project (start-up); print it, write nothing",
+    )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="DIR",
+        help="also time the one-file project on the packages/*/src of DIR "
+        "(e.g. `git archive main packages | tar -x -C DIR`), in the same rounds",
+    )
     parser.add_argument("--floor", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.floor is not None:
@@ -673,6 +726,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="chaffra-bench-") as temporary:
         scratch = Path(temporary)
+        if args.one_file:
+            one = bench_one_file(scratch, max(repeat, 10), args.before)
+            print(one_file_report(one, {**context, "load_after": _load()}))
+            return 0
         for name in args.corpus or ["django", "stdlib"]:
             if name == "django":
                 corpus = django_corpus(scratch)
@@ -681,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 corpus = stdlib_corpus(scratch)
                 label = f"stdlib {sys.version_info.major}.{sys.version_info.minor}"
             results.append(bench_corpus(label, corpus, scratch, repeat))
-        one = bench_one_file(scratch, max(repeat, 10))
+        one = bench_one_file(scratch, max(repeat, 10), args.before)
     context["load_after"] = _load()
     report = render(results, one, repeat, context)
     print(report)

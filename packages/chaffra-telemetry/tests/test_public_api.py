@@ -99,3 +99,53 @@ def test_a_config_error_names_the_file_line_and_column_when_known() -> None:
     assert "a.toml:3:7: bad" == str(ConfigError("bad", path="a.toml", line=3, column=7))
     assert "a.toml:3: bad" == str(ConfigError("bad", path="a.toml", line=3))
     assert "bad" == str(ConfigError("bad"))
+
+
+def test_importing_the_package_loads_none_of_its_modules_until_a_name_is_used() -> None:
+    code = (
+        "import sys, chaffra_telemetry\n"
+        "before = sorted(m for m in sys.modules if m.startswith('chaffra_telemetry.'))\n"
+        "audience = chaffra_telemetry.TelemetryAudience.OFF\n"
+        "after = sorted(m for m in sys.modules if m.startswith('chaffra_telemetry.'))\n"
+        "print(' '.join(before) or '-', ' '.join(after))"
+    )
+    before, after = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")},
+    ).stdout.split(" ", 1)
+    assert "-" == before
+    assert "chaffra_telemetry._audience" in after.split()
+    assert "chaffra_telemetry._collector" not in after.split()
+
+
+def test_a_converter_generates_each_shape_hook_on_first_use_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cattrs.gen
+
+    from chaffra_telemetry import MetricDefinition, MetricKind, TelemetryConfig
+    from chaffra_telemetry._churn import ChurnState
+
+    generated: list[type] = []
+    for name in ("make_dict_structure_fn", "make_dict_unstructure_fn"):
+        real = getattr(cattrs.gen, name)
+
+        def counting(cls: type, *args: object, _real: typing.Any = real, **kw: object) -> object:
+            generated.append(cls)
+            return _real(cls, *args, **kw)
+
+        monkeypatch.setattr(cattrs.gen, name, counting)
+        monkeypatch.setattr(f"chaffra_telemetry._converter.{name}", counting)
+    converter = make_converter()
+    assert [] == generated
+    definition = MetricDefinition(name="x.y", kind=MetricKind.COUNTER, unit="1", description="d")
+    document = converter.unstructure(definition)
+    assert "provenance" not in document
+    assert definition == converter.structure(document, MetricDefinition)
+    assert [MetricDefinition, MetricDefinition] == generated
+    converter.unstructure(TelemetryConfig())
+    converter.unstructure(ChurnState(fingerprints=frozenset(), findings_hash=0, timestamp_ms=0))
+    assert {TelemetryConfig, ChurnState} <= set(generated)

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
         BaselineComparison,
         CliOverrides,
         EffectiveConfig,
+        ModuleHost,
         ProjectHealth,
+        RuleExplanation,
         RunResult,
         RunSettings,
     )
@@ -132,14 +134,7 @@ def _analyse(
     The whole configuration is checked against the modules before any file is
     read; a module that failed makes the run fail (its error on stderr).
     """
-    from chaffra_core import (
-        Baseline,
-        ModuleHost,
-        changed_files,
-        rule_explanations,
-        run_analysis,
-        validate_run_config,
-    )
+    from chaffra_core import ModuleHost, run_analysis, validate_run_config
     from chaffra_core.output import (
         OutputContext,
         OutputFormat,
@@ -156,9 +151,9 @@ def _analyse(
         config = attrs.evolve(config, project=project, modules={**config.modules, **tables})
     host = ModuleHost.default()
     settings = validate_run_config(config, list(host), host.infos())
-    baseline = Baseline.read(narrowing.baseline) if narrowing.baseline is not None else None
+    baseline = _read_baseline(narrowing.baseline) if narrowing.baseline is not None else None
     changed = (
-        changed_files(config.project_root, narrowing.changed_since)
+        _changed_files(config.project_root, narrowing.changed_since)
         if narrowing.changed_since is not None
         else None
     )
@@ -184,7 +179,7 @@ def _analyse(
         cwd=Path(os.path.abspath(os.getcwd())),
         target=config.target,
         repo_root=repository_root(config.target) or config.project_root,
-        rules=rule_explanations(host) if fmt is OutputFormat.SARIF else {},
+        rules=_rule_explanations(host) if fmt is OutputFormat.SARIF else {},
         comparison=comparison,
     )
     color = (
@@ -208,6 +203,24 @@ def _analyse(
     if result.health is not None and command == "health":
         _gate_health(result.health, settings)
     return result
+
+
+def _read_baseline(path: Path) -> Baseline:
+    from chaffra_core import Baseline
+
+    return Baseline.read(path)
+
+
+def _changed_files(root: Path, ref: str) -> frozenset[str]:
+    from chaffra_core import changed_files  # runs git: loads subprocess
+
+    return changed_files(root, ref)
+
+
+def _rule_explanations(host: ModuleHost) -> dict[str, RuleExplanation]:
+    from chaffra_core import rule_explanations
+
+    return rule_explanations(host)
 
 
 def _gate_health(health: ProjectHealth, settings: RunSettings) -> None:

@@ -253,9 +253,9 @@ _HOMES = {
 
 def __getattr__(name: str) -> object:
     if name == "__version__":
-        from importlib.metadata import version
+        from chaffra_core._version import VERSION
 
-        value: object = version("chaffra-core")
+        value: object = VERSION
     elif name in _HOMES:
         value = getattr(importlib.import_module(_HOMES[name]), name)
     else:

@@ -15,6 +15,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from cattrs.preconf.json import make_converter as make_json_converter
 
 from chaffra_core._findings import Finding, Severity
+from chaffra_telemetry.serialization import exactly
 from chaffra_telemetry.serialization import register_hooks as register_telemetry_hooks
 
 __all__ = [
@@ -39,11 +40,12 @@ def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """
     converter.register_unstructure_hook(Severity, _unstructure_severity)
     converter.register_structure_hook(Severity, _structure_severity)
-    converter.register_unstructure_hook(
-        Finding, make_dict_unstructure_fn(Finding, converter, anchor=override(omit=True))
+    converter.register_unstructure_hook_factory(
+        exactly(Finding),
+        lambda cls: make_dict_unstructure_fn(cls, converter, anchor=override(omit=True)),
     )
-    converter.register_structure_hook(
-        Finding, _strict_structure(Finding, converter, anchor=override(omit=True))
+    converter.register_structure_hook_factory(
+        exactly(Finding), lambda cls: _strict_structure(cls, converter, anchor=override(omit=True))
     )
     return converter
 
@@ -51,8 +53,12 @@ def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
 def register_cache_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """:func:`register_hooks`, except that findings keep their ``anchor``."""
     register_hooks(converter)
-    converter.register_unstructure_hook(Finding, make_dict_unstructure_fn(Finding, converter))
-    converter.register_structure_hook(Finding, _strict_structure(Finding, converter))
+    converter.register_unstructure_hook_factory(
+        exactly(Finding), lambda cls: make_dict_unstructure_fn(cls, converter)
+    )
+    converter.register_structure_hook_factory(
+        exactly(Finding), lambda cls: _strict_structure(cls, converter)
+    )
     return converter
 
 

@@ -12,8 +12,10 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # loaded only to compile ignore patterns (a project without any never does)
+    import pathspec
 
 __all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILES", "discover", "discover_directories", "is_discovered"]
 
@@ -42,7 +44,7 @@ IGNORE_FILES = (".gitignore", ".chaffraignore")
 _VENV_MARKER = "pyvenv.cfg"
 
 # An ignore file's directory (root-relative, "" for the root) and its compiled patterns.
-_Level = tuple[str, pathspec.GitIgnoreSpec]
+_Level = tuple[str, "pathspec.GitIgnoreSpec"]
 # A directory to walk: path, root-relative path, real path, reached via a symlink, ignore levels.
 _Dir = tuple[str, str, str, bool, tuple[_Level, ...]]
 
@@ -314,6 +316,8 @@ def _compile(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | None:
     patterns = [line for line in lines if line.strip() and not line.startswith("#")]
     if not patterns:
         return None
+    import pathspec
+
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns)
     except ValueError:
@@ -321,6 +325,8 @@ def _compile(lines: Iterable[str]) -> pathspec.GitIgnoreSpec | None:
 
 
 def _valid(line: str) -> bool:
+    import pathspec
+
     try:
         pathspec.GitIgnoreSpec.from_lines([line])
     except ValueError:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from importlib.metadata import entry_points
 
 import attrs
 
+from chaffra_core._entry_points import entry_points
 from chaffra_core._findings import (
     AnalysisResult,
     Finding,

@@ -16,12 +16,12 @@ import re
 import tokenize
 import warnings
 from collections.abc import Iterator, Mapping
-from importlib.metadata import version
 
 import attrs
 
 from chaffra_core._findings import Finding, Location, Rule, Severity, make_anchor
 from chaffra_core._suppressions import physical_lines
+from chaffra_core._version import VERSION
 
 __all__ = [
     "ENCODING_ERROR",
@@ -190,4 +190,4 @@ def config_fingerprint(config: Mapping[str, object]) -> str:
 @functools.cache
 def core_version() -> str:
     """The installed chaffra-core version (part of every cache key)."""
-    return version("chaffra-core")
+    return VERSION

@@ -30,7 +30,6 @@ from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
 from chaffra_core._policy import RulePolicy, RunSettings, validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
-from chaffra_core._run_report import keep_run_report
 from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
@@ -214,6 +213,7 @@ def _finish_telemetry(
     stderr: TextIO | None,
 ) -> None:
     # The lifecycle and the store load here: an ``off`` run never imports them.
+    from chaffra_core._run_report import keep_run_report
     from chaffra_telemetry.lifecycle import finalize_and_flush, flush_snapshot
     from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
 

@@ -18,9 +18,7 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -122,6 +120,8 @@ class ResultCache:
             return
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when entries changed: a warm run writes nothing
+
             fd, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 # dumps, not dump: json.dump streams through the pure-Python encoder (5x slower)
@@ -170,6 +170,8 @@ def _size(directory: Path) -> int:
 
 def prune(home: Path, *, max_projects: int = MAX_PROJECTS, max_bytes: int = MAX_BYTES) -> int:
     """Remove the least recently used project directories beyond the bounds; how many."""
+    import shutil  # with tempfile: loaded only by a run that writes the cache
+
     try:
         projects = [p for p in (home / _RESULTS).iterdir() if p.is_dir()]
     except OSError:
@@ -195,6 +197,8 @@ def _mtime(path: Path) -> float:
 
 def clean_cache(home: Path | None = None) -> int:
     """Remove every cached result; the number of bytes freed."""
+    import shutil
+
     results = (home if home is not None else cache_home()) / _RESULTS
     freed = 0
     if results.is_dir():

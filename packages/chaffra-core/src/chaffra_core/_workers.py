@@ -4,20 +4,21 @@ paths, not bytes), keep one converter each, and exit when the parent dies."""
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
 import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chaffra_core._analysis import Analyzers, FileJob, analyse_file
 from chaffra_core._converter import make_cache_converter
 from chaffra_core._summary import FileSummary, SkippedFile
+
+if TYPE_CHECKING:  # the pool's modules load only for a run that uses workers
+    import multiprocessing.context
 
 __all__ = ["Outcome", "pool_context", "run_here", "run_in_workers", "unpicklable"]
 
@@ -110,6 +111,8 @@ def _analyse_chunk(chunk: Sequence[tuple[str, str]]) -> list[Outcome]:
 
 def pool_context() -> multiprocessing.context.BaseContext:
     """``fork`` (cheap: nothing to import again) unless threads are running, where it is unsafe."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -124,6 +127,8 @@ def run_in_workers(
     advance: Callable[[int], None],
 ) -> list[Outcome]:
     """Analyse ``jobs`` in ``workers`` processes; outcomes in any order."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     chunks = [
         [(job.path, str(job.absolute)) for job in jobs[start : start + _CHUNK]]
         for start in range(0, len(jobs), _CHUNK)

@@ -5,8 +5,10 @@ Record what a run did into a :class:`TelemetryCollector`, take a
 :class:`TelemetryAudience` before anything leaves the process: every output
 accepts only the resulting :class:`ProjectedSnapshot`.
 
-The top level is the recording API. The rest lives in submodules, imported
-when used: :mod:`~chaffra_telemetry.store` (history stores and the live state),
+The top level is the recording API; every name, that API included, loads on
+first use (PEP 562), so ``import chaffra_telemetry`` costs next to nothing. The
+rest lives in submodules, imported when used: :mod:`~chaffra_telemetry.store`
+(history stores and the live state),
 :mod:`~chaffra_telemetry.backends`, :mod:`~chaffra_telemetry.lifecycle`,
 :mod:`~chaffra_telemetry.config`, :mod:`~chaffra_telemetry.catalog`,
 :mod:`~chaffra_telemetry.churn`, :mod:`~chaffra_telemetry.files`,
@@ -21,21 +23,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from chaffra_telemetry._audience import TelemetryAudience
-from chaffra_telemetry._collector import TelemetryCollector
-from chaffra_telemetry._config import TelemetryConfig
-from chaffra_telemetry._metrics import (
-    MetricDataPoint,
-    MetricDefinition,
-    MetricKind,
-    Provenance,
-    SpanData,
-)
-from chaffra_telemetry._projection import ProjectedSnapshot, project, require_projected
-from chaffra_telemetry._snapshot import TelemetrySnapshot
-from chaffra_telemetry.errors import ConfigError
-
 if TYPE_CHECKING:
+    from chaffra_telemetry._audience import TelemetryAudience as TelemetryAudience
     from chaffra_telemetry._cache_metrics import ParseCacheMetrics as ParseCacheMetrics
     from chaffra_telemetry._cache_metrics import register_cache_metrics as register_cache_metrics
     from chaffra_telemetry._catalog import Scope as Scope
@@ -49,8 +38,10 @@ if TYPE_CHECKING:
     from chaffra_telemetry._churn_state import load_state as load_state
     from chaffra_telemetry._churn_state import project_lock as project_lock
     from chaffra_telemetry._churn_state import save_state as save_state
+    from chaffra_telemetry._collector import TelemetryCollector as TelemetryCollector
     from chaffra_telemetry._config import BackendConfig as BackendConfig
     from chaffra_telemetry._config import BackendKind as BackendKind
+    from chaffra_telemetry._config import TelemetryConfig as TelemetryConfig
     from chaffra_telemetry._config import TelemetryFileSection as TelemetryFileSection
     from chaffra_telemetry._config import merge_config as merge_config
     from chaffra_telemetry._config import resolve_audience as resolve_audience
@@ -66,9 +57,17 @@ if TYPE_CHECKING:
     from chaffra_telemetry._live_state import LiveTelemetryState as LiveTelemetryState
     from chaffra_telemetry._live_state import is_valid_window as is_valid_window
     from chaffra_telemetry._memory_store import MemoryStore as MemoryStore
+    from chaffra_telemetry._metrics import MetricDataPoint as MetricDataPoint
+    from chaffra_telemetry._metrics import MetricDefinition as MetricDefinition
+    from chaffra_telemetry._metrics import MetricKind as MetricKind
+    from chaffra_telemetry._metrics import Provenance as Provenance
+    from chaffra_telemetry._metrics import SpanData as SpanData
     from chaffra_telemetry._project_dir import PROJECT_DIR as PROJECT_DIR
     from chaffra_telemetry._project_dir import project_dir_problem as project_dir_problem
     from chaffra_telemetry._project_dir import safe_project_dir as safe_project_dir
+    from chaffra_telemetry._projection import ProjectedSnapshot as ProjectedSnapshot
+    from chaffra_telemetry._projection import project as project
+    from chaffra_telemetry._projection import require_projected as require_projected
     from chaffra_telemetry._sampling import SamplingDecision as SamplingDecision
     from chaffra_telemetry._sampling import SamplingStrategy as SamplingStrategy
     from chaffra_telemetry._sampling import should_sample as should_sample
@@ -76,12 +75,14 @@ if TYPE_CHECKING:
     from chaffra_telemetry._seed import seeded_snapshots as seeded_snapshots
     from chaffra_telemetry._snapshot import ModuleSummary as ModuleSummary
     from chaffra_telemetry._snapshot import OperatorSummary as OperatorSummary
+    from chaffra_telemetry._snapshot import TelemetrySnapshot as TelemetrySnapshot
     from chaffra_telemetry._snapshot import UserSummary as UserSummary
     from chaffra_telemetry._sqlite_store import DB_FILE as DB_FILE
     from chaffra_telemetry._sqlite_store import SqliteStore as SqliteStore
     from chaffra_telemetry._store import SnapshotStore as SnapshotStore
     from chaffra_telemetry._store import StateSource as StateSource
     from chaffra_telemetry.backends import BackendStatus as BackendStatus
+    from chaffra_telemetry.errors import ConfigError as ConfigError
 
     __version__: str
 
@@ -103,6 +104,19 @@ __all__ = [
 ]
 
 _HOMES = {
+    "TelemetryAudience": "_audience",
+    "TelemetryCollector": "_collector",
+    "TelemetryConfig": "_config",
+    "MetricDataPoint": "_metrics",
+    "MetricDefinition": "_metrics",
+    "MetricKind": "_metrics",
+    "Provenance": "_metrics",
+    "SpanData": "_metrics",
+    "ProjectedSnapshot": "_projection",
+    "project": "_projection",
+    "require_projected": "_projection",
+    "TelemetrySnapshot": "_snapshot",
+    "ConfigError": "errors",
     "ParseCacheMetrics": "_cache_metrics",
     "register_cache_metrics": "_cache_metrics",
     "Scope": "_catalog",

@@ -150,6 +150,8 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+    from chaffra_telemetry._converter import exactly
+
     def structure_fingerprints(value: object, _type: object) -> frozenset[FindingFingerprint]:
         if not isinstance(value, list):
             raise TypeError(f"fingerprints must be an array, got {type(value).__name__}")
@@ -158,10 +160,10 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     def unstructure_fingerprints(value: frozenset[FindingFingerprint]) -> list[Any]:
         return [converter.unstructure(fp, FindingFingerprint) for fp in sorted(value, key=_order)]
 
-    converter.register_structure_hook(
-        FindingFingerprint,
-        make_dict_structure_fn(
-            FindingFingerprint,
+    converter.register_structure_hook_factory(
+        exactly(FindingFingerprint),
+        lambda cls: make_dict_structure_fn(
+            cls,
             converter,
             _cattrs_forbid_extra_keys=False,
             rule_id=override(struct_hook=_as_is),
@@ -170,10 +172,10 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
             anchor=override(struct_hook=_as_is),
         ),
     )
-    converter.register_structure_hook(
-        ChurnState,
-        make_dict_structure_fn(
-            ChurnState,
+    converter.register_structure_hook_factory(
+        exactly(ChurnState),
+        lambda cls: make_dict_structure_fn(
+            cls,
             converter,
             _cattrs_forbid_extra_keys=False,
             fingerprints=override(struct_hook=structure_fingerprints),
@@ -181,12 +183,10 @@ def register_churn_hooks(converter: cattrs.Converter) -> cattrs.Converter:
             timestamp_ms=override(struct_hook=_as_is),
         ),
     )
-    converter.register_unstructure_hook(
-        ChurnState,
-        make_dict_unstructure_fn(
-            ChurnState,
-            converter,
-            fingerprints=override(unstruct_hook=unstructure_fingerprints),
+    converter.register_unstructure_hook_factory(
+        exactly(ChurnState),
+        lambda cls: make_dict_unstructure_fn(
+            cls, converter, fingerprints=override(unstruct_hook=unstructure_fingerprints)
         ),
     )
     return converter

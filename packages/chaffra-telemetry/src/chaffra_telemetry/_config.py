@@ -7,7 +7,6 @@ is an error, never a default.
 
 from __future__ import annotations
 
-import difflib
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -287,6 +286,8 @@ class TelemetryFileSection:
 
 
 def _unknown_key(key: str, value: object) -> ConfigError:
+    import difflib  # only to suggest a key for a typo
+
     close = difflib.get_close_matches(str(key), VALID_KEYS, n=1)
     hint = f'; did you mean "{close[0]}"?' if close else ""
     return InvalidConfigValue(
@@ -416,14 +417,18 @@ def register_config_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     """
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+    from chaffra_telemetry._converter import exactly
+
     for enum in (TelemetryAudience, BackendKind, SamplingStrategy):
         converter.register_unstructure_hook(enum, _enum_value)
     omitted: dict[str, Any] = {hint: override(omit=True) for hint in _HINTS}
-    converter.register_unstructure_hook(
-        TelemetryConfig, make_dict_unstructure_fn(TelemetryConfig, converter, **omitted)
+    converter.register_unstructure_hook_factory(
+        exactly(TelemetryConfig),
+        lambda cls: make_dict_unstructure_fn(cls, converter, **omitted),
     )
-    converter.register_structure_hook(
-        TelemetryConfig, make_dict_structure_fn(TelemetryConfig, converter, **omitted)
+    converter.register_structure_hook_factory(
+        exactly(TelemetryConfig),
+        lambda cls: make_dict_structure_fn(cls, converter, **omitted),
     )
     return converter
 

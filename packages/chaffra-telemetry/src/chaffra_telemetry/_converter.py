@@ -20,7 +20,7 @@ from chaffra_telemetry._config import register_config_hooks
 from chaffra_telemetry._metrics import MetricDataPoint, MetricDefinition, SpanData
 from chaffra_telemetry.errors import TelemetrySerializationError
 
-__all__ = ["CONVERTER", "dumps", "make_converter", "register_hooks", "sanitize_floats"]
+__all__ = ["CONVERTER", "dumps", "exactly", "make_converter", "register_hooks", "sanitize_floats"]
 
 
 def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
@@ -35,18 +35,25 @@ def register_hooks(converter: cattrs.Converter) -> cattrs.Converter:
     converter.register_structure_hook(float, _structure_float)
     converter.register_unstructure_hook_factory(_is_mapping, _sorted_mapping_factory(converter))
     for cls in (MetricDefinition, MetricDataPoint, SpanData):
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, provenance=override(omit=True))
+        converter.register_unstructure_hook_factory(
+            exactly(cls),
+            lambda cls: make_dict_unstructure_fn(cls, converter, provenance=override(omit=True)),
         )
-        converter.register_structure_hook(
-            cls,
-            make_dict_structure_fn(
+        converter.register_structure_hook_factory(
+            exactly(cls),
+            lambda cls: make_dict_structure_fn(
                 cls, converter, _cattrs_forbid_extra_keys=True, provenance=override(omit=True)
             ),
         )
     register_config_hooks(converter)
     register_churn_hooks(converter)
     return converter
+
+
+def exactly(cls: type) -> Callable[[Any], bool]:
+    """A hook-factory predicate for ``cls`` itself: its hook is generated on first use,
+    so building a converter costs nothing for the shapes a process never converts."""
+    return lambda type_: type_ is cls
 
 
 def make_converter() -> cattrs.Converter:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from chaffra_telemetry._converter import dumps, make_converter, register_hooks, sanitize_floats
+from chaffra_telemetry._converter import (
+    dumps,
+    exactly,
+    make_converter,
+    register_hooks,
+    sanitize_floats,
+)
 
-__all__ = ["dumps", "make_converter", "register_hooks", "sanitize_floats"]
+__all__ = ["dumps", "exactly", "make_converter", "register_hooks", "sanitize_floats"]

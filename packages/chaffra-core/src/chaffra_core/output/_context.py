@@ -13,13 +13,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 import attrs
 
-from chaffra_core._baseline import BaselineComparison
 from chaffra_core._findings import Finding, Location, ProjectHealth, RuleExplanation
 from chaffra_core._result import RunResult
 from chaffra_core._text import escape_surrogates
+
+if TYPE_CHECKING:  # a run without --baseline never loads the baseline
+    from chaffra_core._baseline import BaselineComparison
 
 __all__ = ["OutputContext", "display_path", "escape_surrogates", "for_display"]
 

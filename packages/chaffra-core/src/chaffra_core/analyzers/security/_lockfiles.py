@@ -10,11 +10,12 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+
+if TYPE_CHECKING:  # packaging loads only when a manifest is parsed
+    from packaging.requirements import Requirement
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,6 +84,9 @@ def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
 
 def parse_requirements(text: str) -> list[Dependency]:
     """The ``name==version`` lines of a requirements file (markers and hashes allowed)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     found: list[Dependency] = []
     for number, line in _logical_lines(text):
         body = line.split(" #", 1)[0].strip()
@@ -112,6 +116,9 @@ def _line_of(text: str, needle: str, after: int = 0) -> int:
 
 
 def _pep508(text: str, strings: Iterable[object]) -> list[Dependency]:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     found = []
     for item in strings:
         if not isinstance(item, str):
@@ -133,6 +140,8 @@ def _pep508(text: str, strings: Iterable[object]) -> list[Dependency]:
 
 
 def _poetry_pins(text: str, table: object) -> list[Dependency]:
+    from packaging.utils import canonicalize_name
+
     found: list[Dependency] = []
     if not isinstance(table, dict):
         return found
@@ -170,6 +179,8 @@ def parse_pyproject(text: str) -> list[Dependency]:
 
 def parse_package_lock(text: str) -> list[Dependency]:
     """The ``[[package]]`` entries of ``uv.lock`` or ``poetry.lock`` (registry sources only)."""
+    from packaging.utils import canonicalize_name
+
     data = tomllib.loads(text)
     found = []
     position = 0
@@ -195,6 +206,8 @@ def parse_package_lock(text: str) -> list[Dependency]:
 
 def parse_pipfile_lock(text: str) -> list[Dependency]:
     """The ``default`` and ``develop`` pins of a ``Pipfile.lock``."""
+    from packaging.utils import canonicalize_name
+
     data = json.loads(text)
     found = []
     for section in ("default", "develop"):

@@ -24,8 +24,6 @@ from chaffra_core._findings import (
 from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
 from chaffra_core._summary import FileContext, FileResult, FileSummary
-from chaffra_core.analyzers.security._advisories import match_dependencies
-from chaffra_core.analyzers.security._database import AdvisorySource, open_advisories
 from chaffra_core.analyzers.security._lockfiles import (
     MANIFEST_PATTERNS,
     parse_manifest,
@@ -285,7 +283,11 @@ class SecurityModule:
             explicit = Path(settings.advisories) if settings.advisories else None
             if explicit is not None and not explicit.is_absolute():
                 explicit = project.root / explicit
-            source: AdvisorySource = open_advisories(explicit, environ=self._environ)
+            # Only a project with manifests loads the advisory database (and its HTTP code).
+            from chaffra_core.analyzers.security._advisories import match_dependencies
+            from chaffra_core.analyzers.security._database import open_advisories
+
+            source = open_advisories(explicit, environ=self._environ)
             if source.missing:
                 findings = (_missing_database(min(manifests)),)
             else:
