@@ -332,8 +332,10 @@ def test_churn_counts_truncate_clamp_and_take_the_first_occurrence(make_client: 
         pytest.param((), False, id="a run that compared nothing"),
         pytest.param((("chaffra.analysis.files_total", 3.0),), False, id="health-only run"),
         pytest.param(
-            tuple((f"chaffra.findings.{n}", 0.0) for n in ("new", "resolved", "unchanged"))
-            + (("chaffra.findings.churn_rate", 0.0),),
+            tuple(
+                (f"chaffra.findings.{n}", 0.0)
+                for n in ("new", "resolved", "unchanged", "churn_rate")
+            ),
             True,
             id="a comparison where nothing changed",
         ),
