@@ -1,6 +1,6 @@
-"""Data and figures of the management load benchmark: a Django-size store, medians, CPU.
+"""Data and figures of the management load benchmark: endpoints, a Django-size store, medians.
 
-Imported by ``management_load.py`` (and by its server subprocesses).
+Imported by ``management_load.py`` and ``_management_serve.py`` (its server subprocesses).
 """
 
 from __future__ import annotations
@@ -15,10 +15,14 @@ from typing import Any
 from _http_load import LoadResult
 
 __all__ = [
+    "BIG_FILE",
     "DJANGO_FILES",
     "DJANGO_FINDINGS",
     "DJANGO_FUNCTIONS",
+    "ENDPOINTS",
+    "HOST",
     "REPORT_RUNS",
+    "Endpoint",
     "Measured",
     "cpu_seconds",
     "django_size_report",
@@ -28,6 +32,40 @@ __all__ = [
 # Django 5.1 as ``chaffra health`` reports it (measured on the unzipped wheel).
 DJANGO_FILES, DJANGO_FUNCTIONS, DJANGO_FINDINGS = 879, 9_077, 1_252
 REPORT_RUNS = 12
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One chaffra endpoint and its bare twin."""
+
+    label: str
+    chaffra_path: str
+    bare_path: str
+
+
+SEEDED_ENDPOINTS = (
+    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
+    Endpoint(
+        "`/api/v1/metrics/history?window=7d`",
+        "/api/v1/metrics/history?window=7d",
+        "/bare/history",
+    ),
+)
+BIG_FILE = "django/pkg00/module_0000.py"
+REPORT_ENDPOINTS = (
+    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
+    Endpoint("`/api/v1/health`", "/api/v1/health", "/bare/health"),
+    Endpoint("`/api/v1/files`", "/api/v1/files", "/bare/files"),
+    Endpoint("`/api/v1/functions`", "/api/v1/functions", "/bare/functions"),
+    Endpoint(
+        "`/api/v1/findings?severity=warning&sort=file`",
+        "/api/v1/findings?severity=warning&sort=file",
+        "/bare/findings",
+    ),
+    Endpoint(f"`/api/v1/file?path={BIG_FILE}`", f"/api/v1/file?path={BIG_FILE}", "/bare/file"),
+)
+ENDPOINTS = {"seeded": SEEDED_ENDPOINTS, "report": REPORT_ENDPOINTS}
 
 
 def django_size_report(run: int, timestamp_ms: int) -> Any:

@@ -1,16 +1,17 @@
 """Benchmark: throughput and latency of the management API under load, against a bare endpoint.
 
 Each server subprocess runs one hypercorn instance on ``127.0.0.1`` (port 0)
-serving one parent Starlette app:
+serving two apps side by side, one prefix check choosing between them
+(``_management_serve``):
 
-* ``/api/v1/...``: chaffra's management app, mounted at ``/`` behind the Host
-  allowlist that ``chaffra_management.serve`` adds, over either the seeded
+* everything but ``/bare/``: chaffra's management app at the root behind the
+  Host allowlist that ``chaffra_management.serve`` adds, over either the seeded
   demo state (``seed_live_state()``, in memory; audiences ``on`` and
   ``user-only``) or a Django-size project's store (``report``: a SqliteStore
   file holding 12 runs, each a snapshot and a run report the size of Django
   5.1's: 879 files, 9,077 functions, 1,252 findings; audience ``user-only``),
   as ``chaffra management <project>`` serves it;
-* ``/bare/...``: plain ``async`` Starlette endpoints returning, as a
+* ``/bare/...``: a plain Starlette app of ``async`` endpoints returning, as a
   precomputed ``Response``, the very bytes chaffra answered for each measured
   route at startup, so both sides send bodies of the same size over the same
   server, in the same run.
@@ -39,38 +40,36 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import select
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
 
 from _http_load import LoadResult, run_load
 from _management_data import (
     DJANGO_FILES,
     DJANGO_FINDINGS,
     DJANGO_FUNCTIONS,
+    ENDPOINTS,
+    HOST,
     REPORT_RUNS,
+    Endpoint,
     Measured,
     cpu_seconds,
-    report_state,
 )
+from _management_serve import serve_audience, serve_canned
 from _report import environment_line, markdown_table, paragraph, write_section
 
 SECTION = "management_load"
 COMMAND = "uv run --group bench python tools/bench/management_load.py --write docs/performance.md"
-HOST = "127.0.0.1"
 AUDIENCES = ("on", "user-only")
 KINDS = ("seeded", "report")
 CONNECTIONS = (2, 16)
@@ -78,179 +77,7 @@ GOAL_CONNECTIONS = 16
 GOAL_RATIO = 0.80
 GOAL_P99_MS = 50.0
 READY_TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One chaffra endpoint and its bare twin."""
-
-    label: str
-    chaffra_path: str
-    bare_path: str
-
-
-SEEDED_ENDPOINTS = (
-    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
-    Endpoint(
-        "`/api/v1/metrics/history?window=7d`",
-        "/api/v1/metrics/history?window=7d",
-        "/bare/history",
-    ),
-)
-BIG_FILE = "django/pkg00/module_0000.py"
-REPORT_ENDPOINTS = (
-    Endpoint("`/api/v1/metrics`", "/api/v1/metrics", "/bare/metrics"),
-    Endpoint("`/api/v1/health`", "/api/v1/health", "/bare/health"),
-    Endpoint("`/api/v1/files`", "/api/v1/files", "/bare/files"),
-    Endpoint("`/api/v1/functions`", "/api/v1/functions", "/bare/functions"),
-    Endpoint(
-        "`/api/v1/findings?severity=warning&sort=file`",
-        "/api/v1/findings?severity=warning&sort=file",
-        "/bare/findings",
-    ),
-    Endpoint(f"`/api/v1/file?path={BIG_FILE}`", f"/api/v1/file?path={BIG_FILE}", "/bare/file"),
-)
-ENDPOINTS = {"seeded": SEEDED_ENDPOINTS, "report": REPORT_ENDPOINTS}
 SERVERS = (("seeded", "on"), ("seeded", "user-only"), ("report", "user-only"))
-
-
-# --- server side (runs in the subprocess) -------------------------------------------------
-
-
-async def _asgi_get(app: Any, path_and_query: str) -> tuple[int, bytes]:
-    """One GET through an ASGI app in process; its status and body."""
-    path, _, query = path_and_query.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode("ascii"),
-        "root_path": "",
-        "query_string": query.encode("ascii"),
-        "headers": [(b"host", HOST.encode("ascii"))],
-        "client": (HOST, 1),
-        "server": (HOST, 80),
-    }
-    status = 0
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = int(message["status"])
-        elif message["type"] == "http.response.body":
-            chunks.append(bytes(message.get("body", b"")))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
-
-
-def _bare_endpoint(body: bytes) -> Any:
-    from starlette.requests import Request
-    from starlette.responses import Response
-
-    async def endpoint(request: Request) -> Response:
-        return Response(body, media_type="application/json")
-
-    return endpoint
-
-
-def serve_audience(audience_name: str, kind: str) -> None:
-    """Server subprocess: announce a JSON line (port, body sizes), serve until SIGTERM."""
-    from hypercorn.asyncio import serve
-    from hypercorn.config import Config
-    from hypercorn.typing import Framework
-    from starlette.applications import Starlette
-    from starlette.routing import Mount, Route
-
-    from chaffra_management import HostAllowlistMiddleware, create_app, loopback_hosts
-    from chaffra_telemetry import TelemetryAudience, TelemetryConfig, seed_live_state
-
-    audience = TelemetryAudience(audience_name)
-    project_dir = tempfile.TemporaryDirectory(prefix="chaffra-bench-")
-    state = report_state(Path(project_dir.name)) if kind == "report" else seed_live_state()
-    chaffra = create_app(telemetry_config=TelemetryConfig(audience=audience), live_state=state)
-    bodies: dict[str, bytes] = {}
-    for endpoint in ENDPOINTS[kind]:
-        status, body = asyncio.run(_asgi_get(chaffra, endpoint.chaffra_path))
-        if status != 200:
-            raise RuntimeError(f"{endpoint.chaffra_path} answered {status}")
-        bodies[endpoint.bare_path] = body
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    sock.listen(128)
-    port = int(sock.getsockname()[1])
-    # What ``chaffra_management.serve`` serves: the app behind the Host allowlist.
-    guarded = HostAllowlistMiddleware(chaffra, loopback_hosts(port))
-    routes: list[Any] = [Route(path, _bare_endpoint(body)) for path, body in bodies.items()]
-    routes.append(Mount("/", app=guarded))
-    parent = Starlette(routes=routes)
-
-    config = Config()  # the settings ``chaffra_management.serve`` uses
-    config.bind = [f"fd://{sock.detach()}"]
-    config.graceful_timeout = 3.0
-    config.accesslog = None
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-
-        async def trigger() -> None:
-            await stop.wait()
-
-        sizes = {path: len(body) for path, body in bodies.items()}
-        print(json.dumps({"port": port, "sizes": sizes}), flush=True)
-        await serve(cast("Framework", parent), config, shutdown_trigger=trigger)
-
-    with project_dir:
-        asyncio.run(run())
-
-
-def serve_canned(body_size: int) -> None:
-    """Server subprocess: a minimal asyncio HTTP/1.1 server answering every request the same."""
-    body = b"x" * body_size
-    response = (
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
-        + f"content-length: {body_size}\r\n\r\n".encode("ascii")
-        + body
-    )
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                await reader.readuntil(b"\r\n\r\n")
-                writer.write(response)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        server = await asyncio.start_server(handle, HOST, 0)
-        port = server.sockets[0].getsockname()[1]
-        print(json.dumps({"port": port, "sizes": {}}), flush=True)
-        async with server:
-            await stop.wait()
-
-    asyncio.run(run())
-
-
-# --- load generator side --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -515,10 +342,13 @@ def render(cells: Sequence[Cell], client: Sequence[LoadResult], options: argpars
     )
     method = paragraph(
         "Method: per state and audience, one server subprocess runs one hypercorn instance",
-        "(`chaffra_management.serve`'s settings, one worker, asyncio) on 127.0.0.1 serving a",
-        "parent Starlette app: chaffra's app mounted at `/` behind the Host allowlist `serve`",
-        "adds, and one bare route per measured route (`/bare/...`), whose bodies are",
-        "chaffra's own answers fetched once at startup. The load generator is this process:",
+        "(`chaffra_management.serve`'s settings, one worker, asyncio) on 127.0.0.1 serving two",
+        "apps side by side, a prefix check sending `/bare/...` to one and everything else to",
+        "the other: chaffra's app at the root behind the Host allowlist `serve` adds, and a",
+        "plain Starlette app with one bare route per measured route, whose bodies are",
+        "chaffra's own answers fetched once at startup (earlier runs mounted chaffra's app",
+        "under a parent router behind the bare routes, charging it their route matching).",
+        "The load generator is this process:",
         "raw asyncio sockets, HTTP/1.1 keep-alive, each connection sending its next request",
         "once the previous response is fully read (closed loop); every response's status and",
         "body size are checked; when hypercorn closes a connection after its",

@@ -155,6 +155,7 @@ def test_seeded_churn_is_three_new_one_resolved_fifteen_unchanged(
     body = make_client(audience, seed_live_state()).get("/api/v1/findings/churn").json()
     assert (3, 1, 15) == (body["new_count"], body["resolved_count"], body["unchanged_count"])
     assert math.isclose(1 / 6, body["churn_rate"])
+    assert body["compared"] is True
 
 
 @pytest.mark.parametrize("audience", [USER, ON])
@@ -176,7 +177,7 @@ def test_user_endpoints_are_zero_for_audiences_without_the_user_scope(
     summary = client.get("/api/v1/findings/summary").json()
     assert (0, {}, {}) == (summary["total"], summary["by_module"], summary["by_severity"])
     churn = client.get("/api/v1/findings/churn").json()
-    assert (0, 0, 0, 0.0) == tuple(churn[k] for k in list(churn)[:4])
+    assert (0, 0, 0, 0.0, False) == tuple(churn[k] for k in list(churn)[:5])
     health = client.get("/api/v1/health").json()
     assert (None, "\u2014", []) == (health["score"], health["grade"], health["files"])
 
@@ -320,8 +321,41 @@ def test_churn_counts_truncate_clamp_and_take_the_first_occurrence(make_client: 
         "resolved_count": 0,
         "unchanged_count": 0,
         "churn_rate": 0.0,
+        "compared": True,
         "snapshot_timestamp_ms": 1,
     } == body
+
+
+@pytest.mark.parametrize(
+    ("points", "compared"),
+    [
+        pytest.param((), False, id="a run that compared nothing"),
+        pytest.param((("chaffra.analysis.files_total", 3.0),), False, id="health-only run"),
+        pytest.param(
+            tuple(
+                (f"chaffra.findings.{n}", 0.0)
+                for n in ("new", "resolved", "unchanged", "churn_rate")
+            ),
+            True,
+            id="a comparison where nothing changed",
+        ),
+        pytest.param((("chaffra.findings.resolved", 2.0),), True, id="one churn point"),
+    ],
+)
+def test_churn_says_whether_the_run_compared_so_zero_means_no_change_only_when_it_did(
+    make_client: Client, points: tuple[tuple[str, float], ...], compared: bool
+) -> None:
+    snapshot = TelemetrySnapshot(
+        timestamp_ms=5, data_points=tuple(_point(name, value) for name, value in points)
+    )
+    body = make_client(ON, _state(snapshot)).get("/api/v1/findings/churn").json()
+    assert compared is body["compared"]
+    assert (0, 0) == (body["new_count"], body["unchanged_count"])
+
+
+def test_churn_without_any_snapshot_has_not_compared(make_client: Client) -> None:
+    body = make_client(ON, LiveTelemetryState()).get("/api/v1/findings/churn").json()
+    assert (False, None) == (body["compared"], body["snapshot_timestamp_ms"])
 
 
 def test_health_averages_only_finite_module_scores(make_client: Client) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import json
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -154,3 +157,52 @@ def test_an_answer_without_time_based_parts_lives_until_the_state_changes() -> N
         state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
         client.get("/x")
     assert ["/x", "/x"] == calls
+
+
+def test_one_loop_iteration_reads_the_token_once_and_the_next_one_sees_a_change() -> None:
+    reads: list[int] = []
+
+    class Counting(LiveTelemetryState):
+        def change_token(self) -> int:
+            token = super().change_token()
+            reads.append(token)
+            return token
+
+    state = Counting()
+    app = create_app(telemetry_config=TelemetryConfig(), live_state=state)
+
+    async def get() -> bytes:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/api/v1/metrics",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [],
+        }
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            chunks.append(message.get("body", b""))
+
+        await app(scope, receive, send)
+        return b"".join(chunks)
+
+    async def scenario() -> tuple[list[bytes], bytes]:
+        await get()  # fills the cache
+        await asyncio.sleep(0)
+        reads.clear()
+        burst = await asyncio.gather(*(get() for _ in range(8)))
+        read_by_the_burst = len(reads)
+        state.push_snapshot(project(_snapshot(1, 3), TelemetryAudience.ON))
+        await asyncio.sleep(0)
+        after = await get()
+        assert 1 == read_by_the_burst
+        return list(burst), after
+
+    burst, after = asyncio.run(scenario())
+    assert all(0 == json.loads(body)["files_total"] for body in burst)
+    assert 3 == json.loads(after)["files_total"]

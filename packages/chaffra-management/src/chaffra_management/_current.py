@@ -39,6 +39,7 @@ _CHURN_NAMES = {
     FINDINGS_RESOLVED: "resolved_count",
     FINDINGS_UNCHANGED: "unchanged_count",
 }
+_CHURN_POINTS = frozenset({*_CHURN_NAMES, FINDINGS_CHURN_RATE})
 _CAPABILITIES = ("analyze", "explain")
 NO_GRADE = "\u2014"
 
@@ -129,7 +130,13 @@ class CurrentHandlers:
         )
 
     def findings_churn(self, request: Request) -> ApiResponse:
-        """New, resolved and unchanged finding counts and the churn rate."""
+        """New, resolved and unchanged finding counts, the churn rate, and ``compared``.
+
+        ``compared`` tells a run that compared its findings with the previous
+        one (its counts may well be 0) from one that compared nothing (a
+        ``chaffra health`` run, a first run, no run, or an audience without the
+        user scope): then every count is 0 and means "no comparison".
+        """
         snapshot = self._current()
         body: dict[str, Any] = dict.fromkeys(_CHURN_NAMES.values(), 0)
         body["churn_rate"] = 0.0
@@ -142,6 +149,7 @@ class CurrentHandlers:
                 body[_CHURN_NAMES[point.name]] = _count(point.value)
             elif point.name == FINDINGS_CHURN_RATE:
                 body["churn_rate"] = point.value if math.isfinite(point.value) else 0.0
+        body["compared"] = not seen.isdisjoint(_CHURN_POINTS)
         body["snapshot_timestamp_ms"] = _timestamp(snapshot)
         return ApiResponse(body)
 

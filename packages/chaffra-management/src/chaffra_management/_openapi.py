@@ -101,6 +101,11 @@ _SCHEMAS: dict[str, Any] = {
             "resolved_count": _INT,
             "unchanged_count": _INT,
             "churn_rate": {"type": "number"},
+            "compared": {
+                "type": "boolean",
+                "description": "Whether the run compared its findings with the previous run;"
+                " when false every count is 0 and means no comparison, not no change.",
+            },
             "snapshot_timestamp_ms": _TIMESTAMP,
         }
     ),

@@ -1,11 +1,20 @@
 """The report endpoints: files, functions, findings, one file, and the health's rows.
 
-Each request validates its query first, then reads the newest run report the
-app's audience may see (``LiveTelemetryState.report`` returns nothing under
+Each request validates its query first, then reads the run reports the app's
+audience may see (``LiveTelemetryState.report`` returns nothing under
 ``operator-only`` or ``off``, without reading the store), then filters, sorts
-and pages rows derived from that report only. The rows of a report are
-derived once and reused while it stays the newest; orders are computed on
-first use. Handlers are plain functions, run in a worker thread.
+and pages rows derived from them. Which reports (docs/dashboard.md):
+
+* scores, files and functions come from the newest report whose run scored
+  health (a ``chaffra dead-code`` or ``security`` run scores nothing, so the
+  pages keep the scores of the run before it);
+* findings are each analyzer's newest: a run of one analyzer only (see
+  :data:`SINGLE_ANALYZER_COMMANDS`) replaces that analyzer's findings and keeps
+  the others' from the runs before it, back to the newest run of every analyzer.
+
+The rows are derived once and reused while the newest report stays the same;
+orders are computed on first use. Handlers are plain functions, run in a
+worker thread.
 """
 
 from __future__ import annotations
@@ -30,15 +39,33 @@ from chaffra_management._report_query import (
     text,
 )
 from chaffra_management._serialize import ApiResponse
-from chaffra_telemetry.report import SEVERITIES, ReportPoint, StoredReport
+from chaffra_telemetry.report import SEVERITIES, ReportFinding, ReportPoint, StoredReport
 
-__all__ = ["FILES", "FINDINGS", "FUNCTIONS", "TREND_RUNS", "ReportHandlers"]
+__all__ = [
+    "FILES",
+    "FINDINGS",
+    "FUNCTIONS",
+    "SINGLE_ANALYZER_COMMANDS",
+    "TREND_RUNS",
+    "ReportHandlers",
+]
 
 Row = dict[str, Any]
 Key = Callable[[Row], Any]
 
 TREND_RUNS = 20
 HEALTH_FILES = 50
+# How far back the findings of the other analyzers are looked for after a run of one
+# analyzer: first the few reports a store keeps decoded, then as many as it keeps.
+CHAIN_LIMITS = (4, 20)
+SINGLE_ANALYZER_COMMANDS: Mapping[str, str] = {
+    "complexity": "complexity",
+    "dead-code": "dead-code",
+    "security": "security",
+    "fix": "dead-code",
+}
+"""The commands (CLI and MCP tools) that run one analyzer only, and which one. A run of
+any other command runs every analyzer, so its report replaces all findings."""
 _RANK = {name: len(SEVERITIES) - i for i, name in enumerate(SEVERITIES)}
 
 FILES = ListSpec(
@@ -100,17 +127,59 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-class _Rows:
-    """The rows of one stored report, and their orders computed on first use."""
+def _run(stored: StoredReport) -> dict[str, Any]:
+    report = stored.report
+    return {
+        "id": report.run_id,
+        "timestamp_ms": report.timestamp_ms,
+        "source": "seeded" if stored.seeded else "live",
+    }
 
-    def __init__(self, stored: StoredReport) -> None:
-        report = stored.report
+
+def _analyzer(stored: StoredReport) -> str | None:
+    """The one analyzer a report's run ran, or ``None`` when it ran every analyzer."""
+    return SINGLE_ANALYZER_COMMANDS.get(stored.report.command)
+
+
+def _newest_findings(chain: Sequence[StoredReport]) -> list[ReportFinding]:
+    """Each analyzer's findings from the newest report in ``chain`` (newest first) that ran it."""
+    found: list[ReportFinding] = []
+    claimed: set[str] = set()
+    for stored in chain:
+        analyzer = _analyzer(stored)
+        if analyzer is None:
+            found += [f for f in stored.report.findings if f.module not in claimed]
+            break
+        if analyzer not in claimed:
+            claimed.add(analyzer)
+            found += [f for f in stored.report.findings if f.module == analyzer]
+    return found
+
+
+def _counts_by_file(findings: Sequence[ReportFinding]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for finding in findings:
+        per_file = counts.setdefault(finding.file, {})
+        per_file[finding.severity] = per_file.get(finding.severity, 0) + 1
+    return counts
+
+
+class _Rows:
+    """The rows of a chain of reports (newest first), and their orders computed on first use.
+
+    The chain ends at its first run of every analyzer (or at the oldest report
+    read); see the module docstring for which report each row comes from.
+    """
+
+    def __init__(self, chain: Sequence[StoredReport]) -> None:
+        scored = next((s for s in chain if s.report.health.model), chain[0])
+        report = scored.report
         self.report = report
-        self.run = {
-            "id": report.run_id,
-            "timestamp_ms": report.timestamp_ms,
-            "source": "seeded" if stored.seeded else "live",
-        }
+        self.run = _run(scored)
+        self.findings_run = _run(chain[0])
+        findings = _newest_findings(chain)
+        # A file's finding counts: its report's own, unless later runs replaced findings.
+        counts = None if _analyzer(chain[0]) is None else _counts_by_file(findings)
         self.rows: dict[str, list[Row]] = {
             "files": [
                 {
@@ -119,7 +188,7 @@ class _Rows:
                     "score": _finite(f.score),
                     "grade": f.grade,
                     "functions": f.functions,
-                    "findings": dict(f.findings),
+                    "findings": dict(f.findings) if counts is None else counts.get(f.file, {}),
                 }
                 for f in report.files
             ],
@@ -149,7 +218,7 @@ class _Rows:
                     "message": f.message,
                     "new": f.new,
                 }
-                for f in report.findings
+                for f in findings
             ],
         }
         self.files = {row["file"]: row for row in self.rows["files"]}
@@ -224,8 +293,25 @@ class ReportHandlers:
         self._context = context
         self._latest: tuple[str, int, bool, _Rows] | None = None
 
+    def _chain(self, newest: StoredReport) -> list[StoredReport]:
+        """``newest`` and the reports before it, back to a run of every analyzer."""
+        if _analyzer(newest) is None:
+            return [newest]
+        context = self._context
+        chain: list[StoredReport] = []
+        for limit in CHAIN_LIMITS:
+            recent = context.live_state.reports(audience=context.audience, limit=limit)
+            chain = []
+            for stored in reversed(recent):
+                chain.append(stored)
+                if _analyzer(stored) is None:
+                    return chain
+            if len(recent) < limit:
+                break
+        return chain or [newest]
+
     def rows(self) -> _Rows | None:
-        """The newest report's rows as the app's audience may see them, or ``None``."""
+        """The rows of the newest reports as the app's audience may see them, or ``None``."""
         context = self._context
         stored = context.live_state.report(audience=context.audience)
         if stored is None:
@@ -234,7 +320,7 @@ class ReportHandlers:
         latest = self._latest
         if latest is not None and latest[:3] == (report.run_id, report.timestamp_ms, stored.seeded):
             return latest[3]
-        rows = _Rows(stored)
+        rows = _Rows(self._chain(stored))
         self._latest = (report.run_id, report.timestamp_ms, stored.seeded, rows)
         return rows
 
@@ -293,7 +379,7 @@ class ReportHandlers:
         for name, value in query.filters.items():
             field = _FINDING_FILTERS[name]
             ordered = [row for row in ordered if row[field] == value]
-        body = _page(rows.run, ordered, query)
+        body = _page(rows.findings_run, ordered, query)
         body["facets"] = rows.facets
         return ApiResponse(body)
 

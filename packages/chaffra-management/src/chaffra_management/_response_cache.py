@@ -10,13 +10,18 @@ of endpoints with time-based parts (backend probes) also expire after
 ``max_age_s``, so those stay fresh.
 
 :meth:`ResponseCache.middleware` serves fresh entries before routing, when the
-token read never waits: a hit then costs one dictionary lookup and one token
-read. It sits inside the app's other middleware (token check, security
-headers), so nothing it serves skips them.
+token read never waits: a hit then costs one dictionary lookup and at most one
+token read. The token it compares with is read once per event-loop iteration:
+every request the loop serves in the same iteration (a burst of keep-alive
+connections) shares that read, and the next iteration reads it again, so a
+change committed before a request arrives is always seen. It sits inside the
+app's other middleware (token check, security headers), so nothing it serves
+skips them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections import OrderedDict
@@ -49,6 +54,18 @@ class ResponseCache:
         self._token_on_loop = not context.live_state.change_token_blocks
         self._max_entries, self._max_age_s, self._clock = max_entries, max_age_s, clock
         self._entries: OrderedDict[tuple[str, str], tuple[int, float, Response]] = OrderedDict()
+        self._iteration_token: int | None = None
+
+    def _forget_iteration_token(self) -> None:
+        self._iteration_token = None
+
+    def _token_this_iteration(self) -> int:
+        """The change token as read once in this event-loop iteration (on the loop)."""
+        token = self._iteration_token
+        if token is None:
+            token = self._iteration_token = self._state.change_token()
+            asyncio.get_running_loop().call_soon(self._forget_iteration_token)
+        return token
 
     async def _token(self) -> int:
         if self._token_on_loop:
@@ -71,7 +88,7 @@ class ResponseCache:
             if scope["type"] == "http" and scope["method"] == "GET":
                 key = (scope["path"], scope.get("query_string", b"").decode("latin-1"))
                 if key in self._entries:
-                    hit = self._fresh(key, self._state.change_token(), self._clock())
+                    hit = self._fresh(key, self._token_this_iteration(), self._clock())
                     if hit is not None:
                         await _copy(hit)(scope, receive, send)
                         return

@@ -255,6 +255,7 @@ def test_the_churn_cards_equal_the_chart_and_the_api_and_a_run_without_churn_sho
         assert cards == [
             str(api[key]) for key in ("new_count", "resolved_count", "unchanged_count")
         ]
+        assert api["compared"] is True
 
         push(store, "no-churn")
 
@@ -264,7 +265,7 @@ def test_the_churn_cards_equal_the_chart_and_the_api_and_a_run_without_churn_sho
         cards, chart, api = churn_everywhere(page, url)
         assert ["—", "—", "—"] == cards
         assert ["—", "—"] == chart
-        assert 0 == api["new_count"]  # the API's "missing point" zero, shown as no comparison
+        assert (False, 0) == (api["compared"], api["new_count"])  # no comparison, not no change
         expect(page.get_by_test_id("churn-note")).to_contain_text(
             "The latest run did not compare findings"
         )

@@ -232,7 +232,7 @@ const DETAILS = {
   health: { title: 'Health score', needs: ['health', 'modules', 'metrics', 'config'], render: healthDetail },
   findings: { title: 'Findings', needs: ['summary', 'metrics', 'modules', 'config'], render: findingsDetail },
   modules: { title: 'Modules', needs: ['modules', 'metrics', 'config'], render: modulesDetail },
-  churn: { title: 'Finding churn', needs: ['churn', 'summary', 'metrics'], render: churnDetail },
+  churn: { title: 'Finding churn', needs: ['churn', 'summary'], render: churnDetail },
   metrics: { title: 'Metrics and backends', needs: ['metrics', 'config'], render: metricsDetail },
   config: { title: 'Configuration', needs: ['config', 'metrics'], render: configDetail },
 };

@@ -4,7 +4,7 @@ import {
   OPERATOR_AUDIENCES, WITHHELD_OPERATOR, WITHHELD_USER, appendAll, byId, code, dot, fmtCount, fmtMs, fmtPct,
   fmtWhen, h, isNum, plural, severityKind, sortSeverities, timeFormat, tone,
 } from './dom.js';
-import { CHURN_NAMES, healthPoints, points } from './runs.js';
+import { healthPoints } from './runs.js';
 
 const SOURCES = {
   live: { badge: 'Live', title: null },
@@ -140,9 +140,9 @@ function renderBackends(backends, operator) {
   }
 }
 
-/** Did the current snapshot compare its findings with a previous run? */
+/** Did the current snapshot compare its findings with a previous run? The API says so. */
 export function latestHasChurn(data) {
-  return points(data.metrics).some((p) => CHURN_NAMES.has(p.name));
+  return Boolean(data.churn && data.churn.compared === true);
 }
 
 /**

@@ -10,9 +10,6 @@ const OPERATOR_MODULE_NAMES = new Set([
   'chaffra.module.startup_duration_ms',
   'chaffra.module.load_error_total',
 ]);
-export const CHURN_NAMES = new Set([
-  'chaffra.findings.new', 'chaffra.findings.resolved', 'chaffra.findings.unchanged', 'chaffra.findings.churn_rate',
-]);
 
 /** `chaffra.module.<id>.<key>` → {id, key}; null for other names and operator names. */
 export function moduleMetric(name) {
