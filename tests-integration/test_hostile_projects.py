@@ -101,6 +101,29 @@ def test_planted_symlinks_inside_chaffra_are_never_followed(tmp_path: Path) -> N
     assert "precious\n" == victim.read_text(encoding="utf-8")
 
 
+# -- the project's own small files are never read blindly -------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifo_ignore_files_neither_hang_nor_change_the_report(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "sub").mkdir()
+    (root / "sub" / "n.py").write_text(MODULE, encoding="utf-8")
+    os.mkfifo(root / ".gitignore")
+    os.mkfifo(root / "sub" / ".chaffraignore")
+    done = chaffra("health", root, "--format", "json", "--telemetry", "off")
+    assert (0, 2) == (done.returncode, json.loads(done.stdout)["summary"]["files_analyzed"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_config_file_is_a_config_error_not_a_hang(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    os.mkfifo(root / ".chaffra.toml")
+    done = chaffra("health", root, "--telemetry", "off")
+    assert 2 == done.returncode
+    assert "failed to read configuration file: not a regular file" in done.stderr
+
+
 # -- a damaged store: moved aside, replaced, one warning ---------------------------------------
 
 
