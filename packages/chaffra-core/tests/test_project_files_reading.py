@@ -22,6 +22,7 @@ from chaffra_core._config import CliOverrides, load_config_file, resolve_effecti
 from chaffra_core._discovery import discover, is_discovered
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core.analyzers.dead_code._index import entry_points, whitelist_uses
+from chaffra_core.analyzers.security._module import _with_includes
 from chaffra_core.errors import ConfigError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
@@ -120,3 +121,17 @@ def test_dead_code_reads_no_fifo_or_oversized_file_as_pyproject_or_whitelist(
     used = _finished(lambda: whitelist_uses(tmp_path, whitelists), fifos)
 
     assert ((set(), set()), {"kept_name"}) == (names, used)
+
+
+def test_security_reads_no_fifo_or_oversized_file_a_requirements_file_includes(
+    tmp_path: Path,
+) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "big.txt").write_text("django==3.0.0\n" + _OVERSIZED, encoding="utf-8")
+    (tmp_path / "base.txt").write_text("requests==2.30.0\n", encoding="utf-8")
+    includes = ["pipe.txt", "big.txt", "base.txt", "missing.txt"]
+    facts = {"requirements.txt": {"dependencies": [], "includes": includes}}
+
+    manifests = _finished(lambda: _with_includes(facts, tmp_path), [tmp_path / "pipe.txt"])
+
+    assert ["base.txt", "requirements.txt"] == sorted(manifests)
