@@ -22,6 +22,7 @@ from chaffra_core._config import CliOverrides, load_config_file, resolve_effecti
 from chaffra_core._discovery import discover, is_discovered
 from chaffra_core._reading import DEFAULT_MAX_FILE_SIZE
 from chaffra_core.analyzers.dead_code._index import entry_points, whitelist_uses
+from chaffra_core.analyzers.security._lockfiles import parse_manifest
 from chaffra_core.analyzers.security._module import _with_includes
 from chaffra_core.errors import ConfigError
 
@@ -135,3 +136,32 @@ def test_security_reads_no_fifo_or_oversized_file_a_requirements_file_includes(
     manifests = _finished(lambda: _with_includes(facts, tmp_path), [tmp_path / "pipe.txt"])
 
     assert ["base.txt", "requirements.txt"] == sorted(manifests)
+
+
+_DEEP_TOML = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+
+
+@pytest.mark.parametrize("name", [".chaffra.toml", "pyproject.toml"])
+def test_a_config_file_nested_too_deeply_is_a_config_error(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_text(_DEEP_TOML, encoding="utf-8")
+    with pytest.raises(ConfigError, match="values nested too deeply") as caught:
+        resolve_effective_config(tmp_path, None, CliOverrides())
+    assert str(tmp_path / name) == caught.value.path
+
+
+def test_dead_code_ignores_a_pyproject_nested_too_deeply(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(_DEEP_TOML, encoding="utf-8")
+    assert (set(), set()) == entry_points(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("uv.lock", _DEEP_TOML),
+        ("poetry.lock", _DEEP_TOML),
+        ("pyproject.toml", _DEEP_TOML),
+        ("Pipfile.lock", "[" * 100_000 + "]" * 100_000),
+    ],
+)
+def test_a_manifest_nested_too_deeply_has_no_pins_and_fails_no_module(name: str, text: str) -> None:
+    assert None is parse_manifest(name, text)

@@ -166,6 +166,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             line=int(found["line"]),
             column=int(found["column"]),
         ) from exc
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError("invalid TOML: values nested too deeply", path=str(path)) from None
     return document
 
 

@@ -424,7 +424,7 @@ def entry_points(root: Path) -> tuple[set[str], set[str]]:
         return set(), set()
     try:
         document = tomllib.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return set(), set()
     project = document.get("project", {})
     tables = [project.get("scripts", {}), project.get("gui-scripts", {})]
