@@ -165,3 +165,8 @@ def test_dead_code_ignores_a_pyproject_nested_too_deeply(tmp_path: Path) -> None
 )
 def test_a_manifest_nested_too_deeply_has_no_pins_and_fails_no_module(name: str, text: str) -> None:
     assert None is parse_manifest(name, text)
+
+
+def test_a_baseline_nested_too_deeply_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="not a JSON baseline: nested too deeply"):
+        Baseline.loads("[" * 100_000 + "]" * 100_000, source="deep.json")

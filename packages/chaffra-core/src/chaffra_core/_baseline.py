@@ -143,6 +143,8 @@ class Baseline:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ConfigError(f"not a JSON baseline: {error}", path=source) from None
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise ConfigError("not a JSON baseline: nested too deeply", path=source) from None
         if not isinstance(data, dict) or data.get(_FORMAT_KEY) != _FORMAT_VERSION:
             raise ConfigError(
                 f'not a chaffra baseline (expected "{_FORMAT_KEY}": {_FORMAT_VERSION}; '
