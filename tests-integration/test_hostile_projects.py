@@ -101,6 +101,43 @@ def test_planted_symlinks_inside_chaffra_are_never_followed(tmp_path: Path) -> N
     assert "precious\n" == victim.read_text(encoding="utf-8")
 
 
+# -- the project's own small files are never read blindly -------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifo_ignore_files_neither_hang_nor_change_the_report(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "sub").mkdir()
+    (root / "sub" / "n.py").write_text(MODULE, encoding="utf-8")
+    os.mkfifo(root / ".gitignore")
+    os.mkfifo(root / "sub" / ".chaffraignore")
+    done = chaffra("health", root, "--format", "json", "--telemetry", "off")
+    assert (0, 2) == (done.returncode, json.loads(done.stdout)["summary"]["files_analyzed"])
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_config_file_is_a_config_error_not_a_hang(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    os.mkfifo(root / ".chaffra.toml")
+    done = chaffra("health", root, "--telemetry", "off")
+    assert 2 == done.returncode
+    assert "failed to read configuration file: not a regular file" in done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifos_inside_chaffra_never_hang_a_run_or_change_its_report(tmp_path: Path) -> None:
+    """A tarball can carry FIFOs where git cannot: none blocks the run or its telemetry."""
+    root = project(tmp_path)
+    (root / ".chaffra").mkdir()
+    for name in ("telemetry.db", "telemetry-audit.log", "telemetry.json"):
+        os.mkfifo(root / ".chaffra" / name)
+    done = chaffra("health", root, "--format", "json", "--telemetry", "on")
+    assert (0, 1) == (done.returncode, json.loads(done.stdout)["summary"]["files_analyzed"])
+    assert "telemetry.db is not a regular file; moved it aside" in done.stderr
+    log = chaffra("telemetry", "audit-log", root)
+    assert 0 == log.returncode
+
+
 # -- a damaged store: moved aside, replaced, one warning ---------------------------------------
 
 

@@ -51,6 +51,32 @@ def test_baseline_writes_a_sorted_one_entry_per_line_file_that_is_stable(
     assert "pkg/also.py" == entries[0]["file"]
 
 
+def test_baseline_replaces_a_planted_symlink_and_never_writes_through_it(
+    runner: CliRunner, complex_project: Path, tmp_path: Path
+) -> None:
+    """A repository can commit ``.chaffra-baseline.json -> ~/.bashrc``."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n", encoding="utf-8")
+    planted = complex_project / ".chaffra-baseline.json"
+    planted.symlink_to(victim)
+    output = run(runner, "baseline", str(complex_project))
+    assert "precious\n" == victim.read_text(encoding="utf-8")
+    assert not planted.is_symlink()
+    assert f"Wrote {len(Baseline.read(planted).entries)} finding(s)" in output
+    assert [".chaffra-baseline.json"] == [
+        p.name for p in complex_project.iterdir() if "baseline" in p.name
+    ]
+
+
+def test_a_baseline_that_cannot_replace_its_target_leaves_no_temporary_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(IsADirectoryError):
+        Baseline(entries=()).write(tmp_path / "taken")
+    assert ["taken"] == [p.name for p in tmp_path.iterdir()]
+
+
 def test_a_baselined_run_reports_and_gates_only_new_findings(
     runner: CliRunner, complex_project: Path
 ) -> None:

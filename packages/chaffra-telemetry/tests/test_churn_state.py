@@ -19,6 +19,7 @@ import pytest
 from chaffra_telemetry._churn import ChurnState, FindingFingerprint, hash_fingerprints
 from chaffra_telemetry._churn_state import (
     LOCK_FILE,
+    _read_document,
     load_state,
     project_lock,
     save_state,
@@ -286,6 +287,13 @@ def test_a_directory_in_place_of_the_file_is_a_read_error(tmp_path: Path) -> Non
     with pytest.raises(ChurnStateReadError):
         save_state(tmp_path, "dead-code", make_state(A))
     assert state_path(tmp_path).is_dir()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/mem is Linux's")
+def test_a_read_failing_after_the_open_is_a_read_error() -> None:
+    """``/proc/self/mem`` opens as a regular file, then every read fails with EIO."""
+    with pytest.raises(ChurnStateReadError, match="Input/output error"):
+        _read_document(Path("/proc/self/mem"))
 
 
 def test_a_file_in_place_of_the_chaffra_directory_is_a_read_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,28 @@ def test_open_nofollow_refuses_a_symlink_and_reports_other_failures(tmp_path: Pa
         open_nofollow(tmp_path / "dir", os.O_WRONLY)
     with pytest.raises(FileNotFoundError):
         open_nofollow(tmp_path / "absent", os.O_RDONLY)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_open_nofollow_refuses_a_fifo_or_a_device_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "telemetry-audit.log"
+    os.mkfifo(fifo)
+    outcome: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            os.close(open_nofollow(fifo, os.O_RDONLY))
+        except TelemetryIOError as error:
+            outcome.append(error)
+
+    reader = threading.Thread(target=open_it, daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    if reader.is_alive():  # release the blocked reader before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("open_nofollow blocked on a FIFO")
+    assert ["it is not a regular file"] == [str(e).rsplit(": ", 1)[1] for e in outcome]
+    with pytest.raises(TelemetryIOError, match="cannot open"):  # no reader: ENXIO
+        open_nofollow(fifo, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    with pytest.raises(TelemetryIOError, match="it is not a regular file"):
+        open_nofollow(Path(os.devnull), os.O_WRONLY | os.O_APPEND)

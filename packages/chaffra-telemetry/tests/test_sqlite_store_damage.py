@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -141,6 +143,32 @@ def test_a_planted_symlink_among_the_store_files_is_moved_aside_not_followed(
     assert b"precious" == victim.read_bytes()
     assert "is a symbolic link" in out.getvalue()
     assert not link.is_symlink()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_a_fifo_among_the_store_files_is_moved_aside_without_blocking(
+    tmp_path: Path, suffix: str
+) -> None:
+    (tmp_path / ".chaffra").mkdir()
+    fifo = Path(f"{db_of(tmp_path)}{suffix}")
+    os.mkfifo(fifo)
+    out = io.StringIO()
+    opened: list[SqliteStore] = []
+    opener = threading.Thread(
+        target=lambda: opened.append(SqliteStore.for_project(tmp_path, stderr=out)), daemon=True
+    )
+    opener.start()
+    opener.join(timeout=30)
+    if opener.is_alive():  # release the blocked open before failing
+        os.close(os.open(fifo, os.O_RDWR | os.O_NONBLOCK))
+        pytest.fail("opening the store blocked on a FIFO")
+    (store,) = opened
+    store.push_live(snap(1))
+    assert (True, 1) == (store.persistent, store.count())
+    store.close()
+    assert f"{fifo} is not a regular file; moved it aside" in out.getvalue()
+    assert not fifo.exists() or fifo.is_file()
 
 
 def test_an_unsafe_project_dir_gives_an_in_memory_store_and_writes_nothing(

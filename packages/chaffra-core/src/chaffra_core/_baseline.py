@@ -12,6 +12,8 @@ keys count as often as they occur.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +21,7 @@ from pathlib import Path
 import attrs
 
 from chaffra_core._findings import Finding
+from chaffra_core._reading import ReadRefused, read_file
 from chaffra_core._text import escape_surrogates
 from chaffra_core.errors import ConfigError
 
@@ -110,8 +113,24 @@ class Baseline:
         return f'{{\n  "{_FORMAT_KEY}": {_FORMAT_VERSION},\n  "findings": {findings}\n}}\n'
 
     def write(self, path: Path) -> None:
-        """Write the baseline to ``path`` (UTF-8)."""
-        path.write_text(self.dumps(), encoding="utf-8")
+        """Write the baseline to ``path`` (UTF-8), atomically.
+
+        ``path`` is replaced, never written through: a symlink a repository
+        committed there (``.chaffra-baseline.json -> ~/.bashrc``) is replaced by
+        the file and its target is left alone.
+
+        Raises:
+            OSError: the file could not be written (no temporary file is left).
+        """
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        with open(os.open(temporary, flags, 0o666), "w", encoding="utf-8") as stream:
+            stream.write(self.dumps())
+        try:
+            os.replace(temporary, path)
+        except OSError:
+            os.unlink(temporary)
+            raise
 
     @classmethod
     def loads(cls, text: str, *, source: str = "<baseline>") -> Baseline:
@@ -124,6 +143,8 @@ class Baseline:
             data = json.loads(text)
         except json.JSONDecodeError as error:
             raise ConfigError(f"not a JSON baseline: {error}", path=source) from None
+        except RecursionError:  # arrays or objects nested thousands deep
+            raise ConfigError("not a JSON baseline: nested too deeply", path=source) from None
         if not isinstance(data, dict) or data.get(_FORMAT_KEY) != _FORMAT_VERSION:
             raise ConfigError(
                 f'not a chaffra baseline (expected "{_FORMAT_KEY}": {_FORMAT_VERSION}; '
@@ -140,13 +161,16 @@ class Baseline:
         """Read the baseline file at ``path``.
 
         Raises:
-            ConfigError: the file is missing, unreadable or not a baseline.
+            ConfigError: the file is missing, unreadable, not a regular file (a
+                committed link to ``/dev/zero``), too large or not a baseline.
         """
+        data = read_file(path)
+        if isinstance(data, ReadRefused):
+            raise ConfigError(f"cannot read baseline: {data.reason}", path=str(path))
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
-            raise ConfigError(f"cannot read baseline: {reason}", path=str(path)) from None
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError("cannot read baseline: not UTF-8", path=str(path)) from None
         return cls.loads(text, source=str(path))
 
 

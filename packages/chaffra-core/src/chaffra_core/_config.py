@@ -21,6 +21,7 @@ import attrs
 import chaffra_telemetry
 from chaffra_core._compat import StrEnum
 from chaffra_core._config_schema import ProjectConfig, parse_project_config
+from chaffra_core._reading import ReadRefused, read_file
 from chaffra_core.errors import ConfigError
 from chaffra_telemetry import TelemetryConfig
 
@@ -142,15 +143,15 @@ def _read_toml(path: Path) -> dict[str, Any]:
     """The parsed TOML document at ``path``.
 
     Raises:
-        ConfigError: the file cannot be read, is not UTF-8 or is not valid
-            TOML (then with the line and column when the parser gives them).
+        ConfigError: the file cannot be read (or is not a regular file, or is
+            larger than the size limit: never read blindly), is not UTF-8 or is
+            not valid TOML (then with the line and column when the parser gives them).
     """
+    data = read_file(path)
+    if isinstance(data, ReadRefused):
+        raise ConfigError(f"failed to read configuration file: {data.reason}", path=str(path))
     try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"failed to read configuration file: {exc.strerror or exc}", path=str(path)
-        ) from exc
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"invalid TOML: not UTF-8 text ({exc})", path=str(path)) from exc
     try:
@@ -165,6 +166,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             line=int(found["line"]),
             column=int(found["column"]),
         ) from exc
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError("invalid TOML: values nested too deeply", path=str(path)) from None
     return document
 
 

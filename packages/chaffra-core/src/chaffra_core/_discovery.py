@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # loaded only to compile ignore patterns (a project without any never does)
     import pathspec
 
+from chaffra_core._reading import ReadRefused, read_file
+
 __all__ = ["DEFAULT_EXCLUDES", "IGNORE_FILES", "discover", "discover_directories", "is_discovered"]
 
 DEFAULT_EXCLUDES = frozenset(
@@ -303,11 +305,10 @@ def _read_ignore_files(directory: str, names: set[str]) -> pathspec.GitIgnoreSpe
     lines: list[str] = []
     for name in IGNORE_FILES:
         if name in names:
-            try:
-                with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as f:
-                    lines.extend(f.read().splitlines())
-            except OSError:
-                continue  # missing, unreadable or a directory: no patterns
+            data = read_file(os.path.join(directory, name))
+            if isinstance(data, ReadRefused):
+                continue  # missing, unreadable, not a regular file or too large: no patterns
+            lines.extend(data.decode("utf-8", errors="replace").splitlines())
     return _compile(lines)
 
 

@@ -21,6 +21,8 @@ HTTP_URL_FORM = "an http:// or https:// URL with a host and a port from 1 to 655
 # RFC 1123 labels; the underscore too, as resolvers accept it in practice.
 _LABEL = r"[A-Za-z0-9_][A-Za-z0-9_-]{0,62}"
 _HOST_NAME = re.compile(rf"{_LABEL}(\.{_LABEL})*\.?")
+# A URL is sent as is in the request line: printable ASCII without spaces only.
+_URL_CHARACTER = re.compile(r"[!-~]*")
 
 
 def _valid_host(host: str) -> bool:
@@ -53,13 +55,18 @@ def parse_http_url(endpoint: str, *, key: str = "endpoint") -> tuple[str, tuple[
         InvalidBackendConfig: naming ``key``, when ``endpoint`` is not an
             ``http``/``https`` URL with a valid host and port.
     """
-    parts = urlsplit(endpoint)
     try:
+        parts = urlsplit(endpoint)
         port = parts.port
-    except ValueError:
-        port = -1
+    except ValueError:  # e.g. "http://[::1" (unbalanced brackets) or a port out of range
+        raise InvalidBackendConfig(key, endpoint, HTTP_URL_FORM) from None
     host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not _valid_host(host) or port in (-1, 0):
+    if (
+        _URL_CHARACTER.fullmatch(endpoint) is None
+        or parts.scheme not in ("http", "https")
+        or not _valid_host(host)
+        or port == 0
+    ):
         raise InvalidBackendConfig(key, endpoint, HTTP_URL_FORM)
     base = endpoint.rstrip("/")
     url = base if base.endswith("/v1/metrics") else base + "/v1/metrics"

@@ -126,21 +126,28 @@ def refuse_symlink(path: Path) -> None:
 
 
 def open_nofollow(path: Path, flags: int, mode: int = 0o600) -> int:
-    """``os.open`` that fails on a symlink in the last component (``O_NOFOLLOW``).
+    """``os.open`` of a regular file that fails on a symlink in the last component
+    (``O_NOFOLLOW``) and never blocks: a FIFO (or a device) is refused once opened
+    without blocking (``O_NONBLOCK``, which does nothing to a regular file).
 
     Raises:
         FileExistsError: ``flags`` hold ``O_EXCL`` and ``path`` exists.
         FileNotFoundError: ``path`` is absent and ``flags`` lack ``O_CREAT``.
-        TelemetryIOError: any other failure, a symlink included.
+        TelemetryIOError: any other failure, a symlink or a file that is not a
+            regular one included.
     """
     try:
-        return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode)
     except (FileExistsError, FileNotFoundError):
         raise
     except OSError as error:
         if os.path.islink(path):
             raise TelemetryIOError(f"refusing to open {path}: it is a symbolic link") from error
         raise TelemetryIOError(f"cannot open {path}: {error}") from error
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise TelemetryIOError(f"refusing to open {path}: it is not a regular file")
+    return fd
 
 
 def confine_config_path(key: str, value: str, root: Path | None) -> str:

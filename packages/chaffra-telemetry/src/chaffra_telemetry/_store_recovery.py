@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,21 +49,31 @@ def _legacy_name(error: sqlite3.Error) -> str:  # pragma: no cover - Python 3.10
 
 
 def check_store_files(path: Path) -> None:
-    """Raise unless ``path`` is absent, empty or starts like a SQLite database, with no symlinks.
+    """Raise unless ``path`` is absent, empty or starts like a SQLite database, with no
+    symlinks and no FIFOs, sockets or devices among its files.
 
     Checked before SQLite opens anything: it would follow a symlinked database
-    or companion file and write wherever it points, and on a file that is not
-    a database it may already have discarded the companions we keep as evidence.
+    or companion file and write wherever it points, block forever on a FIFO,
+    and on a file that is not a database it may already have discarded the
+    companions we keep as evidence. (A directory is left to SQLite, which fails
+    to open it without blocking.)
 
     Raises:
-        TelemetryStoreCorrupt: naming the symlink, or the file that is not SQLite.
+        TelemetryStoreCorrupt: naming the symlink, the special file, or the file
+            that is not SQLite.
     """
     for suffix in COMPANIONS:
         candidate = Path(f"{path}{suffix}")
-        if candidate.is_symlink():
+        try:
+            kind = stat.S_IFMT(candidate.lstat().st_mode)
+        except OSError:
+            continue  # absent, or not inspectable: opening it reports why
+        if kind == stat.S_IFLNK:
             raise TelemetryStoreCorrupt(
                 f"{candidate} is a symbolic link; chaffra never follows one"
             )
+        if kind not in (stat.S_IFREG, stat.S_IFDIR):
+            raise TelemetryStoreCorrupt(f"{candidate} is not a regular file")
     try:
         with path.open("rb") as stream:
             header = stream.read(len(_MAGIC))

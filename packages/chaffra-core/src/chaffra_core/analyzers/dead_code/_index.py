@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor
+from chaffra_core._reading import ReadRefused, read_file
 from chaffra_core._summary import FileSummary
 from chaffra_core.analyzers.dead_code._roots import BUILTIN_CLASSES, ROOT_BASES
 from chaffra_core.analyzers.dead_code._rules import (
@@ -418,9 +419,12 @@ def _finding(
 def entry_points(root: Path) -> tuple[set[str], set[str]]:
     """``(names, modules)`` of ``[project.scripts]``, ``gui-scripts`` and ``entry-points``
     in ``root/pyproject.toml`` (``pkg.cli:main`` -> name ``main``, module ``pkg.cli``)."""
+    data = read_file(root / "pyproject.toml")  # never a FIFO or a device, never too large
+    if isinstance(data, ReadRefused):
+        return set(), set()
     try:
-        document = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        document = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return set(), set()
     project = document.get("project", {})
     tables = [project.get("scripts", {}), project.get("gui-scripts", {})]
@@ -444,9 +448,12 @@ def whitelist_uses(root: Path, paths: Sequence[str]) -> set[str]:
     """The names a vulture whitelist file marks as used (``name``, ``_.attr``, imports)."""
     found: set[str] = set()
     for relative in paths:
+        data = read_file(root / relative)
+        if isinstance(data, ReadRefused):
+            continue
         try:
-            tree = ast.parse((root / relative).read_bytes())
-        except (OSError, SyntaxError, ValueError):
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError):
             continue
         for node in ast.walk(tree):  # a whitelist is not project code: its own small walk
             if isinstance(node, ast.Name):

@@ -245,5 +245,7 @@ def parse_manifest(name: str, text: str) -> list[Dependency] | None:
         return None
     try:
         return parser(text)
-    except (ValueError, TypeError, AttributeError):
-        return None  # a malformed manifest has no pins to check (TOML/JSON errors are ValueErrors)
+    except (ValueError, TypeError, AttributeError, RecursionError):
+        # A malformed manifest has no pins to check (TOML/JSON errors are ValueErrors;
+        # values nested thousands deep overflow the parsers' recursion).
+        return None

@@ -23,6 +23,7 @@ from chaffra_core._findings import (
 )
 from chaffra_core._module import ModuleConfig, ProjectContext
 from chaffra_core._module_schema import ConfigKey, ConfigSchema, ValueKind
+from chaffra_core._reading import ReadRefused, read_file
 from chaffra_core._summary import FileContext, FileResult, FileSummary
 from chaffra_core.analyzers.security._lockfiles import (
     MANIFEST_PATTERNS,
@@ -192,9 +193,12 @@ def _with_includes(
                 relative = target.resolve().relative_to(root.resolve()).as_posix()
             except ValueError:
                 continue  # outside the project: not read
-            if relative in manifests or relative in facts or not target.is_file():
+            if relative in manifests or relative in facts:
                 continue
-            text = target.read_text(encoding="utf-8", errors="replace")
+            data = read_file(target)  # a regular file within 4 MiB, as discovered ones
+            if isinstance(data, ReadRefused):
+                continue
+            text = data.decode("utf-8", errors="replace")
             pending.append(
                 (
                     relative,
