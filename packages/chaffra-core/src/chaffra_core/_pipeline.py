@@ -30,7 +30,7 @@ from chaffra_core._host import ModuleHost, ModuleRun, module_error_finding
 from chaffra_core._module import ProjectContext
 from chaffra_core._policy import RulePolicy, RunSettings, validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
-from chaffra_core._run_report import keep_run_report
+from chaffra_core._run_report import ReportKeeper, keep_run_report
 from chaffra_core._summary import FileSummary
 from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
@@ -107,6 +107,7 @@ def run_analysis(
     stderr: TextIO | None = None,
     use_cache: bool = True,
     summaries: Sequence[FileSummary] | None = None,
+    reports: ReportKeeper | None = None,
 ) -> RunResult:
     """Analyse ``config.target`` with ``modules`` (default: every registered module).
 
@@ -121,7 +122,9 @@ def run_analysis(
 
     ``summaries`` (from a :class:`~chaffra_core.ProjectSession`, which keeps
     them up to date one edited file at a time) replaces discovery and reading:
-    only each module's ``combine`` and the telemetry lifecycle run.
+    only each module's ``combine`` and the telemetry lifecycle run. With
+    ``reports`` (a long-running producer's keeper) the run is done once its
+    snapshot is stored: the keeper stores the run report on a background thread.
 
     The configuration is checked against every registered module first; the
     ``[rules]`` levels and ``--select``/``--ignore`` decide what is reported.
@@ -197,7 +200,14 @@ def run_analysis(
         cpu_ms=int((_cpu_seconds() - cpu_started) * 1000),
     )
     if not off:
-        _finish_telemetry(collector, config, result, churn=churn and not failed, stderr=stderr)
+        _finish_telemetry(
+            collector,
+            config,
+            result,
+            churn=churn and not failed,
+            stderr=stderr,
+            reports=reports,
+        )
     return result
 
 
@@ -214,6 +224,7 @@ def _finish_telemetry(
     *,
     churn: bool,
     stderr: TextIO | None,
+    reports: ReportKeeper | None,
 ) -> None:
     # The lifecycle and the store load here: an ``off`` run never imports them.
     from chaffra_telemetry.lifecycle import finalize_and_flush, flush_snapshot
@@ -226,8 +237,12 @@ def _finish_telemetry(
             finished = finalize_and_flush(collector, state, root, scope=result.command, stderr=out)
         else:
             finished = flush_snapshot(collector, state, root, stderr=out)
-        if finished.snapshot is not None:
+        if finished.snapshot is None:
+            return
+        if reports is None:
             keep_run_report(state, result, finished.snapshot, stderr=out)
+        else:
+            reports.keep(result, finished.snapshot, stderr=out)
 
 
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:

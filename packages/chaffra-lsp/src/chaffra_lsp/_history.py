@@ -58,8 +58,8 @@ class FunctionHistory:
     def load(self, root: Path, audience: TelemetryAudience) -> None:
         """Take in the reports ``audience`` may see that were stored since the last load.
 
-        Called on the analysis thread (after a save's run, and for a new
-        project), never on a hover.
+        Called on the analysis thread for a new project and on the recording
+        thread after a save's run, never on a hover.
         """
         if audience is TelemetryAudience.OFF or not (root / PROJECT_DIR / DB_FILE).is_file():
             return

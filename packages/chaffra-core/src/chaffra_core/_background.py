@@ -1,0 +1,67 @@
+"""Work a long-running producer does after it answered: one at a time, the latest wins.
+
+A save's telemetry run or a watch iteration's run report must not hold up the
+next diagnostics, yet must not be lost either. :class:`LatestWork` runs the
+work handed to it on a thread of its own, in order; work handed in while other
+work waits replaces it (a burst of saves stores the state after the last one).
+The thread ends when nothing is left, and is not a daemon: a process that
+exits waits for the last piece of work rather than losing it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from typing import TextIO
+
+__all__ = ["LatestWork"]
+
+
+class LatestWork:
+    """Runs work on a background thread, one piece at a time, keeping only the newest waiting.
+
+    A piece that raises is a warning on ``stderr`` (default ``sys.stderr``),
+    never the end of the work after it.
+    """
+
+    def __init__(self, name: str, *, stderr: TextIO | None = None) -> None:
+        self.name = name
+        self._stderr = stderr
+        self._lock = threading.Condition()
+        self._waiting: Callable[[], None] | None = None
+        self._busy = False
+
+    def submit(self, work: Callable[[], None]) -> None:
+        """Run ``work`` after what is running now, instead of anything still waiting."""
+        with self._lock:
+            self._waiting = work
+            if self._busy:
+                return
+            self._busy = True
+        threading.Thread(target=self._drain, name=self.name).start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until no work runs or waits (at most ``timeout`` seconds); whether it is so."""
+        with self._lock:
+            return self._lock.wait_for(lambda: not self._busy, timeout)
+
+    @property
+    def idle(self) -> bool:
+        """Whether no work runs or waits."""
+        with self._lock:
+            return not self._busy
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                work, self._waiting = self._waiting, None
+                if work is None:
+                    self._busy = False
+                    self._lock.notify_all()
+                    return
+            try:
+                work()
+            except Exception as error:  # one failed piece must not stop the ones after it
+                out = self._stderr if self._stderr is not None else sys.stderr
+                out.write(f"Warning: {self.name}: {type(error).__name__}: {error}\n")
