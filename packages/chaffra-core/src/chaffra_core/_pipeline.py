@@ -53,7 +53,11 @@ class Assembled:
 
 
 def assemble(
-    execution: Execution, *, all_modules_ran: bool, settings: RunSettings | None = None
+    execution: Execution,
+    *,
+    all_modules_ran: bool,
+    settings: RunSettings | None = None,
+    explain: bool = True,
 ) -> Assembled:
     """What a run reports from ``execution``: every module's findings and failures,
     the files' parse problems, with inline suppressions and the ``[rules]`` /
@@ -63,6 +67,7 @@ def assemble(
     A failed module's suppressions are not judged stale. The health counts the
     reported findings of every module that ran; under model 2 the files below
     ``min-score`` get their ``complexity:low-health-score`` finding here.
+    Without ``explain`` the health names no contributors (only findings are wanted).
     """
     findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
     errors: list[tuple[str, str]] = []
@@ -83,7 +88,8 @@ def assemble(
     health: ProjectHealth | None = None
     if any("health" in i.capabilities and i.id not in failed for i in execution.module_infos):
         counted = policy.apply(suppress(findings)[0])
-        health = project_health(execution.summaries, counted, health_settings(settings))
+        priced = attrs.evolve(health_settings(settings), explain=explain)
+        health = project_health(execution.summaries, counted, priced)
         findings.extend(low_score_findings(health, health_min_score(settings)))
     kept, stale = suppress(findings)
     reported = policy.apply([*kept, *stale])

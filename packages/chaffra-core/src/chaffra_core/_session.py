@@ -307,7 +307,10 @@ class ProjectSession:
             failed=self._failed,
         )
         return assemble(
-            execution, all_modules_ran=self._module_ids is None, settings=self._settings
+            execution,
+            all_modules_ran=self._module_ids is None,
+            settings=self._settings,
+            explain=False,  # the health's contributors are the report's, not an edit's
         ).findings
 
     def _run(self, *, command: str, churn: bool, stderr: TextIO | None) -> RunResult:
