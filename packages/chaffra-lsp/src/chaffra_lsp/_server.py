@@ -3,11 +3,14 @@
 Every analysis runs on one worker thread, in message order (never on the
 event loop), so results for a document arrive in the order its edits did;
 a result older than what was already published for a document is dropped.
+A save's telemetry run follows its diagnostics on the session's own
+background thread, so the next edit's analysis does not queue behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -174,7 +177,8 @@ class ChaffraServer(LanguageServer):
 
             def recorded() -> None:
                 self.function_history.load(session.root, session.config.telemetry.audience)
-                loop.call_soon_threadsafe(self.log_recorded, uri)
+                with contextlib.suppress(RuntimeError):  # the server stopped: no one to tell
+                    loop.call_soon_threadsafe(self.log_recorded, uri)
 
             session.record_soon(command=LSP_COMMAND, stderr=sys.stderr, then=recorded)
 
