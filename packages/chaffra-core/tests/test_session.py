@@ -286,8 +286,10 @@ def test_a_record_soon_runs_in_the_background_and_calls_back_once_its_report_is_
     session.start(command="lsp", stderr=io.StringIO())
     session.update({root / "a.py": COMPLEX + "\ndef unused():\n    return 1\n"})
     reports: list[StoredReport | None] = []
+    kept: list[StoredReport | None] = []
 
-    def then() -> None:
+    def then(last: StoredReport | None) -> None:
+        kept.append(last)
         store = SqliteStore.for_project(root)
         try:
             reports.append(LiveTelemetryState(store).report(audience=TelemetryAudience.ON))
@@ -299,6 +301,7 @@ def test_a_record_soon_runs_in_the_background_and_calls_back_once_its_report_is_
 
     (stored,) = reports
     assert stored is not None
+    assert [stored.report.run_id] == [k.report.run_id for k in kept if k is not None]
     new = {(f.symbol, f.rule_id, f.new) for f in stored.report.findings}
     assert (None, "unused:function", True) in new  # vs the start's report, kept in memory
     assert ("tangled", "complexity:high-cyclomatic", False) in new

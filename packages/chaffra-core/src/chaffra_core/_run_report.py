@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         ReportFinding,
         ReportHealth,
         RunReport,
+        StoredReport,
     )
     from chaffra_telemetry.store import LiveTelemetryState
 
@@ -268,6 +269,7 @@ class ReportKeeper:
         self._work = LatestWork("chaffra-run-report")
         self._lock = threading.Lock()
         self._kept: dict[str, _Kept] = {}
+        self._last: StoredReport | None = None
 
     def keep(self, result: RunResult, snapshot: ProjectedSnapshot, *, stderr: TextIO) -> None:
         """Store the report of the run that took ``snapshot`` soon (see the class)."""
@@ -277,6 +279,12 @@ class ReportKeeper:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every report handed over is stored (at most ``timeout`` seconds)."""
         return self._work.wait(timeout)
+
+    @property
+    def last(self) -> StoredReport | None:
+        """The newest report this keeper stored, with the audience it was captured under."""
+        with self._lock:
+            return self._last
 
     def previous(
         self, state: LiveTelemetryState, command: str, audience: TelemetryAudience
@@ -296,6 +304,9 @@ class ReportKeeper:
 
     def remember(self, report: RunReport, audience: TelemetryAudience) -> None:
         """``report`` was stored: it is the next one's previous report."""
+        from chaffra_telemetry.report import StoredReport
+
+        last = StoredReport(report=report, audience=audience)
         kept = _Kept(
             timestamp_ms=report.timestamp_ms,
             audience=audience,
@@ -303,6 +314,7 @@ class ReportKeeper:
         )
         with self._lock:
             self._kept[report.command] = kept
+            self._last = last
 
     def _store(self, result: RunResult, snapshot: ProjectedSnapshot, stderr: TextIO) -> None:
         from chaffra_telemetry.store import LiveTelemetryState, SqliteStore

@@ -19,7 +19,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
@@ -37,6 +37,9 @@ from chaffra_core._policy import validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
 from chaffra_core._run_report import ReportKeeper
 from chaffra_core._summary import FileSummary, SkippedFile, content_hash
+
+if TYPE_CHECKING:
+    from chaffra_telemetry.report import StoredReport
 
 __all__ = ["ProjectSession", "SessionUpdate"]
 
@@ -205,9 +208,10 @@ class ProjectSession:
         command: str,
         churn: bool = True,
         stderr: TextIO | None = None,
-        then: Callable[[], None] | None = None,
+        then: Callable[[StoredReport | None], None] | None = None,
     ) -> None:
-        """:meth:`record` on a background thread, then ``then()`` once its report is stored.
+        """:meth:`record` on a background thread, then ``then(report)`` once its report is
+        stored (the newest report the session stored, ``None`` before the first).
 
         A record asked for while another waits replaces it: a burst of saves
         records the state after the last one.
@@ -217,7 +221,7 @@ class ProjectSession:
             self.record(command=command, churn=churn, stderr=stderr)
             if then is not None:
                 self._reports.wait()
-                then()
+                then(self._reports.last)
 
         self._records.submit(work)
 

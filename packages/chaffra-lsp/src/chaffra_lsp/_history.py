@@ -22,6 +22,7 @@ from chaffra_telemetry import (
     SqliteStore,
     TelemetryAudience,
 )
+from chaffra_telemetry.report import StoredReport
 
 __all__ = ["RUNS", "FunctionHistory", "FunctionRun"]
 
@@ -69,9 +70,13 @@ class FunctionHistory:
         self._lock = threading.Lock()
         self._projects: dict[Path, _Loaded] = {}
 
-    def load(self, root: Path, audience: TelemetryAudience) -> None:
+    def load(
+        self, root: Path, audience: TelemetryAudience, *, own: StoredReport | None = None
+    ) -> None:
         """Take in the reports ``audience`` may see that were stored since the last load.
 
+        ``own`` is the report this process just stored: when it is the only new
+        one, it is taken as it is instead of being decoded from the store.
         Called on the analysis thread for a new project and on the recording
         thread after a save's run, never on a hover.
         """
@@ -88,7 +93,10 @@ class FunctionHistory:
             if known is not None and known.token == token:
                 return
             newest = known.runs[-1].timestamp_ms if known is not None and known.runs else None
-            reports = state.reports(audience=audience, limit=self.runs, newer_than_ms=newest)
+            if own is not None and self._only_new(state, audience, own, newest):
+                reports: tuple[StoredReport, ...] = (own,)
+            else:
+                reports = state.reports(audience=audience, limit=self.runs, newer_than_ms=newest)
         finally:
             store.close()
         added = tuple(
@@ -104,6 +112,19 @@ class FunctionHistory:
         loaded = _Loaded(audience=audience, token=token, runs=runs)
         with self._lock:
             self._projects[root] = loaded
+
+    def _only_new(
+        self,
+        state: LiveTelemetryState,
+        audience: TelemetryAudience,
+        own: StoredReport,
+        newest: int | None,
+    ) -> bool:
+        """Whether ``own`` is the one report ``audience`` may see stored after ``newest``
+        (read from the stored reports' headers and scores, not their payloads)."""
+        points = state.report_trend(audience=audience, limit=self.runs)
+        stamps = [p.timestamp_ms for p in points if newest is None or p.timestamp_ms > newest]
+        return [own.report.timestamp_ms] == stamps
 
     def loaded(self, root: Path) -> bool:
         """Whether ``root``'s runs were read at least once."""

@@ -47,6 +47,7 @@ from chaffra_lsp._projects import (
     ServerSettings,
 )
 from chaffra_lsp._version import VERSION
+from chaffra_telemetry.report import StoredReport
 
 __all__ = ["RECORDED", "ChaffraServer", "create_server", "serve_stdio"]
 
@@ -175,8 +176,9 @@ class ChaffraServer(LanguageServer):
         if record:  # after publishing, off the analysis thread: nobody waits for the run
             loop = asyncio.get_running_loop()
 
-            def recorded() -> None:
-                self.function_history.load(session.root, session.config.telemetry.audience)
+            def recorded(stored: StoredReport | None) -> None:
+                audience = session.config.telemetry.audience
+                self.function_history.load(session.root, audience, own=stored)
                 with contextlib.suppress(RuntimeError):  # the server stopped: no one to tell
                     loop.call_soon_threadsafe(self.log_recorded, uri)
 
