@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -22,7 +23,9 @@ from chaffra_telemetry import (
     SqliteStore,
     TelemetryAudience,
 )
-from chaffra_telemetry.report import StoredReport
+
+if TYPE_CHECKING:
+    from chaffra_telemetry.report import StoredReport
 
 __all__ = ["RUNS", "FunctionHistory", "FunctionRun"]
 

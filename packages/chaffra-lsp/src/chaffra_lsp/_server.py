@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import attrs
 from lsprotocol import types
@@ -47,7 +47,9 @@ from chaffra_lsp._projects import (
     ServerSettings,
 )
 from chaffra_lsp._version import VERSION
-from chaffra_telemetry.report import StoredReport
+
+if TYPE_CHECKING:
+    from chaffra_telemetry.report import StoredReport
 
 __all__ = ["RECORDED", "ChaffraServer", "create_server", "serve_stdio"]
 
