@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import io
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -76,3 +79,21 @@ def test_the_last_piece_submitted_always_runs_and_runs_last(values: list[int]) -
     assert work.wait(TIMEOUT)
     assert values[-1] == done[-1]
     assert set(done) <= set(values)
+
+
+def test_work_still_queued_when_the_interpreter_exits_is_done_first(tmp_path: Path) -> None:
+    """Never lose the last state: a process that ends right after handing work over waits."""
+    out = tmp_path / "stored.txt"
+    script = (
+        "import threading, sys\n"
+        "from chaffra_core._background import LatestWork\n"
+        "release = threading.Event()\n"
+        "work = LatestWork('exit-test')\n"
+        "work.submit(lambda: release.wait(30))\n"
+        f"work.submit(lambda: open({str(out)!r}, 'w').write('last'))\n"
+        "release.set()\n"
+        "sys.exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert 0 == done.returncode
+    assert "last" == out.read_text()

@@ -4,12 +4,16 @@ A save's telemetry run or a watch iteration's run report must not hold up the
 next diagnostics, yet must not be lost either. :class:`LatestWork` runs the
 work handed to it on a thread of its own, in order; work handed in while other
 work waits replaces it (a burst of saves stores the state after the last one).
-The thread ends when nothing is left, and is not a daemon: a process that
-exits waits for the last piece of work rather than losing it.
+
+The thread is made on first use and kept: a new thread per burst would get
+memory of its own from the C allocator each time (a watch grew by megabytes an
+edit that way). It is a daemon, and the interpreter waits for the work still
+queued when it exits, so the last piece is not lost on the way out.
 """
 
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 from collections.abc import Callable
@@ -31,15 +35,17 @@ class LatestWork:
         self._lock = threading.Condition()
         self._waiting: Callable[[], None] | None = None
         self._busy = False
+        self._thread: threading.Thread | None = None
 
     def submit(self, work: Callable[[], None]) -> None:
         """Run ``work`` after what is running now, instead of anything still waiting."""
         with self._lock:
-            self._waiting = work
-            if self._busy:
-                return
-            self._busy = True
-        threading.Thread(target=self._drain, name=self.name).start()
+            self._waiting, self._busy = work, True
+            self._lock.notify_all()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                self._thread.start()
+                atexit.register(self.wait)
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until no work runs or waits (at most ``timeout`` seconds); whether it is so."""
@@ -52,16 +58,18 @@ class LatestWork:
         with self._lock:
             return not self._busy
 
-    def _drain(self) -> None:
+    def _serve(self) -> None:
         while True:
             with self._lock:
+                self._lock.wait_for(lambda: self._waiting is not None)
                 work, self._waiting = self._waiting, None
-                if work is None:
-                    self._busy = False
-                    self._lock.notify_all()
-                    return
+            assert work is not None
             try:
                 work()
             except Exception as error:  # one failed piece must not stop the ones after it
                 out = self._stderr if self._stderr is not None else sys.stderr
                 out.write(f"Warning: {self.name}: {type(error).__name__}: {error}\n")
+            with self._lock:
+                if self._waiting is None:
+                    self._busy = False
+                    self._lock.notify_all()
