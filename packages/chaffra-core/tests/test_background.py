@@ -40,7 +40,8 @@ def test_work_waiting_behind_running_work_is_replaced_by_newer_work() -> None:
     release.set()
     assert work.wait(TIMEOUT)
     assert ["first", "third"] == done
-    assert work.idle
+    assert work.wait(0)  # idle again
+    work.close()
 
 
 def test_waiting_gives_up_after_its_timeout_while_work_runs() -> None:
@@ -50,6 +51,7 @@ def test_waiting_gives_up_after_its_timeout_while_work_runs() -> None:
     release.set()
     assert work.wait(TIMEOUT)
     assert ["first"] == done
+    work.close()
 
 
 def test_a_piece_that_raises_is_a_warning_and_the_next_piece_still_runs() -> None:
@@ -67,6 +69,7 @@ def test_a_piece_that_raises_is_a_warning_and_the_next_piece_still_runs() -> Non
     assert work.wait(TIMEOUT)
     assert "Warning: chaffra-test: OSError: disk full\n" == out.getvalue()
     assert ["first", "after"] == done
+    work.close()
 
 
 @settings(max_examples=25, deadline=None)
@@ -79,6 +82,23 @@ def test_the_last_piece_submitted_always_runs_and_runs_last(values: list[int]) -
     assert work.wait(TIMEOUT)
     assert values[-1] == done[-1]
     assert set(done) <= set(values)
+    work.close()
+
+
+def test_closing_does_the_queued_work_ends_the_thread_and_a_later_submit_starts_one() -> None:
+    """A producer that forks workers after closing holds no thread of ours."""
+    work, done = LatestWork("chaffra-close-test"), list[str]()
+    release = _blocked(work, done)
+    work.submit(lambda: done.append("queued"))
+    release.set()
+    work.close()
+    assert ["first", "queued"] == done
+    assert "chaffra-close-test" not in {t.name for t in threading.enumerate()}
+    work.close()  # closing twice is harmless
+    work.submit(lambda: done.append("again"))
+    assert work.wait(TIMEOUT)
+    work.close()
+    assert ["first", "queued", "again"] == done
 
 
 def test_work_still_queued_when_the_interpreter_exits_is_done_first(tmp_path: Path) -> None:

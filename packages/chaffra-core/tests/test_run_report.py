@@ -304,6 +304,7 @@ def test_a_keeper_compares_with_the_report_it_kept_unless_a_newer_one_of_the_com
     state.push_report(_report(30, "health", "other-command"), audience=user)
     assert frozenset({"theirs"}) == keeper.previous(state, "lsp", user)
     assert keeper.previous(state, "watch", user) is None
+    keeper.close()
 
 
 def test_a_keeper_stores_each_report_after_the_run_marking_what_its_previous_one_lacked(
@@ -326,6 +327,7 @@ def test_a_keeper_stores_each_report_after_the_run_marking_what_its_previous_one
     assert {("b.py", "dead-code:unused-function")} == {
         (f.file, f.rule_id) for f in second.findings if f.new
     }
+    keeper.close()
 
 
 def test_a_keeper_keeps_nothing_for_an_audience_without_the_user_scope(tmp_path: Path) -> None:
@@ -342,4 +344,5 @@ def test_a_keeper_keeps_nothing_for_an_audience_without_the_user_scope(tmp_path:
     snapshot = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.OPERATOR_ONLY)
     keeper.keep(result, snapshot, stderr=io.StringIO())
     assert keeper.wait(30)
+    keeper.close()
     assert not (tmp_path / ".chaffra").exists()

@@ -75,6 +75,8 @@ def _loop(
             if not batch:
                 continue
             if session is None or any(is_config(p) for p in batch):
+                if session is not None:
+                    session.close()
                 try:
                     session = _start(options, path)
                 except ConfigError as error:
@@ -95,7 +97,7 @@ def _loop(
     finally:
         watcher.stop()
         if session is not None:
-            session.wait()  # the last run's report is stored before the watch ends
+            session.close()  # the last run's report is stored before the watch ends
 
 
 def _grouped(findings: Sequence[Finding]) -> dict[str, tuple[Finding, ...]]:

@@ -5,10 +5,11 @@ next diagnostics, yet must not be lost either. :class:`LatestWork` runs the
 work handed to it on a thread of its own, in order; work handed in while other
 work waits replaces it (a burst of saves stores the state after the last one).
 
-The thread is made on first use and kept: a new thread per burst would get
-memory of its own from the C allocator each time (a watch grew by megabytes an
-edit that way). It is a daemon, and the interpreter waits for the work still
-queued when it exits, so the last piece is not lost on the way out.
+The thread is made on first use and kept until :meth:`LatestWork.close`: a
+new thread per burst would get memory of its own from the C allocator each
+time (a watch grew by megabytes an edit that way). It is a daemon, and the
+interpreter waits for the work still queued when it exits, so the last piece
+is not lost on the way out.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class LatestWork:
         self._waiting: Callable[[], None] | None = None
         self._busy = False
         self._thread: threading.Thread | None = None
+        self._stop = False
 
     def submit(self, work: Callable[[], None]) -> None:
         """Run ``work`` after what is running now, instead of anything still waiting."""
@@ -52,6 +54,19 @@ class LatestWork:
         with self._lock:
             return self._lock.wait_for(lambda: not self._busy, timeout)
 
+    def close(self) -> None:
+        """Do the work still queued, then end the thread (a later :meth:`submit` makes a new
+        one): a process that forks workers must not hold threads it no longer needs."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._stop = True
+            self._lock.notify_all()
+        if thread is not None:
+            thread.join()
+            atexit.unregister(self.wait)
+        with self._lock:
+            self._stop = False
+
     @property
     def idle(self) -> bool:
         """Whether no work runs or waits."""
@@ -61,9 +76,10 @@ class LatestWork:
     def _serve(self) -> None:
         while True:
             with self._lock:
-                self._lock.wait_for(lambda: self._waiting is not None)
+                self._lock.wait_for(lambda: self._waiting is not None or self._stop)
                 work, self._waiting = self._waiting, None
-            assert work is not None
+            if work is None:
+                return  # closed, and nothing left to do
             try:
                 work()
             except Exception as error:  # one failed piece must not stop the ones after it

@@ -280,6 +280,10 @@ class ReportKeeper:
         """Block until every report handed over is stored (at most ``timeout`` seconds)."""
         return self._work.wait(timeout)
 
+    def close(self) -> None:
+        """Store what was handed over, then end the background thread."""
+        self._work.close()
+
     @property
     def last(self) -> StoredReport | None:
         """The newest report this keeper stored, with the audience it was captured under."""

@@ -230,6 +230,12 @@ class ProjectSession:
         run reports), at most ``timeout`` seconds each; whether it is."""
         return self._records.wait(timeout) and self._reports.wait(timeout)
 
+    def close(self) -> None:
+        """Finish the background work, then end its threads (a later record starts them
+        again): a producer that is done with the session, or replaces it, calls this."""
+        self._records.close()
+        self._reports.close()
+
     def findings(self, path: Path | None = None) -> tuple[Finding, ...]:
         """The current findings of ``path``, or of the whole project."""
         with self._lock:

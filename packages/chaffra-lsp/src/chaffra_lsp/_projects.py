@@ -147,4 +147,7 @@ class Projects:
     def reset(self) -> None:
         """Forget every session (a configuration file changed): the next use re-reads it."""
         with self._lock:
+            dropped = list(self._sessions.values())
             self._sessions.clear()
+        for session in dropped:
+            session.close()

@@ -488,7 +488,7 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
             ls.cancel(uri)
         ls.analysis.shutdown(wait=True)
         for session in ls.projects.all():
-            session.wait()  # a save's telemetry run and run report still happen
+            session.close()  # a save's telemetry run and run report still happen
 
 
 async def _reload(server: ChaffraServer) -> None:
