@@ -126,6 +126,19 @@ def _no_higher(
         assert score <= before[1][path]
 
 
+@settings(max_examples=100)
+@given(projects())
+def test_without_explaining_the_health_is_the_same_but_names_no_contributors(
+    project: tuple[list[FileSummary], list[Finding]],
+) -> None:
+    """What an editor's re-combination skips changes no score (and so no finding)."""
+    files, findings = project
+    explained = project_health(files, findings, MODEL_2)
+    quiet = project_health(files, findings, HealthSettings(model=2, explain=False))
+    assert () == quiet.contributors
+    assert attrs.evolve(explained, contributors=()) == quiet
+
+
 @settings(max_examples=200)
 @given(projects(), st.randoms())
 def test_scores_stay_in_range_follow_grades_and_ignore_order(

@@ -10,7 +10,12 @@ import pytest
 from chaffra_core import CliOverrides, Finding, Location, Severity, resolve_effective_config
 from chaffra_core import run_analysis as analyse
 from chaffra_core._result import RunResult
-from chaffra_core._run_report import build_run_report, finding_fingerprint, keep_run_report
+from chaffra_core._run_report import (
+    ReportKeeper,
+    build_run_report,
+    finding_fingerprint,
+    keep_run_report,
+)
 from chaffra_core.testing import TANGLED, run_project, write_project
 from chaffra_telemetry import TelemetryAudience, TelemetrySnapshot, project
 from chaffra_telemetry.report import RunReport
@@ -222,3 +227,88 @@ def test_the_health_contributors_and_file_sizes_reach_the_report() -> None:
     assert [("a.py", 40, 61.0, "D", 1), ("b.txt", 0, None, "\u2014", 0)] == [
         (f.file, f.lines, f.score, f.grade, sum(f.findings.values())) for f in report.files
     ]
+
+
+def _report(timestamp_ms: int, command: str, *fingerprints: str) -> RunReport:
+    from chaffra_telemetry.report import ReportFinding
+
+    return RunReport(
+        run_id=f"r{timestamp_ms}",
+        timestamp_ms=timestamp_ms,
+        command=command,
+        findings=tuple(
+            ReportFinding(
+                fingerprint=fingerprint,
+                module="complexity",
+                rule_id="complexity:high-cyclomatic",
+                severity="warning",
+                file="a.py",
+                line=1,
+                column=0,
+                message="m",
+            )
+            for fingerprint in fingerprints
+        ),
+    )
+
+
+def test_a_keeper_compares_with_the_report_it_kept_unless_a_newer_one_of_the_command_came(
+    tmp_path: Path,
+) -> None:
+    """The store is read for the previous report only when the kept one is not the newest."""
+    user = TelemetryAudience.USER_ONLY
+    state = LiveTelemetryState(MemoryStore())
+    keeper = ReportKeeper(tmp_path)
+    state.push_report(_report(5, "lsp", "stored"), audience=user)
+    assert frozenset({"stored"}) == keeper.previous(state, "lsp", user)  # nothing kept yet
+
+    keeper.remember(_report(10, "lsp", "kept"), user)
+    assert frozenset({"kept"}) == keeper.previous(state, "lsp", user)
+    assert frozenset({"stored"}) == keeper.previous(state, "lsp", TelemetryAudience.ON)
+
+    state.push_report(_report(20, "lsp", "theirs"), audience=user)
+    state.push_report(_report(30, "health", "other-command"), audience=user)
+    assert frozenset({"theirs"}) == keeper.previous(state, "lsp", user)
+    assert keeper.previous(state, "watch", user) is None
+    keeper.close()
+
+
+def test_a_keeper_stores_each_report_after_the_run_marking_what_its_previous_one_lacked(
+    tmp_path: Path,
+) -> None:
+    write_project(tmp_path, {"a.py": TANGLED})
+    config = resolve_effective_config(tmp_path, None, CliOverrides())
+    keeper = ReportKeeper(tmp_path)
+    analyse(config, command="watch", stderr=io.StringIO(), use_cache=False, reports=keeper)
+    assert keeper.wait(30)
+    first = _stored(tmp_path)
+    assert first is not None
+    assert not any(f.new for f in first.findings)
+    write_project(tmp_path, {"b.py": "def unused():\n    return 1\n"})
+    analyse(config, command="watch", stderr=io.StringIO(), use_cache=False, reports=keeper)
+    assert keeper.wait(30)
+    second = _stored(tmp_path)
+    assert second is not None
+    assert second.timestamp_ms > first.timestamp_ms
+    assert {("b.py", "dead-code:unused-function")} == {
+        (f.file, f.rule_id) for f in second.findings if f.new
+    }
+    keeper.close()
+
+
+def test_a_keeper_keeps_nothing_for_an_audience_without_the_user_scope(tmp_path: Path) -> None:
+    keeper = ReportKeeper(tmp_path)
+    result = RunResult(
+        root=tmp_path,
+        command="c",
+        modules=(),
+        findings=(),
+        health=None,
+        files_analyzed=0,
+        duration_ms=0,
+    )
+    snapshot = project(TelemetrySnapshot(timestamp_ms=1), TelemetryAudience.OPERATOR_ONLY)
+    keeper.keep(result, snapshot, stderr=io.StringIO())
+    assert keeper.wait(30)
+    keeper.close()
+    assert not (tmp_path / ".chaffra").exists()

@@ -38,6 +38,7 @@ from chaffra_core import (
 from chaffra_core.analyzers.complexity import ComplexityModule
 from chaffra_core.testing import TANGLED, open_session, write_project
 from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
+from chaffra_telemetry.report import StoredReport
 
 
 class _Names:
@@ -245,6 +246,43 @@ def test_recording_runs_the_lifecycle_over_the_kept_summaries(tmp_path: Path) ->
         current = LiveTelemetryState(store).current(audience=TelemetryAudience.ON)
         assert current is not None
         assert 1 == current.user_summary.files_total
+    finally:
+        store.close()
+        session.close()
+
+
+def test_a_record_soon_runs_in_the_background_and_calls_back_once_its_report_is_stored(
+    tmp_path: Path,
+) -> None:
+    root = write_project(tmp_path, {"a.py": TANGLED})
+    session = _session(root, telemetry="on")
+    session.start(command="lsp", stderr=io.StringIO())
+    session.update({root / "a.py": TANGLED + "\ndef unused():\n    return 1\n"})
+    reports: list[StoredReport | None] = []
+    kept: list[StoredReport | None] = []
+
+    def then(last: StoredReport | None) -> None:
+        kept.append(last)
+        store = SqliteStore.for_project(root)
+        try:
+            reports.append(LiveTelemetryState(store).report(audience=TelemetryAudience.ON))
+        finally:
+            store.close()
+
+    session.record_soon(command="lsp", stderr=io.StringIO(), then=then)
+    assert session.wait(30)
+
+    (stored,) = reports
+    assert stored is not None
+    assert [stored.report.run_id] == [k.report.run_id for k in kept if k is not None]
+    new = {(f.symbol, f.rule_id, f.new) for f in stored.report.findings}
+    assert (None, "unused:function", True) in new  # vs the start's report, kept in memory
+    assert ("tangled", "complexity:high-cyclomatic", False) in new
+    session.record_soon(command="lsp", stderr=io.StringIO())
+    session.close()  # the queued record is done first
+    store = SqliteStore.for_project(root)
+    try:
+        assert 3 == LiveTelemetryState(store).snapshot_count()
     finally:
         store.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import attrs
 from lsprotocol import types
 
 from chaffra_core import (
@@ -18,7 +19,8 @@ from chaffra_lsp import ServerSettings, create_server
 from chaffra_lsp._history import FunctionHistory, FunctionRun
 from chaffra_lsp._hover import function_markdown
 from chaffra_lsp.testing import LspClient
-from chaffra_telemetry import TelemetryAudience
+from chaffra_telemetry import LiveTelemetryState, SqliteStore, TelemetryAudience
+from chaffra_telemetry.report import StoredReport
 
 
 def branchy(branches: int) -> str:
@@ -55,6 +57,36 @@ def test_the_history_keeps_the_newest_runs_and_reads_only_new_reports(tmp_path: 
 
     assert [3, 4, 8] == [run.cyclomatic for run in history.series(root, "m.py", "grows")]
     assert () == history.series(root, "m.py", "missing")
+
+
+def _marked(root: Path, cyclomatic: int) -> StoredReport:
+    """The newest stored report, as if this process kept it in memory (marked to tell)."""
+    store = SqliteStore.for_project(root)
+    try:
+        stored = LiveTelemetryState(store).report(audience=TelemetryAudience.USER_ONLY)
+    finally:
+        store.close()
+    assert stored is not None
+    report = stored.report
+    functions = tuple(attrs.evolve(f, cyclomatic=cyclomatic) for f in report.functions)
+    return attrs.evolve(stored, report=attrs.evolve(report, functions=functions))
+
+
+def test_a_report_this_process_stored_is_taken_from_memory_when_it_is_the_only_new_one(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, 1)
+    history = FunctionHistory(runs=3)
+    history.load(root, TelemetryAudience.USER_ONLY)
+    cli_run(root, branchy(2))
+
+    history.load(root, TelemetryAudience.USER_ONLY, own=_marked(root, 99))
+    assert [2, 99] == [run.cyclomatic for run in history.series(root, "m.py", "grows")]
+
+    cli_run(root, branchy(3))  # another producer's run first: the store is read
+    cli_run(root, branchy(4))
+    history.load(root, TelemetryAudience.USER_ONLY, own=_marked(root, 77))
+    assert [99, 4, 5] == [run.cyclomatic for run in history.series(root, "m.py", "grows")]
 
 
 def test_a_function_that_went_away_leaves_the_history_once_its_runs_are_out(

@@ -240,12 +240,7 @@ def test_each_save_is_one_stored_run_of_the_whole_project(
 
     saved = client.diagnostics(uri, lambda p: "complexity:high-cyclomatic" in _codes(p))
     assert 2 == saved.version
-    # A pull is answered on the analysis thread, after the save's telemetry run.
-    client.request(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DocumentDiagnosticParams(text_document=_identifier(uri)),
-        types.RelatedFullDocumentDiagnosticReport,
-    )
+    client.recorded(uri)  # the run follows the diagnostics, on a thread of its own
     assert 2 == _runs(project)
     store = SqliteStore.for_project(project)
     try:
@@ -266,16 +261,12 @@ def test_hover_shows_complexity_rank_the_trend_over_saves_and_the_rule(
     uri = client.open(project / "c.py")
     client.diagnostics(uri)
     client.save(uri)
-    client.diagnostics(uri)
+    client.recorded(uri)
     write(project, {"c.py": COMPLEX + "\ntangled(1, 2, 3, 4)\n"})
     client.change(uri, COMPLEX + "\ntangled(1, 2, 3, 4)\n", version=2)
     client.save(uri)
     client.diagnostics(uri, lambda p: bool(p.diagnostics))
-    client.request(
-        types.TEXT_DOCUMENT_DIAGNOSTIC,
-        types.DocumentDiagnosticParams(text_document=_identifier(uri)),
-        types.RelatedFullDocumentDiagnosticReport,
-    )
+    client.recorded(uri)
 
     hover: types.Hover | None = client.request(
         types.TEXT_DOCUMENT_HOVER,
@@ -511,6 +502,7 @@ def test_a_secret_in_the_source_reaches_no_diagnostic_hover_or_snapshot(
         published = lsp.diagnostics(uri)
         lsp.save(uri)
         lsp.diagnostics(uri)
+        lsp.recorded(uri)
         hover: types.Hover | None = lsp.request(
             types.TEXT_DOCUMENT_HOVER,
             types.HoverParams(

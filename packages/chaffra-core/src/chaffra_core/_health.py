@@ -63,10 +63,13 @@ CONTRIBUTOR_LIMIT = 10
 
 @attrs.frozen(kw_only=True)
 class HealthSettings:
-    """The model (``[health] model``) and the complexity thresholds it prices against."""
+    """The model (``[health] model``) and the complexity thresholds it prices against;
+    ``explain``: whether to name what cost the most (a report shows it; an editor's
+    re-combination after a keystroke needs only the scores)."""
 
     model: int = HEALTH_MODEL
     thresholds: Thresholds = attrs.Factory(Thresholds)
+    explain: bool = True
 
 
 def health_settings(settings: RunSettings | None) -> HealthSettings:
@@ -107,7 +110,7 @@ def project_health(
     ``findings`` are the reported ones (suppressions and ``[rules]`` applied), so
     only the modules that ran, and only what they report, count.
     """
-    return MODELS[settings.model](summaries, tuple(findings), settings.thresholds)
+    return MODELS[settings.model](summaries, tuple(findings), settings)
 
 
 def _scored(summaries: Sequence[FileSummary]) -> tuple[list[FileSummary], int]:
@@ -117,9 +120,10 @@ def _scored(summaries: Sequence[FileSummary]) -> tuple[list[FileSummary], int]:
 
 
 def _model_one(
-    summaries: Sequence[FileSummary], findings: Sequence[Finding], thresholds: Thresholds
+    summaries: Sequence[FileSummary], findings: Sequence[Finding], settings: HealthSettings
 ) -> ProjectHealth:
     measured, unscored = _scored(summaries)
+    thresholds = settings.thresholds
     files = [
         attrs.evolve(file_health(s.path, s.functions, thresholds), lines=s.lines) for s in measured
     ]
@@ -154,9 +158,10 @@ def _price(findings: Iterable[Finding]) -> dict[str, float]:
 
 
 def _model_two(
-    summaries: Sequence[FileSummary], findings: Sequence[Finding], thresholds: Thresholds
+    summaries: Sequence[FileSummary], findings: Sequence[Finding], settings: HealthSettings
 ) -> ProjectHealth:
     measured, unscored = _scored(summaries)
+    thresholds = settings.thresholds
     by_file: defaultdict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_file[finding.location.file].append(finding)
@@ -201,7 +206,7 @@ def _model_two(
         files=ordered,
         total_files=len(ordered),
         unscored_files=unscored,
-        contributors=explain.top(measured, thresholds),
+        contributors=explain.top(measured, thresholds) if settings.explain else (),
     )
 
 
@@ -283,7 +288,7 @@ def _function_detail(function: FunctionMetrics, thresholds: Thresholds, file_lin
     return f"{', '.join(parts)} in a {file_lines:,}-line file"
 
 
-Model = Callable[[Sequence[FileSummary], Sequence[Finding], Thresholds], ProjectHealth]
+Model = Callable[[Sequence[FileSummary], Sequence[Finding], HealthSettings], ProjectHealth]
 
 MODELS: Mapping[int, Model] = MappingProxyType({1: _model_one, 2: _model_two})
 """The health models by ``[health] model`` number."""

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
@@ -35,6 +35,9 @@ from chaffra_core._suppressions import apply_suppressions
 from chaffra_telemetry import TelemetryAudience, TelemetryCollector
 from chaffra_telemetry.catalog import HEALTH_SCORE, HEALTH_SCORE_KEY
 
+if TYPE_CHECKING:
+    from chaffra_core._run_report import ReportKeeper
+
 __all__ = ["Assembled", "assemble", "run_analysis"]
 
 
@@ -52,7 +55,11 @@ class Assembled:
 
 
 def assemble(
-    execution: Execution, *, all_modules_ran: bool, settings: RunSettings | None = None
+    execution: Execution,
+    *,
+    all_modules_ran: bool,
+    settings: RunSettings | None = None,
+    explain: bool = True,
 ) -> Assembled:
     """What a run reports from ``execution``: every module's findings and failures,
     the files' parse problems, with inline suppressions and the ``[rules]`` /
@@ -62,6 +69,7 @@ def assemble(
     A failed module's suppressions are not judged stale. The health counts the
     reported findings of every module that ran; under model 2 the files below
     ``min-score`` get their ``complexity:low-health-score`` finding here.
+    Without ``explain`` the health names no contributors (only findings are wanted).
     """
     findings: list[Finding] = [s.problem for s in execution.summaries if s.problem is not None]
     errors: list[tuple[str, str]] = []
@@ -82,7 +90,8 @@ def assemble(
     health: ProjectHealth | None = None
     if any("health" in i.capabilities and i.id not in failed for i in execution.module_infos):
         counted = policy.apply(suppress(findings)[0])
-        health = project_health(execution.summaries, counted, health_settings(settings))
+        priced = attrs.evolve(health_settings(settings), explain=explain)
+        health = project_health(execution.summaries, counted, priced)
         findings.extend(low_score_findings(health, health_min_score(settings)))
     kept, stale = suppress(findings)
     reported = policy.apply([*kept, *stale])
@@ -106,6 +115,7 @@ def run_analysis(
     stderr: TextIO | None = None,
     use_cache: bool = True,
     summaries: Sequence[FileSummary] | None = None,
+    reports: ReportKeeper | None = None,
 ) -> RunResult:
     """Analyse ``config.target`` with ``modules`` (default: every registered module).
 
@@ -120,7 +130,9 @@ def run_analysis(
 
     ``summaries`` (from a :class:`~chaffra_core.ProjectSession`, which keeps
     them up to date one edited file at a time) replaces discovery and reading:
-    only each module's ``combine`` and the telemetry lifecycle run.
+    only each module's ``combine`` and the telemetry lifecycle run. With
+    ``reports`` (a long-running producer's keeper) the run is done once its
+    snapshot is stored: the keeper stores the run report on a background thread.
 
     The configuration is checked against every registered module first; the
     ``[rules]`` levels and ``--select``/``--ignore`` decide what is reported.
@@ -194,7 +206,14 @@ def run_analysis(
         cpu_ms=int((_cpu_seconds() - cpu_started) * 1000),
     )
     if not off:
-        _finish_telemetry(collector, config, result, churn=churn and not failed, stderr=stderr)
+        _finish_telemetry(
+            collector,
+            config,
+            result,
+            churn=churn and not failed,
+            stderr=stderr,
+            reports=reports,
+        )
     return result
 
 
@@ -211,6 +230,7 @@ def _finish_telemetry(
     *,
     churn: bool,
     stderr: TextIO | None,
+    reports: ReportKeeper | None,
 ) -> None:
     # The lifecycle and the store load here: an ``off`` run never imports them.
     from chaffra_core._run_report import keep_run_report
@@ -224,8 +244,12 @@ def _finish_telemetry(
             finished = finalize_and_flush(collector, state, root, scope=result.command, stderr=out)
         else:
             finished = flush_snapshot(collector, state, root, stderr=out)
-        if finished.snapshot is not None:
+        if finished.snapshot is None:
+            return
+        if reports is None:
             keep_run_report(state, result, finished.snapshot, stderr=out)
+        else:
+            reports.keep(result, finished.snapshot, stderr=out)
 
 
 def _record_host(collector: TelemetryCollector, host: ModuleHost) -> None:

@@ -5,16 +5,27 @@ the run is over, stamped with its snapshot's timestamp, and pushed through
 the same live state the snapshot went to. ``new`` marks the findings the
 previous report of the same command lacked (none on a first run, as churn
 counts none). Finding messages are the analyzers' own, already redacted.
+
+A long-running producer (the LSP, ``chaffra watch``) hands its reports to a
+:class:`ReportKeeper`: built and stored on a background thread once the run's
+snapshot is stored, and compared with the previous report it kept in memory
+rather than decoding that report from the store again.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import attrs
+
+from chaffra_core._background import LatestWork
 from chaffra_core._findings import FileHealthScore, Finding, ProjectHealth, split_rule_id
 from chaffra_core._result import RunResult
 
@@ -25,10 +36,17 @@ if TYPE_CHECKING:
         ReportFinding,
         ReportHealth,
         RunReport,
+        StoredReport,
     )
     from chaffra_telemetry.store import LiveTelemetryState
 
-__all__ = ["build_run_report", "finding_fingerprint", "keep_run_report", "push_run_report"]
+__all__ = [
+    "ReportKeeper",
+    "build_run_report",
+    "finding_fingerprint",
+    "keep_run_report",
+    "push_run_report",
+]
 
 _CORE_MODULE = "core"
 
@@ -166,11 +184,13 @@ def push_run_report(
     *,
     audience: TelemetryAudience,
     timestamp_ms: int,
+    memory: ReportKeeper | None = None,
 ) -> RunReport | None:
     """Build the report of ``result``, mark its new findings and keep it in ``state``.
 
-    Nothing is built or stored when ``audience`` withholds user data. Returns
-    the stored report.
+    Nothing is built or stored when ``audience`` withholds user data. The
+    previous report comes from ``memory`` when it holds it, else from the
+    store. Returns the stored report.
 
     Raises:
         TelemetryError: the store could not be read or written.
@@ -179,15 +199,31 @@ def push_run_report(
 
     if not audience.user_enabled:
         return None
-    previous = state.report(audience=audience, command=result.command)
-    known = None if previous is None else (f.fingerprint for f in previous.report.findings)
+    if memory is None:
+        known = _stored_fingerprints(state, result.command, audience)
+    else:
+        known = memory.previous(state, result.command, audience)
     report = mark_new(build_run_report(result, timestamp_ms=timestamp_ms), known)
     state.push_report(report, audience=audience)
+    if memory is not None:
+        memory.remember(report, audience)
     return report
 
 
+def _stored_fingerprints(
+    state: LiveTelemetryState, command: str, audience: TelemetryAudience
+) -> frozenset[str] | None:
+    previous = state.report(audience=audience, command=command)
+    return None if previous is None else frozenset(f.fingerprint for f in previous.report.findings)
+
+
 def keep_run_report(
-    state: LiveTelemetryState, result: RunResult, snapshot: ProjectedSnapshot, *, stderr: TextIO
+    state: LiveTelemetryState,
+    result: RunResult,
+    snapshot: ProjectedSnapshot,
+    *,
+    stderr: TextIO,
+    memory: ReportKeeper | None = None,
 ) -> None:
     """:func:`push_run_report` for the run that took ``snapshot``, under its audience and time.
 
@@ -199,7 +235,94 @@ def keep_run_report(
 
     audience = snapshot.audience
     try:
-        push_run_report(state, result, audience=audience, timestamp_ms=snapshot.timestamp_ms)
+        push_run_report(
+            state, result, audience=audience, timestamp_ms=snapshot.timestamp_ms, memory=memory
+        )
     except TelemetryError as error:
         detail = f": {error}" if audience.operator_enabled else ""
         stderr.write(f"Warning: the run report was not stored{detail}\n")
+
+
+@attrs.frozen(kw_only=True)
+class _Kept:
+    timestamp_ms: int
+    audience: TelemetryAudience
+    fingerprints: frozenset[str]
+
+
+_NEWER_LIMIT = 1_000  # more than a store keeps: "every report stored since"
+
+
+class ReportKeeper:
+    """The run reports of one long-running producer's project.
+
+    :meth:`keep` stores a run's report on a background thread (a burst of
+    runs stores the newest), so the run is done once its snapshot is stored.
+    Each report is compared with the last one of its command this keeper
+    stored, held in memory; the store is read for one only when another
+    process stored a newer report of the command since (or none was kept yet).
+    :meth:`wait` blocks until what was handed over is stored.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._work = LatestWork("chaffra-run-report")
+        self._lock = threading.Lock()
+        self._kept: dict[str, _Kept] = {}
+        self._last: StoredReport | None = None
+
+    def keep(self, result: RunResult, snapshot: ProjectedSnapshot, *, stderr: TextIO) -> None:
+        """Store the report of the run that took ``snapshot`` soon (see the class)."""
+        if snapshot.audience.user_enabled:
+            self._work.submit(functools.partial(self._store, result, snapshot, stderr))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every report handed over is stored (at most ``timeout`` seconds)."""
+        return self._work.wait(timeout)
+
+    def close(self) -> None:
+        """Store what was handed over, then end the background thread."""
+        self._work.close()
+
+    @property
+    def last(self) -> StoredReport | None:
+        """The newest report this keeper stored, with the audience it was captured under."""
+        with self._lock:
+            return self._last
+
+    def previous(
+        self, state: LiveTelemetryState, command: str, audience: TelemetryAudience
+    ) -> frozenset[str] | None:
+        """The fingerprints of the newest report of ``command`` ``audience`` may see."""
+        with self._lock:
+            kept = self._kept.get(command)
+        if kept is None or kept.audience is not audience:
+            return _stored_fingerprints(state, command, audience)
+        newer = state.reports(
+            audience=audience, limit=_NEWER_LIMIT, newer_than_ms=kept.timestamp_ms
+        )
+        theirs = [r.report for r in newer if r.report.command == command]
+        if theirs:
+            return frozenset(f.fingerprint for f in theirs[-1].findings)
+        return kept.fingerprints
+
+    def remember(self, report: RunReport, audience: TelemetryAudience) -> None:
+        """``report`` was stored: it is the next one's previous report."""
+        from chaffra_telemetry.report import StoredReport
+
+        last = StoredReport(report=report, audience=audience)
+        kept = _Kept(
+            timestamp_ms=report.timestamp_ms,
+            audience=audience,
+            fingerprints=frozenset(f.fingerprint for f in report.findings),
+        )
+        with self._lock:
+            self._kept[report.command] = kept
+            self._last = last
+
+    def _store(self, result: RunResult, snapshot: ProjectedSnapshot, stderr: TextIO) -> None:
+        from chaffra_telemetry.store import LiveTelemetryState, SqliteStore
+
+        store = SqliteStore.for_project(self.root, stderr=stderr)
+        with LiveTelemetryState(store) as state:
+            keep_run_report(state, result, snapshot, stderr=stderr, memory=self)

@@ -6,7 +6,10 @@ cache, worker processes, the telemetry lifecycle) and keeps every file's
 and re-runs each module's ``combine`` over the kept summaries (no tree, no
 file read), so project-level findings such as dead code's follow the edit.
 Telemetry goes through :func:`run_analysis` over the kept summaries: the one
-lifecycle, never a copy of it.
+lifecycle, never a copy of it. What an editor or a terminal need not wait for
+happens on background threads: the run report of every recorded run (after
+its snapshot is stored), and a whole recorded run when asked with
+:meth:`ProjectSession.record_soon`; :meth:`ProjectSession.wait` waits for both.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import attrs
 
 from chaffra_core._analysis import Analyzers, FileJob, analyse_bytes, analyse_file, analyse_text
+from chaffra_core._background import LatestWork
 from chaffra_core._config import EffectiveConfig
 from chaffra_core._discovery import is_discovered
 from chaffra_core._execution import execute_summaries
@@ -31,7 +35,11 @@ from chaffra_core._module import AnalysisModule, ProjectContext
 from chaffra_core._pipeline import assemble, run_analysis
 from chaffra_core._policy import validate_run_config
 from chaffra_core._result import ProgressCallback, RunResult
+from chaffra_core._run_report import ReportKeeper
 from chaffra_core._summary import FileSummary, SkippedFile, content_hash
+
+if TYPE_CHECKING:
+    from chaffra_telemetry.report import StoredReport
 
 __all__ = ["ProjectSession", "SessionUpdate"]
 
@@ -85,6 +93,8 @@ class ProjectSession:
         self._lock = threading.RLock()
         self._summaries: dict[str, FileSummary] = {}
         self._findings: dict[str, tuple[Finding, ...]] = {}
+        self._reports = ReportKeeper(config.project_root)
+        self._records = LatestWork("chaffra-recorded-run")
 
     @property
     def root(self) -> Path:
@@ -111,6 +121,7 @@ class ProjectSession:
             churn=churn,
             stderr=stderr,
             use_cache=self._use_cache,
+            reports=self._reports,
         )
         with self._lock:
             self._summaries = {s.path: s for s in result.files}
@@ -181,11 +192,49 @@ class ProjectSession:
     def record(
         self, *, command: str, churn: bool = True, stderr: TextIO | None = None
     ) -> RunResult:
-        """A telemetry run (``run_analysis`` over the kept summaries) of the current state."""
+        """A telemetry run (``run_analysis`` over the kept summaries) of the current state.
+
+        The session stays locked for the run (the modules' project-level state is
+        updated in place); the run report is stored after it, in the background.
+        """
         with self._lock:
             result = self._run(command=command, churn=churn, stderr=stderr)
             self._findings = _by_path(result.findings)
         return result
+
+    def record_soon(
+        self,
+        *,
+        command: str,
+        churn: bool = True,
+        stderr: TextIO | None = None,
+        then: Callable[[StoredReport | None], None] | None = None,
+    ) -> None:
+        """:meth:`record` on a background thread, then ``then(report)`` once its report is
+        stored (the newest report the session stored, ``None`` before the first).
+
+        A record asked for while another waits replaces it: a burst of saves
+        records the state after the last one.
+        """
+
+        def work() -> None:
+            self.record(command=command, churn=churn, stderr=stderr)
+            if then is not None:
+                self._reports.wait()
+                then(self._reports.last)
+
+        self._records.submit(work)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the background work handed over so far is done (recorded runs, then
+        run reports), at most ``timeout`` seconds each; whether it is."""
+        return self._records.wait(timeout) and self._reports.wait(timeout)
+
+    def close(self) -> None:
+        """Finish the background work, then end its threads (a later record starts them
+        again): a producer that is done with the session, or replaces it, calls this."""
+        self._records.close()
+        self._reports.close()
 
     def findings(self, path: Path | None = None) -> tuple[Finding, ...]:
         """The current findings of ``path``, or of the whole project."""
@@ -268,7 +317,10 @@ class ProjectSession:
             failed=self._failed,
         )
         return assemble(
-            execution, all_modules_ran=self._module_ids is None, settings=self._settings
+            execution,
+            all_modules_ran=self._module_ids is None,
+            settings=self._settings,
+            explain=False,  # the health's contributors are the report's, not an edit's
         ).findings
 
     def _run(self, *, command: str, churn: bool, stderr: TextIO | None) -> RunResult:
@@ -280,6 +332,7 @@ class ProjectSession:
             churn=churn,
             stderr=stderr,
             summaries=list(self._summaries.values()),
+            reports=self._reports,
         )
 
 

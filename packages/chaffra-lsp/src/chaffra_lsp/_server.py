@@ -3,11 +3,14 @@
 Every analysis runs on one worker thread, in message order (never on the
 event loop), so results for a document arrive in the order its edits did;
 a result older than what was already published for a document is dropped.
+A save's telemetry run follows its diagnostics on the session's own
+background thread, so the next edit's analysis does not queue behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
@@ -16,7 +19,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import attrs
 from lsprotocol import types
@@ -45,7 +48,13 @@ from chaffra_lsp._projects import (
 )
 from chaffra_lsp._version import VERSION
 
-__all__ = ["ChaffraServer", "create_server", "serve_stdio"]
+if TYPE_CHECKING:
+    from chaffra_telemetry.report import StoredReport
+
+__all__ = ["RECORDED", "ChaffraServer", "create_server", "serve_stdio"]
+
+RECORDED = "chaffra: recorded the run of the save of"
+"""The start of the log message that follows a save's telemetry run (and its report)."""
 
 logger = logging.getLogger(__name__)
 
@@ -166,13 +175,22 @@ class ChaffraServer(LanguageServer):
         session, update = outcome
         self.publish(uri, version, update.findings.get(session.relative(Path(path)), ()), text)
         self.publish_changed(session, update, skip=uri)
-        if record:  # after publishing: the editor does not wait for the telemetry run
+        if record:  # after publishing, off the analysis thread: nobody waits for the run
+            loop = asyncio.get_running_loop()
 
-            def save() -> None:
-                session.record(command=LSP_COMMAND, stderr=sys.stderr)
-                self.function_history.load(session.root, session.config.telemetry.audience)
+            def recorded(stored: StoredReport | None) -> None:
+                audience = session.config.telemetry.audience
+                self.function_history.load(session.root, audience, own=stored)
+                with contextlib.suppress(RuntimeError):  # the server stopped: no one to tell
+                    loop.call_soon_threadsafe(self.log_recorded, uri)
 
-            await self.run(save)
+            session.record_soon(command=LSP_COMMAND, stderr=sys.stderr, then=recorded)
+
+    def log_recorded(self, uri: str) -> None:
+        """Say in the editor's log that the telemetry run of a save of ``uri`` is stored."""
+        self.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Log, message=f"{RECORDED} {uri}")
+        )
 
     def publish(
         self, uri: str, version: int | None, findings: Sequence[Finding], text: str
@@ -468,7 +486,9 @@ def _register(server: ChaffraServer) -> None:  # noqa: PLR0915 - one handler per
     def shutdown(ls: ChaffraServer, params: None) -> None:
         for uri in list(ls._timers):
             ls.cancel(uri)
-        ls.analysis.shutdown(wait=True)  # a queued save's telemetry run still happens
+        ls.analysis.shutdown(wait=True)
+        for session in ls.projects.all():
+            session.close()  # a save's telemetry run and run report still happen
 
 
 async def _reload(server: ChaffraServer) -> None:

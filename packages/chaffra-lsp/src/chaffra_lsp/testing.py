@@ -288,6 +288,17 @@ class LspClient:
             types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)),
         )
 
+    def recorded(self, uri: str, timeout: float = TIMEOUT) -> None:
+        """Wait until the server says the telemetry run of a save of ``uri`` is stored
+        (its ``window/logMessage``; notifications read meanwhile are dropped)."""
+        from chaffra_lsp._server import RECORDED
+
+        self.wait(
+            types.WINDOW_LOG_MESSAGE,
+            lambda params: params.get("message") == f"{RECORDED} {uri}",
+            timeout,
+        )
+
     def shutdown(self, timeout: float = TIMEOUT) -> int | None:
         """``shutdown`` then ``exit``; the process's exit status (``None`` in a thread)."""
         self.request(types.SHUTDOWN, None, type(None))
