@@ -29,7 +29,7 @@ This is a measurement, not a test: the exit status is 0 whether or not the goals
 Usage::
 
     uv run --group bench python tools/bench/dead_code.py [--repeat 3] [--audit 40]
-        [--write docs/performance.md]
+        [--baseline OTHER/.venv/bin/chaffra] [--write docs/performance.md]
 """
 
 from __future__ import annotations
@@ -219,23 +219,28 @@ class Timing:
     cpu: float
 
 
-def time_corpus(root: Path, repeat: int) -> dict[str, Timing]:
-    """Median wall and CPU of each command over ``repeat`` interleaved rounds."""
-    chaffra = [*_chaffra(), "--telemetry", "off", "--no-progress", "-q", "dead-code", str(root)]
+def time_corpus(root: Path, repeat: int, baseline: str | None = None) -> dict[str, Timing]:
+    """Median wall and CPU of each command over ``repeat`` interleaved rounds; with
+    ``baseline`` (another ``chaffra`` executable, e.g. of the main branch), that one's
+    cold and warm runs too, in the same rounds (each with its own cache)."""
+    options = ["--telemetry", "off", "--no-progress", "-q", "dead-code", str(root)]
+    chaffras = {"chaffra dead-code": [*_chaffra(), *options]}
+    if baseline is not None:
+        chaffras["baseline dead-code"] = [baseline, *options]
     vulture = shutil.which("vulture", path=str(Path(sys.executable).parent)) or "vulture"
     runs: dict[str, list[tuple[float, float]]] = collections.defaultdict(list)
-    with tempfile.TemporaryDirectory() as cache:
-        env = child_env(CHAFFRA_CACHE_DIR=cache)
+    with tempfile.TemporaryDirectory() as scratch:
         for round_ in range(repeat):
             print(f"  {root.name}: round {round_ + 1}/{repeat}", file=sys.stderr)
-            shutil.rmtree(cache, ignore_errors=True)
-            for label, command in (
-                ("chaffra dead-code, cold", chaffra),  # the cache was just emptied
-                ("chaffra dead-code, warm", chaffra),  # the cache of the cold run
-                ("vulture", [vulture, str(root)]),
-            ):
-                usage = run_measured(command, env)
-                runs[label].append((usage.wall, usage.cpu))
+            for index, (name, command) in enumerate(chaffras.items()):
+                cache = Path(scratch) / str(index)
+                env = child_env(CHAFFRA_CACHE_DIR=str(cache))
+                shutil.rmtree(cache, ignore_errors=True)
+                for label in (f"{name}, cold", f"{name}, warm"):  # warm: the cold run's cache
+                    usage = run_measured(command, env)
+                    runs[label].append((usage.wall, usage.cpu))
+            usage = run_measured([vulture, str(root)], child_env())
+            runs["vulture"].append((usage.wall, usage.cpu))
     return {
         label: Timing(statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
         for label, r in runs.items()
@@ -330,6 +335,7 @@ def render(
             "chaffra modules with current bytecode), and every command ran without",
             "`PYTHONDONTWRITEBYTECODE`. Medians of",
             f"{context['repeat']} interleaved rounds (cold, warm, vulture).",
+            context["baseline"],
         ),
     ]
     for name, files, comparison, timings, update in results:
@@ -420,11 +426,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--write", type=Path, default=None)
     parser.add_argument("--only", choices=["django", "stdlib"], default=None)
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        metavar="CHAFFRA",
+        help="another chaffra executable (e.g. main's) timed in the same rounds",
+    )
     args = parser.parse_args(argv)
     results = []
     become_subreaper()
     fresh, total = compile_bytecode()
-    context = {"bytecode": f"{fresh} of {total}", "repeat": str(args.repeat)}
+    context = {"bytecode": f"{fresh} of {total}", "repeat": str(args.repeat), "baseline": ""}
+    if args.baseline:
+        context["baseline"] = (
+            "The `baseline` rows are another chaffra (`--baseline`, the code before the"
+            " change under test) in the same rounds, each with its own cache."
+        )
     with tempfile.TemporaryDirectory() as scratch:
 
         def stdlib() -> Path:
@@ -439,7 +456,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.audit:
                 print_audit(name, root, comparison, args.audit, args.seed)
             context.setdefault("load", ", ".join(f"{v:.1f}" for v in os.getloadavg()))
-            timings = time_corpus(root, args.repeat)
+            timings = time_corpus(root, args.repeat, args.baseline)
             update = time_update(root, max(args.repeat, 5))
             results.append((name, len(python_files(root)), comparison, timings, update))
     report = render(results, context)
