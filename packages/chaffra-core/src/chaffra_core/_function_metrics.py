@@ -215,6 +215,7 @@ class FunctionMetricsVisitor:
     # -- cyclomatic ----------------------------------------------------------
 
     def _count(self, node: ast.AST) -> None:
+        """Add what ``node`` (an assert or a ``_CYCLOMATIC`` node) adds to cyclomatic."""
         frame = self._targets[-1][0]
         if frame is None or self._muted:
             return
@@ -222,9 +223,7 @@ class FunctionMetricsVisitor:
         if kind is ast.Assert:
             frame.cyclomatic += 1
             return
-        points = _CYCLOMATIC.get(kind)
-        if points is not None:
-            frame.cyclomatic += points(node)
+        frame.cyclomatic += _CYCLOMATIC[kind](node)  # only nodes that may add points come here
 
     # -- cognitive: each statement places its sub-statements -----------------
 
