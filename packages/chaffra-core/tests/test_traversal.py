@@ -12,7 +12,7 @@ import pytest
 
 from chaffra_core import Scope, ScopeKind, Traversal
 from chaffra_core._function_metrics import FunctionMetricsVisitor, expression_cost
-from chaffra_core._traversal import child_fields
+from chaffra_core._traversal import _MAX_TEMPLATES, _TEMPLATES, child_fields
 from chaffra_core.analyzers.complexity import measure
 
 
@@ -337,3 +337,16 @@ def test_the_metrics_visitor_is_an_ordinary_visitor_sharing_the_walk() -> None:
     [function] = metrics.functions
     assert (2, 1, 1) == (function.cyclomatic, function.cognitive, function.max_nesting)
     assert ("name", "g", "f") in names.events
+
+
+def test_dispatch_tables_stay_bounded_when_visitor_classes_are_made_per_file() -> None:
+    seen: list[str] = []
+
+    def record(self: object, node: ast.Name) -> None:
+        seen.append(node.id)
+
+    for index in range(2 * _MAX_TEMPLATES):
+        visitor = type(f"Visitor{index}", (), {"enter_Name": record})()
+        _walk(f"name{index}\n", visitor)
+        assert len(_TEMPLATES) <= _MAX_TEMPLATES
+    assert [f"name{i}" for i in range(2 * _MAX_TEMPLATES)] == seen

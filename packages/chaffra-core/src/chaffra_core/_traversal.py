@@ -143,6 +143,7 @@ class _Template:
 
 
 _TEMPLATES: dict[tuple[type, ...], _Template] = {}
+_MAX_TEMPLATES = 64  # combinations kept (a run has one; classes made per file would grow it)
 
 
 def _template(types: tuple[type, ...]) -> _Template:
@@ -164,6 +165,8 @@ def _template(types: tuple[type, ...]) -> _Template:
         else:
             static[kind] = plan
     template = _Template(static=static, entered=tuple(entered), left=tuple(leave.items()))
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        _TEMPLATES.clear()
     _TEMPLATES[types] = template
     return template
 
