@@ -12,7 +12,7 @@ import pytest
 
 from chaffra_core import Scope, ScopeKind, Traversal
 from chaffra_core._function_metrics import FunctionMetricsVisitor, expression_cost
-from chaffra_core._traversal import child_fields
+from chaffra_core._traversal import _MAX_TEMPLATES, _TEMPLATES, child_fields
 from chaffra_core.analyzers.complexity import measure
 
 
@@ -216,10 +216,48 @@ def test_every_visitor_sees_every_node_in_registration_order() -> None:
     assert ["a", "b", "a", "b", "/a", "/b", "/a", "/b"] == log
 
 
-def test_names_contexts_and_constants_are_not_children() -> None:
+def test_names_contexts_operators_and_constants_are_not_children() -> None:
     assert "ctx" not in child_fields(ast.Name)
     assert () == child_fields(ast.Constant)
+    assert () == child_fields(ast.MatchSingleton)
     assert ("value",) == child_fields(ast.Attribute)
+    assert ("left", "right") == child_fields(ast.BinOp)
+    assert ("left", "comparators") == child_fields(ast.Compare)
+    assert ("value", "format_spec") == child_fields(ast.FormattedValue)
+
+
+def test_operators_and_contexts_are_never_dispatched_but_their_parents_are() -> None:
+    seen: list[str] = []
+
+    class Everything:
+        def enter_Add(self, node: ast.Add) -> None:
+            seen.append("Add")
+
+        def enter_Load(self, node: ast.Load) -> None:
+            seen.append("Load")
+
+        def enter_BinOp(self, node: ast.BinOp) -> None:
+            seen.append(type(node.op).__name__)
+
+    _walk("a + b\n", Everything())
+    assert ["Add"] == seen  # once, from the BinOp
+
+
+def test_missing_dict_keys_and_keyword_defaults_are_skipped_in_order() -> None:
+    """``None`` holes in a node list (``**d`` in a display, a keyword-only parameter
+    without default) are no nodes; the nodes around them keep their order."""
+    names = _Names()
+    _walk("{k: v, **rest}\ndef f(*, a=first, b, c=last): pass\n", names)
+    assert ["k", "v", "rest", "first", "last"] == [e[1] for e in names.events if e[0] == "name"]
+
+
+def test_visitors_of_the_same_classes_share_the_dispatch_but_not_their_state() -> None:
+    first, second = _Names(), _Names()
+    _walk("x\n", first)
+    _walk("y\n", second)
+    assert ("name", "x", "") in first.events
+    assert ("name", "y", "") in second.events
+    assert not any(e[1] == "y" for e in first.events)
 
 
 @contextmanager
@@ -299,3 +337,16 @@ def test_the_metrics_visitor_is_an_ordinary_visitor_sharing_the_walk() -> None:
     [function] = metrics.functions
     assert (2, 1, 1) == (function.cyclomatic, function.cognitive, function.max_nesting)
     assert ("name", "g", "f") in names.events
+
+
+def test_dispatch_tables_stay_bounded_when_visitor_classes_are_made_per_file() -> None:
+    seen: list[str] = []
+
+    def record(self: object, node: ast.Name) -> None:
+        seen.append(node.id)
+
+    for index in range(2 * _MAX_TEMPLATES):
+        visitor = type(f"Visitor{index}", (), {"enter_Name": record})()
+        _walk(f"name{index}\n", visitor)
+        assert len(_TEMPLATES) <= _MAX_TEMPLATES
+    assert [f"name{i}" for i in range(2 * _MAX_TEMPLATES)] == seen

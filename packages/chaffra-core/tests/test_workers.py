@@ -3,6 +3,7 @@ analyzers, and workers that die with their parent."""
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import select
@@ -108,7 +109,8 @@ class _PidFiles:
     def finish(self, file: FileContext, visitor: object | None) -> FileResult:
         assert isinstance(visitor, _PidVisitor)
         calls = self.callback(visitor.calls) if self.callback is not None else visitor.calls
-        return FileResult(facts={"pid": os.getpid(), "calls": calls})
+        facts = {"pid": os.getpid(), "calls": calls}
+        return FileResult(facts={**facts, "gc": gc.isenabled(), "frozen": gc.get_freeze_count()})
 
 
 class _Pids:
@@ -186,6 +188,25 @@ def test_a_large_run_in_two_workers_finds_exactly_what_one_process_finds(tmp_pat
     assert (_COUNT + 1, _COUNT + 1) == (one.analysed, two.analysed)
     assert (_COUNT + 1, _COUNT + 1) == progress[-1]
     assert [d for d, _ in progress] == sorted(d for d, _ in progress)
+
+
+@pytest.mark.parametrize("count", [5, _COUNT], ids=["in-process", "workers"])
+def test_files_are_analysed_with_the_cyclic_collector_paused_and_it_runs_again_after(
+    tmp_path: Path, count: int
+) -> None:
+    """Trees are acyclic: collections while analysing only rescan what is alive. A
+    worker also freezes what it inherited, so no collection scans it again."""
+    root = _project(tmp_path / "p", count)
+    frozen_before = gc.get_freeze_count()
+    result = _run(root, _Pids(), jobs=2)
+    facts = [f.results["pids"].facts for f in result.files if f.problem is None]
+    assert len(facts) == count
+    assert not any(fact["gc"] for fact in facts)
+    in_workers = [fact for fact in facts if fact["pid"] != os.getpid()]
+    assert len(in_workers) == (count if count >= PARALLEL_THRESHOLD else 0)
+    assert all(fact["frozen"] > 0 for fact in in_workers)
+    assert gc.isenabled()
+    assert frozen_before == gc.get_freeze_count()  # this process froze nothing
 
 
 def test_below_the_threshold_files_are_analysed_in_this_process(tmp_path: Path) -> None:

@@ -133,20 +133,31 @@ class FunctionMetricsVisitor:
     # -- the walk's events ---------------------------------------------------
 
     def enter_stmt(self, node: ast.stmt) -> None:
-        self._count(node)
-        if id(node) in self._elifs:
-            self._elifs.discard(id(node))  # measured with the first ``if``
+        kind = type(node)
+        if kind in _CYCLOMATIC_STATEMENTS:
+            self._count(node)
+        key = id(node)
+        if key in self._elifs:
+            self._elifs.discard(key)  # measured with the first ``if``
             return
-        level, chain = self._placed.pop(id(node), (0, ()))
+        level, chain = self._placed.pop(key, _UNPLACED)
+        if not chain:  # module level: nothing is measured but nested defs and classes
+            handler = self._statement.get(kind)
+            if handler is not None:
+                handler(node, level, chain)
+            return
         for frame in chain:
-            nesting = level - frame.base
-            frame.max_nesting = max(frame.max_nesting, nesting)
-        handler = self._statement.get(type(node))
+            frame.max_nesting = max(frame.max_nesting, level - frame.base)
+        handler = self._statement.get(kind)
         if handler is not None:
             handler(node, level, chain)
-        elif chain:
-            for expr in _expressions(node):
-                _charge(chain, expression_cost(expr), level)
+            return
+        fields = _EXPRESSION_FIELDS.get(kind)
+        if fields is not None:
+            for field in fields:
+                expr = getattr(node, field)
+                if type(expr) in _COSTLY:
+                    _charge(chain, expression_cost(expr), level)
 
     def enter_Call(self, node: ast.Call) -> None:
         if type(node.func) is ast.Name:
@@ -204,6 +215,7 @@ class FunctionMetricsVisitor:
     # -- cyclomatic ----------------------------------------------------------
 
     def _count(self, node: ast.AST) -> None:
+        """Add what ``node`` (an assert or a ``_CYCLOMATIC`` node) adds to cyclomatic."""
         frame = self._targets[-1][0]
         if frame is None or self._muted:
             return
@@ -211,9 +223,7 @@ class FunctionMetricsVisitor:
         if kind is ast.Assert:
             frame.cyclomatic += 1
             return
-        points = _CYCLOMATIC.get(kind)
-        if points is not None:
-            frame.cyclomatic += points(node)
+        frame.cyclomatic += _CYCLOMATIC[kind](node)  # only nodes that may add points come here
 
     # -- cognitive: each statement places its sub-statements -----------------
 
@@ -306,19 +316,28 @@ def _plus(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
     return a[0] + b[0], a[1] + b[1]
 
 
-def _expressions(node: ast.stmt) -> tuple[ast.expr | None, ...]:
-    """The expressions of a simple statement whose boolean operators count."""
-    kind = type(node)
-    if kind in (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Return):
-        return (node.value,)  # type: ignore[attr-defined]
-    if kind is ast.Raise:
-        return (node.exc, node.cause)  # type: ignore[attr-defined]
-    if kind is ast.Assert:
-        return (node.test, node.msg)  # type: ignore[attr-defined]
-    return ()
+# The expressions of a simple statement whose boolean operators count.
+_EXPRESSION_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.Assign: ("value",),
+    ast.AugAssign: ("value",),
+    ast.AnnAssign: ("value",),
+    ast.Expr: ("value",),
+    ast.Return: ("value",),
+    ast.Raise: ("exc", "cause"),
+    ast.Assert: ("test", "msg"),
+}
+_UNPLACED: tuple[int, Chain] = (0, ())
+_CYCLOMATIC_STATEMENTS = frozenset({*_CYCLOMATIC, ast.Assert})
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+# The expressions ``expression_cost`` may find a cost in (others cost nothing).
+_COSTLY = frozenset(
+    {
+        *(ast.BoolOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.Lambda, ast.DictComp, ast.Call),
+        *(ast.Tuple, ast.List, ast.Set, ast.Dict, *_COMPREHENSIONS),
+    }
+)
 
 
 def expression_cost(expr: ast.expr | None) -> tuple[int, int]:

@@ -5,7 +5,8 @@ named for what it wants to see, the way a linter's rules name node types:
 
 * ``enter_<Node>(node)`` / ``leave_<Node>(node)`` for an ``ast`` class name
   (``enter_Call``, ``leave_FunctionDef``); ``enter_stmt`` / ``enter_expr``
-  receive every statement / expression;
+  receive every statement / expression (contexts and operators, ``Load`` or
+  ``Add``, are no nodes of the walk: read them from their parent);
 * ``enter_scope(scope)`` / ``leave_scope(scope)`` around the body of the module,
   each class, function and lambda.
 
@@ -62,11 +63,17 @@ class Scope:
 
 Handler = Callable[[Any], object]
 
-_NO_CHILDREN = frozenset({"ctx", "id", "attr", "arg", "name", "names", "module", "level", "kind"})
-_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {ast.Constant: ()}
-# The only node lists that may hold something else (``None`` for ``**d`` in a dict
-# display or a keyword-only parameter without default, names in a class pattern).
-_MIXED_LISTS = frozenset({ast.Dict, ast.arguments, ast.MatchClass})
+# Fields never holding a node worth visiting: names, contexts, operators (shared
+# singletons) and scalars. A scalar left out here would still be skipped, only later.
+_NO_CHILDREN = frozenset(
+    {
+        *("ctx", "id", "attr", "arg", "name", "names", "asname", "module", "level", "kind"),
+        *("op", "ops", "conversion", "is_async", "simple", "type_comment", "rest"),
+        *("kwd_attrs", "tag", "lineno", "n", "s"),
+    }
+)
+# Classes whose ``value`` is a Python constant, not a node.
+_CONSTANTS = (ast.Constant, ast.MatchSingleton)
 
 # A scope-opening node's header fields, in the order Python evaluates them
 # (decorators first), and the field that is its body.
@@ -80,22 +87,11 @@ _BODIES: dict[type[ast.AST], tuple[ScopeKind, tuple[str, ...], str]] = {
 
 
 def child_fields(kind: type[ast.AST]) -> tuple[str, ...]:
-    """The fields of ``kind`` that may hold nodes worth visiting (not ``ctx`` or names)."""
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        fields = _FIELDS[kind] = tuple(f for f in kind._fields if f not in _NO_CHILDREN)
-    return fields
-
-
-def _children(node: ast.AST, fields: Iterable[str]) -> list[ast.AST]:
-    out: list[ast.AST] = []
-    for field in fields:
-        value = getattr(node, field, None)
-        if type(value) is list:
-            out.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
+    """The fields of ``kind`` that may hold nodes worth visiting (not ``ctx``, names,
+    operators or constants), in source order."""
+    if issubclass(kind, _CONSTANTS):
+        return ()
+    return tuple(f for f in kind._fields if f not in _NO_CHILDREN)
 
 
 def _node_classes(base: type[ast.AST]) -> list[type[ast.AST]]:
@@ -108,38 +104,83 @@ def _node_classes(base: type[ast.AST]) -> list[type[ast.AST]]:
     return found
 
 
-# Markers on the walk's stack (a bare node on the stack means "enter it").
-_LEAVE, _OPEN, _CLOSE = range(3)
-_Dispatch = dict[type[ast.AST], tuple[str, ...]]
-_DISPATCH: dict[tuple[type, str], _Dispatch] = {}
-
-
-def _dispatch(visitor_type: type, prefix: str) -> _Dispatch:
+def _dispatch(visitor_type: type, prefix: str) -> dict[type[ast.AST], tuple[str, ...]]:
     """The method names of ``visitor_type`` handling each node class, general ones first."""
-    key = (visitor_type, prefix)
-    table = _DISPATCH.get(key)
-    if table is None:
-        table = {}
-        for kind in _node_classes(ast.AST):
-            names = [
-                prefix + general.__name__
-                for general in (ast.stmt, ast.expr)
-                if issubclass(kind, general) and kind is not general
-            ]
-            names.append(prefix + kind.__name__)
-            found = tuple(n for n in names if hasattr(visitor_type, n))
-            if found:
-                table[kind] = found
-        _DISPATCH[key] = table
+    table = {}
+    for kind in _node_classes(ast.AST):
+        names = [
+            prefix + general.__name__
+            for general in (ast.stmt, ast.expr)
+            if issubclass(kind, general) and kind is not general
+        ]
+        names.append(prefix + kind.__name__)
+        found = tuple(n for n in names if hasattr(visitor_type, n))
+        if found:
+            table[kind] = found
     return table
 
 
-def _handlers(visitors: Sequence[object], prefix: str) -> dict[type[ast.AST], tuple[Handler, ...]]:
-    merged: dict[type[ast.AST], list[Handler]] = {}
-    for visitor in visitors:
-        for kind, names in _dispatch(type(visitor), prefix).items():
-            merged.setdefault(kind, []).extend(getattr(visitor, n) for n in names)
-    return {kind: tuple(handlers) for kind, handlers in merged.items()}
+# A plan says what to do with an item popped from the walk's stack, found by its type
+# in one lookup: (enter handlers, whether to push a leave marker, child fields in
+# reverse order, and ``None`` for a plain node, what a scope-opening node opens, or
+# ``_MARK`` for a marker). A type without a plan (a leaf nobody handles, ``None``, a
+# scalar) is skipped.
+_Plan = tuple[tuple[Handler, ...], bool, tuple[str, ...], object]
+_MARK = object()
+# Markers on the walk's stack are ``(action, item)`` tuples.
+_LEAVE, _OPEN, _CLOSE = range(3)
+# The handler names (visitor index, method) of a node class: bound per traversal.
+_Names = tuple[tuple[int, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class _Template:
+    """The plans of a combination of visitor classes, with handlers still unbound."""
+
+    static: dict[type, _Plan]  # node classes with no enter handler: shared as they are
+    entered: tuple[tuple[type[ast.AST], _Names, _Plan], ...]
+    left: tuple[tuple[type[ast.AST], _Names], ...]
+
+
+_TEMPLATES: dict[tuple[type, ...], _Template] = {}
+_MAX_TEMPLATES = 64  # combinations kept (a run has one; classes made per file would grow it)
+
+
+def _template(types: tuple[type, ...]) -> _Template:
+    template = _TEMPLATES.get(types)
+    if template is not None:
+        return template
+    enter = _names(types, "enter_")
+    leave = _names(types, "leave_")
+    static: dict[type, _Plan] = {tuple: ((), False, (), _MARK)}
+    entered = []
+    for kind in _node_classes(ast.AST):
+        fields = child_fields(kind)
+        names = enter.get(kind, ())
+        if not (fields or names or kind in leave or kind in _BODIES):
+            continue
+        plan = ((), kind in leave, tuple(reversed(fields)), _BODIES.get(kind))
+        if names:
+            entered.append((kind, names, plan))
+        else:
+            static[kind] = plan
+    template = _Template(static=static, entered=tuple(entered), left=tuple(leave.items()))
+    if len(_TEMPLATES) >= _MAX_TEMPLATES:
+        _TEMPLATES.clear()
+    _TEMPLATES[types] = template
+    return template
+
+
+def _names(types: tuple[type, ...], prefix: str) -> dict[type[ast.AST], _Names]:
+    merged: dict[type[ast.AST], list[tuple[int, str]]] = {}
+    for index, visitor_type in enumerate(types):
+        for kind, names in _dispatch(visitor_type, prefix).items():
+            merged.setdefault(kind, []).extend((index, n) for n in names)
+    return {kind: tuple(names) for kind, names in merged.items()}
+
+
+def _bind(visitors: Sequence[object], names: _Names) -> tuple[Handler, ...]:
+    return tuple(getattr(visitors[index], name) for index, name in names)
 
 
 class Traversal:
@@ -147,16 +188,19 @@ class Traversal:
 
     def __init__(self, visitors: Sequence[object]) -> None:
         self.visitors = tuple(visitors)
-        self._enter = _handlers(visitors, "enter_")
-        self._leave = _handlers(visitors, "leave_")
+        template = _template(tuple(type(v) for v in self.visitors))
+        plans = dict(template.static)
+        for kind, names, (_, leave, fields, scope) in template.entered:
+            plans[kind] = (_bind(self.visitors, names), leave, fields, scope)
+        self._plans = plans
+        self._leave = {kind: _bind(self.visitors, names) for kind, names in template.left}
         self._open = tuple(_bound(visitors, "enter_scope"))
         self._close = tuple(_bound(visitors, "leave_scope"))
         self.scope: Scope | None = None
 
     def walk(self, tree: ast.Module) -> None:
         """Visit every node of ``tree`` once, in source order, dispatching as described."""
-        enter, leave, fields_of, bodies = self._enter, self._leave, child_fields, _BODIES
-        fields, node_type = _FIELDS, ast.AST
+        plans = self._plans
         module = Scope(kind=ScopeKind.MODULE, name="", node=tree, parent=None, qualified_name="")
         stack: list[Any] = [(_CLOSE, module)]
         stack.extend(reversed(tree.body))
@@ -164,48 +208,62 @@ class Traversal:
         pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             item = pop()
-            kind = type(item)
-            if kind is tuple:
-                self._marker(*item)
-                continue
-            handlers = enter.get(kind)
-            if handlers is not None:
+            plan = plans.get(type(item))
+            if plan is None:
+                continue  # a leaf nobody handles (Name, Constant...): most nodes
+            handlers, leave, fields, scope = plan
+            if scope is None:
                 for handler in handlers:
                     handler(item)
-            if kind in leave:
-                push((_LEAVE, item))
-            body = bodies.get(kind)
-            if body is None:
-                names = fields.get(kind)
-                if names is None:
-                    names = fields_of(kind)
-                if not names:
-                    continue  # a leaf (Name, Constant...): most nodes
-                children: list[Any] = []
-                for field in names:
+                if leave:
+                    push((_LEAVE, item))
+                for field in fields:
                     value = getattr(item, field, None)
                     if type(value) is list:
-                        children += value
-                    elif isinstance(value, node_type):
-                        children.append(value)
-                if children:
-                    if kind in _MIXED_LISTS:
-                        children = [child for child in children if isinstance(child, node_type)]
-                    children.reverse()
-                    extend(children)
-                continue
-            scope_kind, header, body_field = body
-            scope = Scope(
-                kind=scope_kind,
-                name=getattr(item, "name", "<lambda>"),
-                node=item,
-                parent=self.scope,
-                qualified_name=_qualify(self.scope, scope_kind, item),
-            )
-            push((_CLOSE, scope))
-            extend(reversed(_children(item, (body_field,))))
-            push((_OPEN, scope))
-            extend(reversed(_children(item, header)))
+                        extend(reversed(value))
+                    elif type(value) in plans:
+                        push(value)
+            elif scope is _MARK:
+                self._marker(*item)
+            else:
+                for handler in handlers:
+                    handler(item)
+                if leave:
+                    push((_LEAVE, item))
+                self._push_scope(item, scope, push, extend)
+
+    def _push_scope(
+        self,
+        node: ast.AST,
+        opens: Any,
+        push: Callable[[Any], None],
+        extend: Callable[[Iterable[Any]], None],
+    ) -> None:
+        """Push the header of ``node``, the scope's opening, its body and its closing."""
+        scope_kind: ScopeKind
+        header: tuple[str, ...]
+        scope_kind, header, body_field = opens
+        parent = self.scope
+        scope = Scope(
+            kind=scope_kind,
+            name=getattr(node, "name", "<lambda>"),
+            node=node,
+            parent=parent,
+            qualified_name=_qualify(parent, scope_kind, node),
+        )
+        push((_CLOSE, scope))
+        body = getattr(node, body_field)
+        if type(body) is list:
+            extend(reversed(body))
+        else:
+            push(body)  # a lambda's expression
+        push((_OPEN, scope))
+        for field in reversed(header):
+            value = getattr(node, field, None)
+            if type(value) is list:
+                extend(reversed(value))
+            elif value is not None:
+                push(value)
 
     def _marker(self, action: int, item: Any) -> None:
         if action == _LEAVE:

@@ -1,9 +1,9 @@
 """Per-file facts for dead code, from the shared walk.
 
 The visitor records what a file defines (candidates, with roots already
-filtered out), every name it uses, the modules it imports, and reports what
-one file proves on its own: unused locals and arguments, unreachable code and
-constant conditions. ``facts`` is what the project index combines; it is
+filtered out), every name it uses and the modules it imports; what one file
+proves on its own (unused locals and arguments, unreachable code and constant
+conditions) is its ``LocalFindings`` half. ``facts`` is what the project index combines; it is
 JSON-compatible and cached, so a warm run never sees a tree.
 """
 
@@ -15,11 +15,8 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
-from chaffra_core._findings import Finding, Location, Severity, make_anchor
 from chaffra_core._traversal import Scope, ScopeKind
-from chaffra_core.analyzers.dead_code._reachability import Reachability
+from chaffra_core.analyzers.dead_code._local_findings import LocalFindings, ScopeState
 from chaffra_core.analyzers.dead_code._roots import (
     DOTTED_PATH,
     ROOT_BASES,
@@ -30,15 +27,9 @@ from chaffra_core.analyzers.dead_code._roots import (
     decorator_name,
     is_dunder,
     is_registering_decorator,
-    is_stub_body,
     is_transparent_class_decorator,
 )
-from chaffra_core.analyzers.dead_code._rules import (
-    REDUNDANT_CONDITION,
-    UNUSED_ARGUMENT,
-    UNUSED_VARIABLE,
-    Confidence,
-)
+from chaffra_core.analyzers.dead_code._rules import Confidence
 from chaffra_core.analyzers.dead_code._settings import Settings
 
 __all__ = ["DeadCodeVisitor", "module_parts", "string_digest"]
@@ -50,7 +41,6 @@ _ATTRIBUTE_STRINGS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
 _DOTTED_STRINGS = frozenset({"attrgetter", "methodcaller"})
 _ANNOTATION_STRINGS = frozenset({"cast", "TypeVar", "ForwardRef"})
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
-_SEVERITY = {UNUSED_VARIABLE: Severity.WARNING, UNUSED_ARGUMENT: Severity.INFO}
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -65,28 +55,12 @@ def module_parts(path: str) -> list[str]:
     return parts[:-1] if parts and parts[-1] == "__init__" else parts
 
 
-@attrs.define(eq=False)
-class _ScopeState:
-    kind: ScopeKind
-    qualified: str
-    node: ast.AST
-    loads: set[str] = attrs.Factory(set)
-    assigned: dict[str, ast.AST] = attrs.Factory(dict)
-    declared: set[str] = attrs.Factory(set)
-    dynamic: bool = False
-    fields_are_roots: bool = False
-    protocol: bool = False
-    class_name: str = ""
-
-
-class DeadCodeVisitor(Reachability):
+class DeadCodeVisitor(LocalFindings):
     """Collects one file's dead-code facts and its file-local findings."""
 
     def __init__(self, path: str, settings: Settings) -> None:
-        super().__init__()
-        self.path = path
+        super().__init__(path, settings)
         self.role = FileRole(path)
-        self.settings = settings
         self.names: set[str] = set()  # names read as variables (imports are checked on these)
         self.attrs: set[str] = set()  # names read as attributes or through strings
         self.defs: list[list[Any]] = []
@@ -98,8 +72,6 @@ class DeadCodeVisitor(Reachability):
         self._built: dict[str, str] = {}  # name = "visit_" + ...: the prefix it holds
         self.classes: list[list[Any]] = []
         self.entry = False
-        self.findings: list[Finding] = []
-        self._scopes: list[_ScopeState] = []
         self._guarded: set[int] = set()
         self._augmented: set[int] = set()
         self._submodules: dict[tuple[int, str], Sequence[str]] = {}
@@ -108,7 +80,7 @@ class DeadCodeVisitor(Reachability):
 
     # -- scopes ---------------------------------------------------------------------------
     def enter_scope(self, scope: Scope) -> None:
-        state = _ScopeState(kind=scope.kind, qualified=scope.qualified_name, node=scope.node)
+        state = ScopeState(kind=scope.kind, qualified=scope.qualified_name, node=scope.node)
         node = scope.node
         if isinstance(node, ast.ClassDef):
             bases = [_base_name(b) for b in node.bases]
@@ -466,99 +438,6 @@ class DeadCodeVisitor(Reachability):
                         self.names.add(inner.id)
                     elif isinstance(inner, ast.Attribute):
                         self.attrs.add(inner.attr)
-
-    def _check_locals(self, state: _ScopeState, node: ast.AST) -> None:
-        if state.dynamic:
-            return
-        for name, statement in state.assigned.items():
-            if name not in state.loads:
-                self._finding(
-                    UNUSED_VARIABLE,
-                    f"variable `{name}` is never read",
-                    statement,
-                    Confidence.CERTAIN,
-                    symbol=f"{state.qualified}.{name}",
-                    name=name,
-                )
-
-    def _check_arguments(
-        self, state: _ScopeState, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope
-    ) -> None:
-        args = node.args
-        params = [*args.posonlyargs, *args.args, *args.kwonlyargs]
-        params.extend(a for a in (args.vararg, args.kwarg) if a is not None)
-        parent = self._scopes[-1] if self._scopes else None
-        decorators = {decorator_name(d) for d in node.decorator_list}
-        receiver = scope.in_class and "staticmethod" not in decorators and params
-        receiver_name = params[0].arg if receiver else ""
-        # A signature someone else fixed (a protocol, a hook, a callback a decorator
-        # registers, an override, a stub) must keep its parameters: below the default.
-        fixed_signature = (
-            state.dynamic
-            or is_dunder(node.name)
-            or is_stub_body(node.body)
-            or any(is_registering_decorator(d) for d in node.decorator_list)
-            or (scope.in_class and parent is not None and parent.fields_are_roots)
-        )
-        confidence = Confidence.MAYBE_HOOK if fixed_signature else Confidence.CERTAIN
-        for param in params:
-            name = param.arg
-            private = name.startswith("_") and not name.startswith("__")
-            if private or name in ("self", "cls") or name in state.loads:
-                continue
-            self._finding(
-                UNUSED_ARGUMENT,
-                f"argument `{name}` of `{state.qualified}` is never used",
-                param,
-                Confidence.MAYBE_HOOK if name == receiver_name else confidence,
-                symbol=f"{state.qualified}.{name}",
-                name=name,
-            )
-
-    def _finding(
-        self, rule: str, message: str, node: ast.AST, confidence: int, *, symbol: str, name: str
-    ) -> None:
-        if confidence < self.settings.min_confidence or self.settings.ignored(name):
-            return
-        line = getattr(node, "lineno", 1)
-        self.findings.append(
-            Finding(
-                rule_id=rule,
-                message=message,
-                severity=_SEVERITY[rule],
-                location=Location(
-                    file=self.path,
-                    start_line=line,
-                    end_line=getattr(node, "end_lineno", None) or line,
-                ),
-                confidence=confidence / 100,
-                metadata={"confidence": str(confidence), "name": name},
-                anchor=make_anchor(symbol, f"{rule} {name}"),
-            )
-        )
-
-    def report(
-        self, rule: str, first: ast.AST, last: ast.AST, message: str, *, kind: str = ""
-    ) -> None:
-        """A reachability finding (always certain)."""
-        line = getattr(first, "lineno", 1)
-        end = getattr(last, "end_lineno", None) or line
-        qualified = self._scopes[-1].qualified if self._scopes else ""
-        label = "condition" if rule == REDUNDANT_CONDITION else "unreachable"
-        metadata = {"confidence": str(Confidence.CERTAIN)}
-        if kind:
-            metadata["kind"] = kind
-        self.findings.append(
-            Finding(
-                rule_id=rule,
-                message=message,
-                severity=Severity.WARNING,
-                location=Location(file=self.path, start_line=line, end_line=end),
-                confidence=1.0,
-                metadata=metadata,
-                anchor=make_anchor(qualified or "<module>", f"{label} {message}"),
-            )
-        )
 
     def facts(self) -> dict[str, Any]:
         """The JSON-compatible facts the project index combines."""
