@@ -15,7 +15,16 @@ from chaffra_core._findings import Severity
 from chaffra_core.analyzers.security._rules import RULE_INFO, Confidence
 from chaffra_core.analyzers.security._taint import TaintState, ValueKind
 
-__all__ = ["CALL_RULES", "CallSite", "Hit", "keyword_hits", "lookup"]
+__all__ = [
+    "CALL_NAMES",
+    "CALL_RULES",
+    "KEYWORD_ARGUMENTS",
+    "WILDCARD_MODULES",
+    "CallSite",
+    "Hit",
+    "keyword_hits",
+    "lookup",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +52,8 @@ class CallSite(Protocol):
         """Whether the file imports ``module`` (or something from it)."""
         ...
 
-    def secret_context(self) -> bool:
-        """Whether the value being computed is named like a secret (token, key, ...)."""
+    def secret_context(self, call: ast.Call) -> bool:
+        """Whether the value ``call`` computes is named like a secret (token, key, ...)."""
         ...
 
 
@@ -205,7 +214,7 @@ def _cipher(bandit: str) -> Check:
 
 
 def _random(call: ast.Call, name: str, site: CallSite) -> Hit | None:
-    if not site.secret_context():
+    if not site.secret_context(call):
         return None
     return Hit(
         rule="insecure-random",
@@ -494,6 +503,14 @@ _BAD_PROTOCOLS = frozenset(
     | {"SSLv3_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "SSLv23_METHOD"}
 )
 _VERIFYING = frozenset({"requests", "httpx", "urllib3"})
+
+CALL_NAMES = frozenset(key.rpartition(".")[2] for key in CALL_RULES if not key.endswith(".*"))
+"""The last part of every call target a rule is keyed by: a call named otherwise needs no
+lookup (unless its module is a :data:`WILDCARD_MODULES` one)."""
+WILDCARD_MODULES = tuple(key[:-2] for key in CALL_RULES if key.endswith(".*"))
+"""Modules every function of which a rule reports (``telnetlib.*``)."""
+KEYWORD_ARGUMENTS = frozenset({"verify", "cert_reqs", "ssl_version", "method", "shell"})
+"""The keywords :func:`keyword_hits` reads, on any call."""
 
 
 def lookup(name: str) -> tuple[Check, ...]:

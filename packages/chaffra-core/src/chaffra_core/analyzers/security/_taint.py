@@ -23,7 +23,7 @@ __all__ = [
     "ValueKind",
     "dotted",
     "is_constant",
-    "may_carry_taint",
+    "source_hints",
     "target_names",
 ]
 
@@ -163,12 +163,13 @@ _SOURCE_HINT = re.compile(
 )
 
 
-def may_carry_taint(text: str, start: int = 0, end: int | None = None) -> bool:
-    """Whether ``text[start:end]`` (a file, a function) names any taint source
-    (``request``, ``argv``, ``environ``, ``getenv``, ``input``, ``stdin``, a route
-    decorator): without one, no value in it is tainted and the rules need only tell
-    constants from the rest."""
-    return _SOURCE_HINT.search(text, start, len(text) if end is None else end) is not None
+def source_hints(text: str) -> list[int]:
+    """The offsets in ``text`` where a taint source is named (``request``, ``argv``,
+    ``environ``, ``getenv``, ``input``, ``stdin``, a route decorator), in one pass. A file
+    or function without one inside its lines carries no tainted value, and the rules need
+    only tell constants from the rest (the names never span lines, so this equals
+    searching each function's own text)."""
+    return [match.start() for match in _SOURCE_HINT.finditer(text)]
 
 
 class TaintState:
