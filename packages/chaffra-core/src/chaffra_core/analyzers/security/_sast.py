@@ -34,7 +34,7 @@ from chaffra_core.analyzers.security._taint import (
     TaintState,
     ValueKind,
     dotted,
-    source_hints,
+    source_lines,
     target_names,
 )
 
@@ -87,7 +87,7 @@ class SastVisitor:
     def __init__(self, file: FileContext, *, check_tests: bool, hints: list[int]) -> None:
         self.path = file.path
         self.text = file.text
-        self.hints = hints
+        self.hints = hints  # the lines that name a taint source
         self.taint_active = bool(hints)
         self._line_starts: list[int] | None = None
         self.in_tests = is_test_path(file.path)
@@ -216,7 +216,11 @@ class SastVisitor:
             last = self.aliases.get(name_id, name_id).rpartition(".")[2]
         else:
             return
-        if last not in _CALL_NAMES and not self._wildcards and not _any_rule_keyword(node):
+        if (
+            last not in _CALL_NAMES
+            and not self._wildcards
+            and not (node.keywords and _any_rule_keyword(node))
+        ):
             return  # most calls: no rule is keyed by their name, none of their keywords
         # a name/attribute chain, else a method of a computed object
         name = self.resolve(func) or f"(...).{last}"
@@ -291,11 +295,13 @@ class SastVisitor:
 
     # -- helpers ------------------------------------------------------------
     def _assignment_rules(self, target: ast.AST, value: ast.expr, node: ast.stmt) -> None:
-        name = self._target_key(target)
-        if name is not None and _names_password(name):
-            self._password(value, name, "B105", node)
-        if isinstance(target, ast.Attribute):
-            bad = (target.attr == "check_hostname" and _is_false_constant(value)) or (
+        literal = value.value if type(value) is ast.Constant else None
+        if type(literal) is str:  # only a string can be a password
+            name = self._target_key(target)
+            if name is not None and _names_password(name):
+                self._password(value, name, "B105", node)
+        if type(target) is ast.Attribute:
+            bad = (target.attr == "check_hostname" and literal is False) or (
                 target.attr == "verify_mode" and self.resolve(value) == "ssl.CERT_NONE"
             )
             if bad:
@@ -428,14 +434,10 @@ def _names_password(name: str) -> bool:
 
 def _any_rule_keyword(call: ast.Call) -> bool:
     """Whether ``call`` passes a keyword a rule reads (``verify``, ``shell``, a password)."""
-    return bool(call.keywords) and any(
+    return any(
         k.arg is not None and (k.arg in KEYWORD_ARGUMENTS or _names_password(k.arg))
         for k in call.keywords
     )
-
-
-def _is_false_constant(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
 
 
 def _names_in(node: ast.AST) -> list[ast.Name | ast.Attribute]:
@@ -479,13 +481,11 @@ class _Tainting(SastVisitor):
             return True
         if scope.kind is ScopeKind.LAMBDA:
             return self.states[-1].active  # inside its parent's text
-        starts = self.line_starts()
         decorators: list[ast.expr] = getattr(node, "decorator_list", [])
         first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
         last: int = node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        end = starts[last] if last < len(starts) else len(self.text)
-        index = bisect.bisect_left(self.hints, starts[first - 1])
-        return index < len(self.hints) and self.hints[index] < end
+        index = bisect.bisect_left(self.hints, first)
+        return index < len(self.hints) and self.hints[index] <= last
 
     def leave_scope(self, scope: Scope) -> None:
         self.scopes.pop()
@@ -565,7 +565,7 @@ def _visitor_class(features: tuple[bool, ...]) -> type[SastVisitor]:
 
 def sast_visitor(file: FileContext, *, check_tests: bool) -> SastVisitor:
     """The visitor for ``file``: a :class:`SastVisitor` with the handlers its text needs."""
-    hints = source_hints(file.text)
+    hints = source_lines(file.text)
     asserts = check_tests or not is_test_path(file.path)
     features = tuple(wanted(file, hints, asserts) for _, wanted in _FEATURES)
     return _visitor_class(features)(file, check_tests=check_tests, hints=hints)

@@ -23,7 +23,7 @@ __all__ = [
     "ValueKind",
     "dotted",
     "is_constant",
-    "source_hints",
+    "source_lines",
     "target_names",
 ]
 
@@ -156,20 +156,30 @@ def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
                 yield name
 
 
-_SOURCE_HINT = re.compile(
-    r"request|argv|environ|getenv|input|stdin|@[\w.]+\.(?:"
-    + "|".join(sorted(ROUTE_DECORATORS))
-    + r")\b"
-)
+_SOURCE_WORDS = ("request", "argv", "environ", "getenv", "input", "stdin")
+_ROUTE_HINT = re.compile(r"@[\w.]+\.(?:" + "|".join(sorted(ROUTE_DECORATORS)) + r")\b")
 
 
-def source_hints(text: str) -> list[int]:
-    """The offsets in ``text`` where a taint source is named (``request``, ``argv``,
-    ``environ``, ``getenv``, ``input``, ``stdin``, a route decorator), in one pass. A file
-    or function without one inside its lines carries no tainted value, and the rules need
-    only tell constants from the rest (the names never span lines, so this equals
-    searching each function's own text)."""
-    return [match.start() for match in _SOURCE_HINT.finditer(text)]
+def source_lines(text: str) -> list[int]:
+    """The lines of ``text`` (1-based, ascending) that name a taint source: ``request``,
+    ``argv``, ``environ``, ``getenv``, ``input``, ``stdin`` or a route decorator. A file or
+    function with none among its lines carries no tainted value, and the rules need only
+    tell constants from the rest. Each name is found by its literal text (many times
+    faster than one pattern with alternatives)."""
+    offsets = [match.start() for match in _ROUTE_HINT.finditer(text)]
+    for word in _SOURCE_WORDS:
+        at = text.find(word)
+        while at >= 0:
+            offsets.append(at)
+            at = text.find(word, at + len(word))
+    offsets.sort()
+    lines: list[int] = []
+    line, previous = 1, 0
+    for offset in offsets:
+        line += text.count("\n", previous, offset)
+        previous = offset
+        lines.append(line)
+    return lines
 
 
 class TaintState:
