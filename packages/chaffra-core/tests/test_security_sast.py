@@ -60,6 +60,7 @@ CASES = [
     ("from Crypto.Cipher import DES\nDES.new(key)\n", "weak-cryptography", "B304"),
     ("import random\ntoken = random.choice(chars)\n", "insecure-random", "B311"),
     ("import random\nsessionKey = random.getrandbits(64)\n", "insecure-random", "B311"),
+    ("import random\napi_token: int = random.getrandbits(64)\n", "insecure-random", "B311"),
     ("import random\ndef make_api_key():\n    return random.random()\n", "insecure-random", "B311"),
     ("token = 'gh-7f3a9c2e1b'\n", "hardcoded-password", "B105"),
     ("if password == 'admin':\n    pass\n", "hardcoded-password", "B105"),
@@ -175,6 +176,8 @@ SAFE = [
     "import random\nx = random.choice(colors)\n",
     "import random\nkeys = [random.random() for _ in data]\n",
     "import random\ndef mapping():\n    author = random.choice(names)\n",
+    "import random\ntoken = make()\nrandom.random()\n",
+    "handlers[0](verify=False)\nfactory()(shell=True)\n",
     "token_type = 'content-disposition'\n",
     "if token == 'is':\n    token = 'is not'\n",
     "if request.method != 'POST':\n    token_source = 'POST'\n",
@@ -237,6 +240,8 @@ def test_a_constant_command_or_code_lowers_the_finding_to_info(source: str) -> N
         "import os\ndef f(request):\n    for item in request.FILES:\n        os.system(item)\n",
         "import os\n@app.get('/x')\ndef f(name: str):\n    os.system(name)\n",
         "import os\ndef f(request):\n    if (x := request.body):\n        os.system(x)\n",
+        "import os, sys\nx: int\ncmd: str = sys.argv[1]\nos.system(cmd)\n",
+        "import os, sys\ncmd = 'ls '\ncmd += sys.argv[1]\nos.system(cmd)\n",
     ],
 )
 def test_taint_sources_and_propagation(source: str) -> None:

@@ -531,8 +531,6 @@ class _CheckingAsserts(SastVisitor):
     """Access checks in ``assert``, outside test code (unless asked for)."""
 
     def enter_Assert(self, node: ast.Assert) -> None:
-        if not self.check_asserts:
-            return
         names = [n.id if isinstance(n, ast.Name) else n.attr for n in _names_in(node.test)]
         if any(_ACCESS.search(n) for n in names):
             self._add(
