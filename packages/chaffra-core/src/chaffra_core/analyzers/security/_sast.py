@@ -465,11 +465,14 @@ class _Tainting(SastVisitor):
         outer = self.states[-1] if self.scopes else None
         inherits = outer is not None and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA)
         active = (outer is not None and inherits and bool(outer.tainted)) or self._may_taint(scope)
-        state = TaintState(self.resolve, aliases=self.aliases, active=active)
-        if outer is not None and inherits:
-            state.tainted.update(outer.tainted)  # closures see the outer taint
-        if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            state.taint_parameters(scope.node)
+        if active:
+            state = TaintState(self.resolve, aliases=self.aliases, active=True)
+            if outer is not None and inherits:
+                state.tainted.update(outer.tainted)  # closures see the outer taint
+            if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                state.taint_parameters(scope.node)
+        else:
+            state = self.states[0]  # tracks nothing: one for every such scope
         self.scopes.append(scope)
         self.states.append(state)
 
