@@ -88,7 +88,6 @@ class SastVisitor:
         self.path = file.path
         self.text = file.text
         self.hints = hints  # the lines that name a taint source
-        self.taint_active = bool(hints)
         self._line_starts: list[int] | None = None
         self.in_tests = is_test_path(file.path)
         self.check_asserts = check_tests or not self.in_tests
