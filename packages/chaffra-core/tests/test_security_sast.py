@@ -60,6 +60,7 @@ CASES = [
     ("from Crypto.Cipher import DES\nDES.new(key)\n", "weak-cryptography", "B304"),
     ("import random\ntoken = random.choice(chars)\n", "insecure-random", "B311"),
     ("import random\nsessionKey = random.getrandbits(64)\n", "insecure-random", "B311"),
+    ("import random\napi_token: int = random.getrandbits(64)\n", "insecure-random", "B311"),
     ("import random\ndef make_api_key():\n    return random.random()\n", "insecure-random", "B311"),
     ("token = 'gh-7f3a9c2e1b'\n", "hardcoded-password", "B105"),
     ("if password == 'admin':\n    pass\n", "hardcoded-password", "B105"),
@@ -175,6 +176,8 @@ SAFE = [
     "import random\nx = random.choice(colors)\n",
     "import random\nkeys = [random.random() for _ in data]\n",
     "import random\ndef mapping():\n    author = random.choice(names)\n",
+    "import random\ntoken = make()\nrandom.random()\n",
+    "handlers[0](verify=False)\nfactory()(shell=True)\n",
     "token_type = 'content-disposition'\n",
     "if token == 'is':\n    token = 'is not'\n",
     "if request.method != 'POST':\n    token_source = 'POST'\n",
@@ -237,6 +240,8 @@ def test_a_constant_command_or_code_lowers_the_finding_to_info(source: str) -> N
         "import os\ndef f(request):\n    for item in request.FILES:\n        os.system(item)\n",
         "import os\n@app.get('/x')\ndef f(name: str):\n    os.system(name)\n",
         "import os\ndef f(request):\n    if (x := request.body):\n        os.system(x)\n",
+        "import os, sys\nx: int\ncmd: str = sys.argv[1]\nos.system(cmd)\n",
+        "import os, sys\ncmd = 'ls '\ncmd += sys.argv[1]\nos.system(cmd)\n",
     ],
 )
 def test_taint_sources_and_propagation(source: str) -> None:
@@ -245,10 +250,9 @@ def test_taint_sources_and_propagation(source: str) -> None:
     assert "high" == finding.metadata["confidence"]
 
 
-def test_taint_reaches_functions_that_name_no_source_themselves() -> None:
-    """Taint is tracked only where a source is named, but a module-level tainted name
-    used in a function, and a closure over a tainted variable, still carry it."""
-    source = """
+CONFIDENCE_BY_LINE = [
+    pytest.param(
+        """
     import os, sys
     CMD = sys.argv[1]
     def run():
@@ -260,13 +264,12 @@ def test_taint_reaches_functions_that_name_no_source_themselves() -> None:
         return inner
     def plain(value):
         os.system(value)
-    """
-    found = {f.location.start_line: f.metadata["confidence"] for f in _findings(source)}
-    assert {5: "high", 9: "high", 12: "medium"} == found
-
-
-def test_taint_follows_attribute_chains_and_lambdas_only_from_real_sources() -> None:
-    source = """
+    """,
+        {5: "high", 9: "high", 12: "medium"},
+        id="a-module-level-tainted-name-and-a-closure-reach-functions-naming-no-source",
+    ),
+    pytest.param(
+        """
     import os
     from . import helpers
     from flask import request
@@ -277,14 +280,48 @@ def test_taint_follows_attribute_chains_and_lambdas_only_from_real_sources() -> 
         run = lambda: os.system(request.args["c"])
     def b():
         os.system(request.values.get("c"))
-    """
+    """,
+        {6: "medium", 7: "medium", 8: "medium", 9: "high", 11: "high"},
+        id="attribute-chains-and-lambdas-are-tainted-only-by-real-sources",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), CONFIDENCE_BY_LINE)
+def test_taint_sets_the_confidence_of_each_line(source: str, expected: dict[int, str]) -> None:
+    """Taint is tracked only where a source is named, yet reaches where it flows."""
     found = {f.location.start_line: f.metadata["confidence"] for f in _findings(source)}
-    assert {6: "medium", 7: "medium", 8: "medium", 9: "high", 11: "high"} == found
+    assert expected == found
 
 
-def test_a_password_stored_under_a_key_is_hard_coded() -> None:
-    found = _rules('settings["password"] = "hunter2-and-more"\n')
-    assert {("hardcoded-password", "B105", 1)} == found
+RULES_BY_LINE = [
+    pytest.param(
+        'settings["password"] = "hunter2-and-more"\n',
+        {("hardcoded-password", "B105", 1)},
+        id="a-password-stored-under-a-key-is-hard-coded",
+    ),
+    pytest.param(
+        """
+    import requests
+    from flask import request
+    def f():
+        url = request.args["u"]
+        requests.get(url)
+        open(request.args["p"])
+        open("constant.txt")
+        requests.get("https://example.org")
+    """,
+        {("ssrf", "B310", 6), ("path-traversal", "", 7)},
+        id="taint-reaches-ssrf-and-path-sinks-only-when-tainted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), RULES_BY_LINE)
+def test_exactly_these_rules_fire_on_these_lines(
+    source: str, expected: set[tuple[str, str, int]]
+) -> None:
+    assert expected == _rules(source)
 
 
 def test_sanitisers_and_reassignment_clear_taint() -> None:
@@ -301,20 +338,6 @@ def test_sanitisers_and_reassignment_clear_taint() -> None:
     )
     confidences = {f.metadata["bandit_id"]: f.metadata["confidence"] for f in findings}
     assert {"B605": "medium", "B603": "low", "B404": "high"} == confidences
-
-
-def test_taint_reaches_ssrf_and_path_sinks_only_when_tainted() -> None:
-    source = """
-    import requests
-    from flask import request
-    def f():
-        url = request.args["u"]
-        requests.get(url)
-        open(request.args["p"])
-        open("constant.txt")
-        requests.get("https://example.org")
-    """
-    assert {("ssrf", "B310", 6), ("path-traversal", "", 7)} == _rules(source)
 
 
 def test_subprocess_without_shell_leaves_out_constant_arguments() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,12 @@ from hypothesis import strategies as st
 
 from chaffra_core import Finding
 from chaffra_core.analyzers.security import SecurityModule, redact
-from chaffra_core.analyzers.security._secrets import scan_secrets, shannon_entropy
+from chaffra_core.analyzers.security._secrets import (
+    _KEYWORD,
+    _keywords,
+    scan_secrets,
+    shannon_entropy,
+)
 from chaffra_core.testing import analyse
 
 
@@ -22,23 +28,28 @@ def _kinds(text: str, path: str = "config.env") -> list[tuple[str, int]]:
     return [(str(f.metadata["detector"]), f.location.start_line) for f in _scan(text, path)]
 
 
-PROVIDERS = {
-    "aws_key_id": "AKIAIOSFODNN7EXAMPLQ",
-    "github": "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8",
-    "gitlab": "glpat-" + "Ab3dEf6hIj9lMn2pQr5t",
-    "slack_token": "xoxb-" + "1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx",
-    "stripe": "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc",
-    "google": "AIza" + "SyD-1234567890abcdefghijklmnopqrstu",
-    "twilio": "SK" + "0123456789abcdef0123456789abcdef",
-    "sendgrid": "SG." + "abcdefghijklmnopqrstuv" + "." + "A" * 21 + "b" * 22,
-    "npm": "npm_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
-    "pypi": "pypi-AgEIcHlwaS5vcmc" + "x1Y2z3" * 10,
-    "jwt": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
-    + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-}
+PROVIDERS = (
+    ("aws_key_id", "AKIAIOSFODNN7EXAMPLQ"),
+    ("github", "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"),
+    ("gitlab", "glpat-" + "Ab3dEf6hIj9lMn2pQr5t"),
+    ("slack_token", "xoxb-" + "1234567890-0987654321-AbCdEfGhIjKlMnOpQrStUvWx"),
+    ("stripe", "sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc"),
+    ("stripe", "rk_test_" + "4eC39HqLyjWDarjtT1zdp7dc"),
+    ("google", "AIza" + "SyD-1234567890abcdefghijklmnopqrstu"),
+    ("twilio", "SK" + "0123456789abcdef0123456789abcdef"),
+    ("twilio", "AC" + "0123456789abcdef0123456789abcdef"),
+    ("sendgrid", "SG." + "abcdefghijklmnopqrstuv" + "." + "A" * 21 + "b" * 22),
+    ("npm", "npm_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"),
+    ("pypi", "pypi-AgEIcHlwaS5vcmc" + "x1Y2z3" * 10),
+    (
+        "jwt",
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+        + "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ),
+)
 
 
-@pytest.mark.parametrize(("detector", "secret"), sorted(PROVIDERS.items()))
+@pytest.mark.parametrize(("detector", "secret"), PROVIDERS)
 def test_provider_formats_are_detected_and_never_shown_whole(detector: str, secret: str) -> None:
     (finding,) = _scan(f"VALUE={secret}\n")
     assert detector == finding.metadata["detector"]
@@ -139,6 +150,20 @@ def test_a_redacted_secret_never_contains_more_than_four_of_its_characters(secre
     assert len(prefix) <= min(4, len(secret) // 4)
     assert 12 == len(digest)
     assert all(c in "0123456789abcdef" for c in digest)
+
+
+_KEYWORD_PIECES = (
+    *("pass", "word", "wd", "phrase", "pwd", "secret", "token", "api", "key", "access"),
+    *("private", "auth", "credential", "signing", "client", "salt"),
+)
+
+
+@given(st.lists(st.sampled_from((*_KEYWORD_PIECES, "_", "-", "x", " ", "=\n")), max_size=30))
+def test_keywords_found_by_first_letters_are_those_of_the_one_pattern(pieces: list[str]) -> None:
+    """Keywords run into and overlap each other: "client_secret", "passwordpwd", "apikey"."""
+    text = "".join(pieces)
+    expected = [m.span() for m in re.finditer(_KEYWORD, text)]
+    assert expected == [m.span() for m in _keywords(text)]
 
 
 def test_shannon_entropy() -> None:

@@ -15,7 +15,16 @@ from chaffra_core._findings import Severity
 from chaffra_core.analyzers.security._rules import RULE_INFO, Confidence
 from chaffra_core.analyzers.security._taint import TaintState, ValueKind
 
-__all__ = ["CALL_RULES", "CallSite", "Hit", "keyword_hits", "lookup"]
+__all__ = [
+    "CALL_NAMES",
+    "CALL_RULES",
+    "KEYWORD_ARGUMENTS",
+    "WILDCARD_MODULES",
+    "CallSite",
+    "Hit",
+    "keyword_hits",
+    "lookup",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +52,8 @@ class CallSite(Protocol):
         """Whether the file imports ``module`` (or something from it)."""
         ...
 
-    def secret_context(self) -> bool:
-        """Whether the value being computed is named like a secret (token, key, ...)."""
+    def secret_context(self, call: ast.Call) -> bool:
+        """Whether the value ``call`` computes is named like a secret (token, key, ...)."""
         ...
 
 
@@ -205,7 +214,7 @@ def _cipher(bandit: str) -> Check:
 
 
 def _random(call: ast.Call, name: str, site: CallSite) -> Hit | None:
-    if not site.secret_context():
+    if not site.secret_context(call):
         return None
     return Hit(
         rule="insecure-random",
@@ -379,121 +388,133 @@ _HTTP += tuple(
     f"{m}.{v}" for m in ("requests", "httpx") for v in ("delete", "head", "options", "request")
 )
 
+_CALL_TABLE: tuple[tuple[tuple[str, ...] | str, Check], ...] = (
+    # Call targets (full names, ``module.*`` or ``.method``) and their check, in the
+    # order the checks run on one call.
+    (_SHELL_CALLS, _flow("command-injection", "B605", "runs a shell command", constant_ok=False)),
+    (tuple(f"subprocess.{f}" for f in _SUBPROCESS), _subprocess),
+    (_EXEC_CALLS, _tainted_only("command-injection", "B606", "starts a process")),
+    (
+        ("eval", "builtins.eval"),
+        _flow("code-injection", "B307", "evaluates code", constant_ok=False),
+    ),
+    (
+        ("exec", "builtins.exec"),
+        _flow("code-injection", "B102", "executes code", constant_ok=False),
+    ),
+    (
+        "logging.config.listen",
+        _fixed(
+            "code-injection",
+            "B612",
+            "`{name}` accepts configuration, which can run code, from a socket",
+            Confidence.HIGH,
+        ),
+    ),
+    ((*_SHELL_CALLS, *(f"subprocess.{f}" for f in _SUBPROCESS), *_EXEC_CALLS), _partial_path),
+    (("os.chmod", "os.lchmod", "os.fchmod", ".chmod", ".lchmod"), _chmod),
+    (
+        "telnetlib.*",
+        _fixed("cleartext-protocol", "B312", "`{name}`: Telnet is unencrypted", Confidence.HIGH),
+    ),
+    (
+        "ftplib.*",
+        _fixed("cleartext-protocol", "B321", "`{name}`: FTP is unencrypted", Confidence.HIGH),
+    ),
+    # compile() only builds a code object (ast.parse is compile()): input reaching it is the risk.
+    (("compile", "builtins.compile"), _tainted_only("code-injection", "B102", "compiles code")),
+    (_PICKLE_CALLS, _always("unsafe-deserialization", "B301", "deserializes data")),
+    (
+        ("marshal.loads", "marshal.load"),
+        _always("unsafe-deserialization", "B302", "deserializes data"),
+    ),
+    (("yaml.load", "yaml.load_all"), _yaml_load),
+    (("yaml.unsafe_load", "yaml.full_load"), _yaml_load),
+    (_HASHES, _weak_hash),
+    (_CIPHERS, _cipher("B304")),
+    ("cryptography.hazmat.primitives.ciphers.modes.ECB", _cipher("B305")),
+    (_RANDOM, _random),
+    (
+        ("tempfile.mktemp", "os.tempnam", "os.tmpnam"),
+        _fixed(
+            "insecure-tempfile",
+            "B306",
+            "`{name}` returns a name another process can take",
+            Confidence.HIGH,
+        ),
+    ),
+    (
+        "ssl._create_unverified_context",
+        _fixed(
+            "tls-verification-disabled",
+            "B323",
+            "`{name}` skips certificate checks",
+            Confidence.HIGH,
+        ),
+    ),
+    ("ssl.wrap_socket", _wrap_socket),
+    ("jinja2.Environment", _jinja),
+    (".extractall", _extract),
+    (".run", _flask_run),
+    (
+        ("django.utils.safestring.mark_safe", "django.utils.html.mark_safe", "mark_safe"),
+        _flow("xss", "B703", "marks non-constant text safe"),
+    ),
+    (
+        tuple(
+            f"django.utils.safestring.{c}"
+            for c in ("SafeString", "SafeText", "SafeUnicode", "SafeBytes")
+        ),
+        _flow("xss", "B308", "marks non-constant text safe"),
+    ),
+    (
+        ("markupsafe.Markup", "flask.Markup", "jinja2.Markup"),
+        _flow("xss", "B704", "marks non-constant text safe"),
+    ),
+    (
+        ("django.db.models.expressions.RawSQL", "django.db.models.RawSQL"),
+        _flow("sql-injection", "B611", "gets non-constant SQL"),
+    ),
+    (".extra", _flow("sql-injection", "B610", "gets non-constant SQL", index=0)),
+    *(
+        (names, _always("xml-entity-expansion", bandit, "parses XML without defusedxml"))
+        for bandit, names in _XML_CALLS.items()
+    ),
+    (
+        tuple(
+            f"{m}.{f}"
+            for m in ("urllib.request", "urllib", "urllib2", "six.moves.urllib.request")
+            for f in ("urlopen", "urlretrieve", "URLopener", "FancyURLopener")
+        ),
+        _flow("ssrf", "B310", "opens a URL that is not a constant (`file:` too)"),
+    ),
+    (_HTTP, _tainted_only("ssrf", "B310", "requests a URL")),
+    (
+        ("open", "builtins.open", "io.open", "codecs.open", "pathlib.Path", "os.open"),
+        _tainted_only("path-traversal", "", "opens a path"),
+    ),
+)
+
 CALL_RULES: dict[str, tuple[Check, ...]] = {}
 """Checks by resolved call target (``module.function``) or ``.method`` suffix."""
-
-
-def _register(names: tuple[str, ...] | str, check: Check) -> None:
-    for name in (names,) if isinstance(names, str) else names:
-        CALL_RULES[name] = (*CALL_RULES.get(name, ()), check)
-
-
-_register(
-    _SHELL_CALLS, _flow("command-injection", "B605", "runs a shell command", constant_ok=False)
-)
-_register(tuple(f"subprocess.{f}" for f in _SUBPROCESS), _subprocess)
-_register(_EXEC_CALLS, _tainted_only("command-injection", "B606", "starts a process"))
-_register(
-    ("eval", "builtins.eval"),
-    _flow("code-injection", "B307", "evaluates code", constant_ok=False),
-)
-_register(
-    ("exec", "builtins.exec"),
-    _flow("code-injection", "B102", "executes code", constant_ok=False),
-)
-_register(
-    "logging.config.listen",
-    _fixed(
-        "code-injection",
-        "B612",
-        "`{name}` accepts configuration, which can run code, from a socket",
-        Confidence.HIGH,
-    ),
-)
-_register((*_SHELL_CALLS, *(f"subprocess.{f}" for f in _SUBPROCESS), *_EXEC_CALLS), _partial_path)
-_register(("os.chmod", "os.lchmod", "os.fchmod", ".chmod", ".lchmod"), _chmod)
-_register(
-    "telnetlib.*",
-    _fixed("cleartext-protocol", "B312", "`{name}`: Telnet is unencrypted", Confidence.HIGH),
-)
-_register(
-    "ftplib.*",
-    _fixed("cleartext-protocol", "B321", "`{name}`: FTP is unencrypted", Confidence.HIGH),
-)
+for _names, _check in _CALL_TABLE:
+    for _name in (_names,) if isinstance(_names, str) else _names:
+        CALL_RULES[_name] = (*CALL_RULES.get(_name, ()), _check)
 CALL_RULES["ftplib.FTP_TLS"] = ()  # FTP over TLS is the fix (bandit reports it too)
-# compile() only builds a code object (ast.parse is compile()): input reaching it is the risk.
-_register(("compile", "builtins.compile"), _tainted_only("code-injection", "B102", "compiles code"))
-_register(_PICKLE_CALLS, _always("unsafe-deserialization", "B301", "deserializes data"))
-_register(
-    ("marshal.loads", "marshal.load"),
-    _always("unsafe-deserialization", "B302", "deserializes data"),
-)
-_register(("yaml.load", "yaml.load_all"), _yaml_load)
-_register(("yaml.unsafe_load", "yaml.full_load"), _yaml_load)
-_register(_HASHES, _weak_hash)
-_register(_CIPHERS, _cipher("B304"))
-_register("cryptography.hazmat.primitives.ciphers.modes.ECB", _cipher("B305"))
-_register(_RANDOM, _random)
-_register(
-    ("tempfile.mktemp", "os.tempnam", "os.tmpnam"),
-    _fixed(
-        "insecure-tempfile",
-        "B306",
-        "`{name}` returns a name another process can take",
-        Confidence.HIGH,
-    ),
-)
-_register(
-    "ssl._create_unverified_context",
-    _fixed(
-        "tls-verification-disabled", "B323", "`{name}` skips certificate checks", Confidence.HIGH
-    ),
-)
-_register("ssl.wrap_socket", _wrap_socket)
-_register("jinja2.Environment", _jinja)
-_register(".extractall", _extract)
-_register(".run", _flask_run)
-_register(
-    ("django.utils.safestring.mark_safe", "django.utils.html.mark_safe", "mark_safe"),
-    _flow("xss", "B703", "marks non-constant text safe"),
-)
-_register(
-    tuple(
-        f"django.utils.safestring.{c}"
-        for c in ("SafeString", "SafeText", "SafeUnicode", "SafeBytes")
-    ),
-    _flow("xss", "B308", "marks non-constant text safe"),
-)
-_register(
-    ("markupsafe.Markup", "flask.Markup", "jinja2.Markup"),
-    _flow("xss", "B704", "marks non-constant text safe"),
-)
-_register(
-    ("django.db.models.expressions.RawSQL", "django.db.models.RawSQL"),
-    _flow("sql-injection", "B611", "gets non-constant SQL"),
-)
-_register(".extra", _flow("sql-injection", "B610", "gets non-constant SQL", index=0))
-for _bandit, _names in _XML_CALLS.items():
-    _register(_names, _always("xml-entity-expansion", _bandit, "parses XML without defusedxml"))
-_register(
-    tuple(
-        f"{m}.{f}"
-        for m in ("urllib.request", "urllib", "urllib2", "six.moves.urllib.request")
-        for f in ("urlopen", "urlretrieve", "URLopener", "FancyURLopener")
-    ),
-    _flow("ssrf", "B310", "opens a URL that is not a constant (`file:` too)"),
-)
-_register(_HTTP, _tainted_only("ssrf", "B310", "requests a URL"))
-_register(
-    ("open", "builtins.open", "io.open", "codecs.open", "pathlib.Path", "os.open"),
-    _tainted_only("path-traversal", "", "opens a path"),
-)
 
 _BAD_PROTOCOLS = frozenset(
     {"PROTOCOL_SSLv2", "PROTOCOL_SSLv3", "PROTOCOL_TLSv1", "PROTOCOL_TLSv1_1", "SSLv2_METHOD"}
     | {"SSLv3_METHOD", "TLSv1_METHOD", "TLSv1_1_METHOD", "SSLv23_METHOD"}
 )
 _VERIFYING = frozenset({"requests", "httpx", "urllib3"})
+
+CALL_NAMES = frozenset(key.rpartition(".")[2] for key in CALL_RULES if not key.endswith(".*"))
+"""The last part of every call target a rule is keyed by: a call named otherwise needs no
+lookup (unless its module is a :data:`WILDCARD_MODULES` one)."""
+WILDCARD_MODULES = tuple(key[:-2] for key in CALL_RULES if key.endswith(".*"))
+"""Modules every function of which a rule reports (``telnetlib.*``)."""
+KEYWORD_ARGUMENTS = frozenset({"verify", "cert_reqs", "ssl_version", "method", "shell"})
+"""The keywords :func:`keyword_hits` reads, on any call."""
 
 
 def lookup(name: str) -> tuple[Check, ...]:

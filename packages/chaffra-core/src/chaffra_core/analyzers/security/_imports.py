@@ -80,9 +80,14 @@ _RISKS: dict[str, ImportRisk] = {
 }
 
 
+_ROOTS = frozenset(module.partition(".")[0] for module in _RISKS)
+
+
 def import_risk(name: str) -> tuple[str, ImportRisk] | None:
     """The warning for importing ``name`` (``a.b.c``: itself or a package above it), with
     the listed module that matched."""
+    if name.partition(".")[0] not in _ROOTS:
+        return None  # most imports: no listed module shares their top-level package
     position = len(name)
     while position > 0:
         module = name[:position]

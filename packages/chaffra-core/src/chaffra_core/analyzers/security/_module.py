@@ -32,7 +32,7 @@ from chaffra_core.analyzers.security._lockfiles import (
     requirement_includes,
 )
 from chaffra_core.analyzers.security._rules import MODULE_ID, RULE_INFO, RULES
-from chaffra_core.analyzers.security._sast import SastVisitor, is_test_path
+from chaffra_core.analyzers.security._sast import SastVisitor, is_test_path, sast_visitor
 from chaffra_core.analyzers.security._secrets import scan_secrets
 from chaffra_core.errors import ConfigError, RuleNotFound
 
@@ -132,7 +132,7 @@ class _FileAnalyzer:
     def visitor(self, file: FileContext) -> SastVisitor | None:
         if file.tree is None:
             return None
-        return SastVisitor(file, check_tests=self.settings.check_tests)
+        return sast_visitor(file, check_tests=self.settings.check_tests)
 
     def finish(self, file: FileContext, visitor: object | None) -> FileResult:
         python = file.language == "python"

@@ -65,331 +65,347 @@ class RuleInfo:
         return qualify(MODULE_ID, self.name)
 
 
-_INFOS = (
-    RuleInfo(
-        name="command-injection",
-        title="Command injection",
-        severity=Severity.ERROR,
-        cwe=78,
-        category="sast",
-        description="A shell runs a command (`shell=True`, `os.system`, `os.popen`) or a "
+_ROWS: tuple[tuple[str, str, Severity, int, str, str, str, str, tuple[str, ...]], ...] = (
+    # name, title, severity, CWE, category, description, rationale, example, bandit tests
+    (
+        "command-injection",
+        "Command injection",
+        Severity.ERROR,
+        78,
+        "sast",
+        "A shell runs a command (`shell=True`, `os.system`, `os.popen`) or a "
         "process starts from a command built from input (bandit B602, B603, B604, B605, B606).",
-        rationale="A shell interprets metacharacters in its input; data that reaches it from "
+        "A shell interprets metacharacters in its input; data that reaches it from "
         "a request, argv or the environment can run arbitrary commands.",
-        example="subprocess.run(['git', 'log', name])  # instead of shell=True with a string",
-        bandit_ids=("B602", "B603", "B604", "B605", "B606"),
+        "subprocess.run(['git', 'log', name])  # instead of shell=True with a string",
+        ("B602", "B603", "B604", "B605", "B606"),
     ),
-    RuleInfo(
-        name="code-injection",
-        title="Dynamic code execution",
-        severity=Severity.ERROR,
-        cwe=94,
-        category="sast",
-        description="`eval` or `exec` runs code (a constant: info), `compile` compiles input "
+    (
+        "code-injection",
+        "Dynamic code execution",
+        Severity.ERROR,
+        94,
+        "sast",
+        "`eval` or `exec` runs code (a constant: info), `compile` compiles input "
         "from a request, argv or the environment, or `logging.config.listen` accepts "
         "configuration from a socket (bandit B307, B102, B612).",
-        rationale="Code built from data runs with the program's privileges; "
+        "Code built from data runs with the program's privileges; "
         "`ast.literal_eval` parses literals safely.",
-        example="value = ast.literal_eval(text)",
-        bandit_ids=("B102", "B307", "B612"),
+        "value = ast.literal_eval(text)",
+        ("B102", "B307", "B612"),
     ),
-    RuleInfo(
-        name="sql-injection",
-        title="SQL built from strings",
-        severity=Severity.ERROR,
-        cwe=89,
-        category="sast",
-        description="An SQL statement is built by formatting or concatenation, or Django's "
+    (
+        "sql-injection",
+        "SQL built from strings",
+        Severity.ERROR,
+        89,
+        "sast",
+        "An SQL statement is built by formatting or concatenation, or Django's "
         "`extra`/`RawSQL` get non-constant SQL (bandit B608, B610, B611).",
-        rationale="Interpolated values can change the statement; pass them as parameters.",
-        example='cursor.execute("SELECT * FROM t WHERE id = %s", [user_id])',
-        bandit_ids=("B608", "B610", "B611"),
+        "Interpolated values can change the statement; pass them as parameters.",
+        'cursor.execute("SELECT * FROM t WHERE id = %s", [user_id])',
+        ("B608", "B610", "B611"),
     ),
-    RuleInfo(
-        name="unsafe-deserialization",
-        title="Unsafe deserialization",
-        severity=Severity.ERROR,
-        cwe=502,
-        category="sast",
-        description="pickle, marshal, shelve, dill, jsonpickle loads, or `yaml.load` without a "
+    (
+        "unsafe-deserialization",
+        "Unsafe deserialization",
+        Severity.ERROR,
+        502,
+        "sast",
+        "pickle, marshal, shelve, dill, jsonpickle loads, or `yaml.load` without a "
         "safe loader (bandit B301, B302, B506).",
-        rationale="These formats can construct arbitrary objects and run code while loading.",
-        example="data = yaml.safe_load(stream)",
-        bandit_ids=("B301", "B302", "B506"),
+        "These formats can construct arbitrary objects and run code while loading.",
+        "data = yaml.safe_load(stream)",
+        ("B301", "B302", "B506"),
     ),
-    RuleInfo(
-        name="xss",
-        title="Unescaped markup",
-        severity=Severity.ERROR,
-        cwe=79,
-        category="sast",
-        description="`markupsafe.Markup`, Django's `mark_safe` or `SafeString` on "
+    (
+        "xss",
+        "Unescaped markup",
+        Severity.ERROR,
+        79,
+        "sast",
+        "`markupsafe.Markup`, Django's `mark_safe` or `SafeString` on "
         "non-constant text (bandit B308, B703, B704).",
-        rationale="Text marked safe is inserted into HTML unescaped.",
-        example="html = format_html('<b>{}</b>', name)",
-        bandit_ids=("B308", "B703", "B704"),
+        "Text marked safe is inserted into HTML unescaped.",
+        "html = format_html('<b>{}</b>', name)",
+        ("B308", "B703", "B704"),
     ),
-    RuleInfo(
-        name="template-autoescape-off",
-        title="Templates without autoescaping",
-        severity=Severity.ERROR,
-        cwe=79,
-        category="sast",
-        description="A jinja2 `Environment` with `autoescape=False` or without `autoescape` "
-        "(bandit B701).",
-        rationale="Without autoescaping every variable in a template is an XSS risk.",
-        example="Environment(autoescape=select_autoescape())",
-        bandit_ids=("B701",),
+    (
+        "template-autoescape-off",
+        "Templates without autoescaping",
+        Severity.ERROR,
+        79,
+        "sast",
+        "A jinja2 `Environment` with `autoescape=False` or without `autoescape` (bandit B701).",
+        "Without autoescaping every variable in a template is an XSS risk.",
+        "Environment(autoescape=select_autoescape())",
+        ("B701",),
     ),
-    RuleInfo(
-        name="weak-cryptography",
-        title="Weak hash or cipher",
-        severity=Severity.WARNING,
-        cwe=327,
-        category="sast",
-        description="MD4/MD5/SHA1 for security, DES/RC4/Blowfish ciphers or ECB mode "
+    (
+        "weak-cryptography",
+        "Weak hash or cipher",
+        Severity.WARNING,
+        327,
+        "sast",
+        "MD4/MD5/SHA1 for security, DES/RC4/Blowfish ciphers or ECB mode "
         "(bandit B303, B304, B305, B324).",
-        rationale="Collisions and known attacks make these unfit for protecting data; "
+        "Collisions and known attacks make these unfit for protecting data; "
         "pass `usedforsecurity=False` for a checksum.",
-        example="hashlib.sha256(data)  # or hashlib.md5(data, usedforsecurity=False)",
-        bandit_ids=("B303", "B304", "B305", "B324"),
+        "hashlib.sha256(data)  # or hashlib.md5(data, usedforsecurity=False)",
+        ("B303", "B304", "B305", "B324"),
     ),
-    RuleInfo(
-        name="insecure-random",
-        title="random for secrets",
-        severity=Severity.WARNING,
-        cwe=330,
-        category="sast",
-        description="The `random` module makes a value named like a token, password, key, "
+    (
+        "insecure-random",
+        "random for secrets",
+        Severity.WARNING,
+        330,
+        "sast",
+        "The `random` module makes a value named like a token, password, key, "
         "salt or nonce (bandit B311).",
-        rationale="`random` is predictable; `secrets` is made for tokens.",
-        example="token = secrets.token_urlsafe(32)",
-        bandit_ids=("B311",),
+        "`random` is predictable; `secrets` is made for tokens.",
+        "token = secrets.token_urlsafe(32)",
+        ("B311",),
     ),
-    RuleInfo(
-        name="tls-verification-disabled",
-        title="TLS without verification",
-        severity=Severity.ERROR,
-        cwe=295,
-        category="sast",
-        description="`requests`/`httpx`/`urllib3` with `verify=False` or `CERT_NONE`, an "
+    (
+        "tls-verification-disabled",
+        "TLS without verification",
+        Severity.ERROR,
+        295,
+        "sast",
+        "`requests`/`httpx`/`urllib3` with `verify=False` or `CERT_NONE`, an "
         "unverified `ssl` context, or an obsolete protocol version "
         "(bandit B501, B502, B503, B504, B323).",
-        rationale="Without certificate checks anyone on the path can read and change traffic.",
-        example="requests.get(url, timeout=10)",
-        bandit_ids=("B323", "B501", "B502", "B503", "B504"),
+        "Without certificate checks anyone on the path can read and change traffic.",
+        "requests.get(url, timeout=10)",
+        ("B323", "B501", "B502", "B503", "B504"),
     ),
-    RuleInfo(
-        name="insecure-tempfile",
-        title="Insecure temporary file",
-        severity=Severity.WARNING,
-        cwe=377,
-        category="sast",
-        description="`tempfile.mktemp` or `os.tempnam` (bandit B306).",
-        rationale="The name can be taken by another process between creation and use.",
-        example="with tempfile.NamedTemporaryFile() as handle: ...",
-        bandit_ids=("B306",),
+    (
+        "insecure-tempfile",
+        "Insecure temporary file",
+        Severity.WARNING,
+        377,
+        "sast",
+        "`tempfile.mktemp` or `os.tempnam` (bandit B306).",
+        "The name can be taken by another process between creation and use.",
+        "with tempfile.NamedTemporaryFile() as handle: ...",
+        ("B306",),
     ),
-    RuleInfo(
-        name="bind-all-interfaces",
-        title="Binding to all interfaces",
-        severity=Severity.WARNING,
-        cwe=605,
-        category="sast",
-        description='The address `"0.0.0.0"` (bandit B104).',
-        rationale="A service bound to every interface is reachable from every network.",
-        example='server.bind(("127.0.0.1", port))',
-        bandit_ids=("B104",),
+    (
+        "bind-all-interfaces",
+        "Binding to all interfaces",
+        Severity.WARNING,
+        605,
+        "sast",
+        'The address `"0.0.0.0"` (bandit B104).',
+        "A service bound to every interface is reachable from every network.",
+        'server.bind(("127.0.0.1", port))',
+        ("B104",),
     ),
-    RuleInfo(
-        name="hardcoded-password",
-        title="Hard-coded password",
-        severity=Severity.ERROR,
-        cwe=259,
-        category="sast",
-        description="A string constant assigned to, passed as or defaulted for a name like "
+    (
+        "hardcoded-password",
+        "Hard-coded password",
+        Severity.ERROR,
+        259,
+        "sast",
+        "A string constant assigned to, passed as or defaulted for a name like "
         "`password`, `secret` or `token` (bandit B105, B106, B107).",
-        rationale="A credential in source is in every copy and every history of the code.",
-        example='password = os.environ["DB_PASSWORD"]',
-        bandit_ids=("B105", "B106", "B107"),
+        "A credential in source is in every copy and every history of the code.",
+        'password = os.environ["DB_PASSWORD"]',
+        ("B105", "B106", "B107"),
     ),
-    RuleInfo(
-        name="xml-entity-expansion",
-        title="XML parser open to entity expansion",
-        severity=Severity.WARNING,
-        cwe=776,
-        category="sast",
-        description="The stdlib `xml` parsers or lxml parse untrusted XML (bandit B313-B320).",
-        rationale="Entity expansion (billion laughs) and external entities exhaust memory "
+    (
+        "xml-entity-expansion",
+        "XML parser open to entity expansion",
+        Severity.WARNING,
+        776,
+        "sast",
+        "The stdlib `xml` parsers or lxml parse untrusted XML (bandit B313-B320).",
+        "Entity expansion (billion laughs) and external entities exhaust memory "
         "or read files; `defusedxml` parses safely.",
-        example="defusedxml.ElementTree.fromstring(text)",
-        bandit_ids=("B313", "B314", "B315", "B316", "B317", "B318", "B319", "B320"),
+        "defusedxml.ElementTree.fromstring(text)",
+        ("B313", "B314", "B315", "B316", "B317", "B318", "B319", "B320"),
     ),
-    RuleInfo(
-        name="unsafe-archive-extraction",
-        title="Archive extraction without filtering",
-        severity=Severity.ERROR,
-        cwe=22,
-        category="sast",
-        description="`extractall` on a tar or zip archive without a `filter` or `members` "
-        "(bandit B202).",
-        rationale="Member names like `../../etc/passwd` or links write outside the target.",
-        example='archive.extractall(target, filter="data")',
-        bandit_ids=("B202",),
+    (
+        "unsafe-archive-extraction",
+        "Archive extraction without filtering",
+        Severity.ERROR,
+        22,
+        "sast",
+        "`extractall` on a tar or zip archive without a `filter` or `members` (bandit B202).",
+        "Member names like `../../etc/passwd` or links write outside the target.",
+        'archive.extractall(target, filter="data")',
+        ("B202",),
     ),
-    RuleInfo(
-        name="flask-debug",
-        title="Flask debug mode",
-        severity=Severity.ERROR,
-        cwe=94,
-        category="sast",
-        description="A flask app runs with `debug=True` (bandit B201).",
-        rationale="The Werkzeug debugger lets anyone who reaches it run code.",
-        example='app.run(debug=os.environ.get("FLASK_DEBUG") == "1")',
-        bandit_ids=("B201",),
+    (
+        "flask-debug",
+        "Flask debug mode",
+        Severity.ERROR,
+        94,
+        "sast",
+        "A flask app runs with `debug=True` (bandit B201).",
+        "The Werkzeug debugger lets anyone who reaches it run code.",
+        'app.run(debug=os.environ.get("FLASK_DEBUG") == "1")',
+        ("B201",),
     ),
-    RuleInfo(
-        name="assert-access-check",
-        title="assert used for an access check",
-        severity=Severity.WARNING,
-        cwe=703,
-        category="sast",
-        description="An `assert` checks a permission, authentication or role outside test "
-        "files (bandit B101).",
-        rationale="`python -O` removes asserts, and the check with them.",
-        example="if not user.is_staff: raise PermissionDenied",
-        bandit_ids=("B101",),
+    (
+        "assert-access-check",
+        "assert used for an access check",
+        Severity.WARNING,
+        703,
+        "sast",
+        "An `assert` checks a permission, authentication or role outside test files (bandit B101).",
+        "`python -O` removes asserts, and the check with them.",
+        "if not user.is_staff: raise PermissionDenied",
+        ("B101",),
     ),
-    RuleInfo(
-        name="ssrf",
-        title="Request to a URL from input",
-        severity=Severity.ERROR,
-        cwe=918,
-        category="sast",
-        description="A URL from request data, argv or the environment is fetched "
+    (
+        "ssrf",
+        "Request to a URL from input",
+        Severity.ERROR,
+        918,
+        "sast",
+        "A URL from request data, argv or the environment is fetched "
         "(`urlopen`, `requests`, `httpx`), or `urllib`'s `urlopen`/`urlretrieve` gets a URL "
         "that is not a constant (which may name a `file:` URL; bandit B310).",
-        rationale="An attacker-chosen URL reaches internal services from the server.",
-        example="check the host against an allow-list before fetching",
-        bandit_ids=("B310",),
+        "An attacker-chosen URL reaches internal services from the server.",
+        "check the host against an allow-list before fetching",
+        ("B310",),
     ),
-    RuleInfo(
-        name="insecure-import",
-        title="Import of a risky module",
-        severity=Severity.INFO,
-        cwe=693,
-        category="sast",
-        description="An import bandit warns about: pickle, dill, shelve, subprocess, the "
+    (
+        "insecure-import",
+        "Import of a risky module",
+        Severity.INFO,
+        693,
+        "sast",
+        "An import bandit warns about: pickle, dill, shelve, subprocess, the "
         "stdlib XML parsers, xmlrpc, telnetlib, ftplib, wsgiref's `CGIHandler`, pyCrypto "
         "(bandit B401-B415). Clear-text protocols, xmlrpc and pyCrypto are warnings, the "
         "rest info. Each finding carries the CWE of its module.",
-        rationale="These modules are where deserialization, command, XML and clear-text "
+        "These modules are where deserialization, command, XML and clear-text "
         "protocol weaknesses start; the import marks the code to review.",
-        example="import defusedxml.ElementTree as ET  # instead of xml.etree.ElementTree",
-        bandit_ids=tuple(f"B{n}" for n in (*range(401, 410), 411, 412, 413, 415)),
+        "import defusedxml.ElementTree as ET  # instead of xml.etree.ElementTree",
+        tuple(f"B{n}" for n in (*range(401, 410), 411, 412, 413, 415)),
     ),
-    RuleInfo(
-        name="swallowed-exception",
-        title="Exception silently ignored",
-        severity=Severity.INFO,
-        cwe=703,
-        category="sast",
-        description="An `except` whose whole body is `pass` or `continue` (bandit B110, B112).",
-        rationale="A silently ignored error can hide a failed security check or an attack.",
-        example="except OSError:\n    log.debug('cleanup failed', exc_info=True)",
-        bandit_ids=("B110", "B112"),
+    (
+        "swallowed-exception",
+        "Exception silently ignored",
+        Severity.INFO,
+        703,
+        "sast",
+        "An `except` whose whole body is `pass` or `continue` (bandit B110, B112).",
+        "A silently ignored error can hide a failed security check or an attack.",
+        "except OSError:\n    log.debug('cleanup failed', exc_info=True)",
+        ("B110", "B112"),
     ),
-    RuleInfo(
-        name="permissive-file-mode",
-        title="Permissive file mode",
-        severity=Severity.WARNING,
-        cwe=732,
-        category="sast",
-        description="`chmod` with a mode that lets the group or others write or execute "
-        "(bandit B103).",
-        rationale="Files writable or executable by other users can be replaced or run by them.",
-        example="os.chmod(path, 0o600)",
-        bandit_ids=("B103",),
+    (
+        "permissive-file-mode",
+        "Permissive file mode",
+        Severity.WARNING,
+        732,
+        "sast",
+        "`chmod` with a mode that lets the group or others write or execute (bandit B103).",
+        "Files writable or executable by other users can be replaced or run by them.",
+        "os.chmod(path, 0o600)",
+        ("B103",),
     ),
-    RuleInfo(
-        name="partial-executable-path",
-        title="Process started by a partial path",
-        severity=Severity.INFO,
-        cwe=78,
-        category="sast",
-        description="A process starts from a program name without a path (`['git', ...]`), "
+    (
+        "partial-executable-path",
+        "Process started by a partial path",
+        Severity.INFO,
+        78,
+        "sast",
+        "A process starts from a program name without a path (`['git', ...]`), "
         "found through `PATH` (bandit B607).",
-        rationale="Whoever controls `PATH` or the working directory chooses the program.",
-        example="subprocess.run([shutil.which('git') or '/usr/bin/git', 'log'])",
-        bandit_ids=("B607",),
+        "Whoever controls `PATH` or the working directory chooses the program.",
+        "subprocess.run([shutil.which('git') or '/usr/bin/git', 'log'])",
+        ("B607",),
     ),
-    RuleInfo(
-        name="cleartext-protocol",
-        title="Clear-text protocol",
-        severity=Severity.WARNING,
-        cwe=319,
-        category="sast",
-        description="A telnetlib or ftplib call, except `ftplib.FTP_TLS` (bandit B312, B321).",
-        rationale="Telnet and FTP send credentials and data unencrypted.",
-        example="use SSH/SFTP (paramiko) or FTP over TLS (`ftplib.FTP_TLS`)",
-        bandit_ids=("B312", "B321"),
+    (
+        "cleartext-protocol",
+        "Clear-text protocol",
+        Severity.WARNING,
+        319,
+        "sast",
+        "A telnetlib or ftplib call, except `ftplib.FTP_TLS` (bandit B312, B321).",
+        "Telnet and FTP send credentials and data unencrypted.",
+        "use SSH/SFTP (paramiko) or FTP over TLS (`ftplib.FTP_TLS`)",
+        ("B312", "B321"),
     ),
-    RuleInfo(
-        name="path-traversal",
-        title="File path from input",
-        severity=Severity.ERROR,
-        cwe=22,
-        category="sast",
-        description="A path from request data, argv or the environment is opened.",
-        rationale="`../` in a path reaches files outside the intended directory.",
-        example="path = (base / name).resolve(); path.relative_to(base)",
+    (
+        "path-traversal",
+        "File path from input",
+        Severity.ERROR,
+        22,
+        "sast",
+        "A path from request data, argv or the environment is opened.",
+        "`../` in a path reaches files outside the intended directory.",
+        "path = (base / name).resolve(); path.relative_to(base)",
+        (),
     ),
-    RuleInfo(
-        name="hardcoded-secret",
-        title="Hard-coded secret",
-        severity=Severity.ERROR,
-        cwe=798,
-        category="secrets",
-        description="A provider credential (AWS, GitHub, GitLab, Slack, Stripe, Google, "
+    (
+        "hardcoded-secret",
+        "Hard-coded secret",
+        Severity.ERROR,
+        798,
+        "secrets",
+        "A provider credential (AWS, GitHub, GitLab, Slack, Stripe, Google, "
         "Azure, Twilio, SendGrid, npm, PyPI, a private key, a JWT, a URL with a password) or "
         "a `password=`/`secret=` value in a tracked file. Shown only as a prefix and a hash.",
-        rationale="A committed credential is readable by everyone with the repository and "
+        "A committed credential is readable by everyone with the repository and "
         "stays in its history; rotate it and load it from the environment.",
-        example='API_KEY = os.environ["API_KEY"]',
+        'API_KEY = os.environ["API_KEY"]',
+        (),
     ),
-    RuleInfo(
-        name="high-entropy-string",
-        title="High-entropy string",
-        severity=Severity.WARNING,
-        cwe=798,
-        category="secrets",
-        description="A random-looking base64 or hex string assigned to a name like `key`, "
+    (
+        "high-entropy-string",
+        "High-entropy string",
+        Severity.WARNING,
+        798,
+        "secrets",
+        "A random-looking base64 or hex string assigned to a name like `key`, "
         "`token` or `secret`. Shown only as a prefix and a hash.",
-        rationale="Random strings next to secret-like names are usually credentials.",
-        example='SIGNING_KEY = os.environ["SIGNING_KEY"]',
+        "Random strings next to secret-like names are usually credentials.",
+        'SIGNING_KEY = os.environ["SIGNING_KEY"]',
+        (),
     ),
-    RuleInfo(
-        name="vulnerable-dependency",
-        title="Dependency with a known vulnerability",
-        severity=Severity.WARNING,
-        cwe=1395,
-        category="deps",
-        description="A pinned or locked version matches an OSV advisory (requirements, "
+    (
+        "vulnerable-dependency",
+        "Dependency with a known vulnerability",
+        Severity.WARNING,
+        1395,
+        "deps",
+        "A pinned or locked version matches an OSV advisory (requirements, "
         "pyproject, uv.lock, poetry.lock, Pipfile.lock).",
-        rationale="Known vulnerabilities are the first thing attackers try.",
-        example="upgrade to the fixed version named in the finding",
+        "Known vulnerabilities are the first thing attackers try.",
+        "upgrade to the fixed version named in the finding",
+        (),
     ),
-    RuleInfo(
-        name="advisory-db-missing",
-        title="Dependencies not checked",
-        severity=Severity.INFO,
-        cwe=1395,
-        category="deps",
-        description="The project pins dependencies but no advisory database is available: "
+    (
+        "advisory-db-missing",
+        "Dependencies not checked",
+        Severity.INFO,
+        1395,
+        "deps",
+        "The project pins dependencies but no advisory database is available: "
         "`chaffra advisories update` downloads one, `--advisories PATH` names an OSV export.",
-        rationale="A dependency check without data would pass silently.",
-        example="chaffra advisories update",
+        "A dependency check without data would pass silently.",
+        "chaffra advisories update",
+        (),
     ),
+)
+_INFOS = tuple(
+    RuleInfo(
+        name=name,
+        title=title,
+        severity=severity,
+        cwe=cwe,
+        category=category,
+        description=description,
+        rationale=rationale,
+        example=example,
+        bandit_ids=bandit_ids,
+    )
+    for name, title, severity, cwe, category, description, rationale, example, bandit_ids in _ROWS
 )
 
 RULE_INFO = {info.name: info for info in _INFOS}

@@ -6,14 +6,22 @@ taint per function."""
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from chaffra_core._findings import Finding, Location, Severity, make_anchor, qualify
 from chaffra_core._summary import FileContext
 from chaffra_core._traversal import Scope, ScopeKind
-from chaffra_core.analyzers.security._calls import Hit, keyword_hits, lookup
+from chaffra_core.analyzers.security._calls import (
+    CALL_NAMES,
+    KEYWORD_ARGUMENTS,
+    WILDCARD_MODULES,
+    Hit,
+    keyword_hits,
+    lookup,
+)
 from chaffra_core.analyzers.security._imports import import_risk
 from chaffra_core.analyzers.security._redact import redact
 from chaffra_core.analyzers.security._rules import (
@@ -26,11 +34,11 @@ from chaffra_core.analyzers.security._taint import (
     TaintState,
     ValueKind,
     dotted,
-    may_carry_taint,
+    source_lines,
     target_names,
 )
 
-__all__ = ["SastVisitor", "is_test_path"]
+__all__ = ["SastVisitor", "is_test_path", "sast_visitor"]
 
 # bandit's candidate names for hard-coded passwords (B105-B107).
 _PASSWORD_NAME = re.compile(
@@ -42,6 +50,7 @@ _SECRET_CONTEXT = re.compile(
     r"(?:^|_)(?:token|secret|passw\w*|pwd|key|salt|nonce|otp|csrf|session|auth|pin|cred\w*|iv)"
     r"(?:$|_)"
 )
+_CALL_NAMES = CALL_NAMES | {"format"}  # "...".format(...) may build SQL
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _ACCESS = re.compile(
     r"is_authenticated|is_staff|is_superuser|is_admin|has_perm|permission|authori[sz]|"
@@ -53,6 +62,7 @@ _SQL = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _NEWLINE = re.compile("\n")
+_BIND_ALL = "0.0.0.0"
 _SWALLOWING: dict[type[ast.stmt], str] = {ast.Pass: "B110", ast.Continue: "B112"}
 _BROAD = frozenset({"Exception", "BaseException"})
 _TEST_PART = re.compile(
@@ -67,22 +77,28 @@ def is_test_path(path: str) -> bool:
 
 
 class SastVisitor:
-    """One file's SAST state during the engine's walk."""
+    """One file's SAST state during the engine's walk: the handlers every file needs.
 
-    def __init__(self, file: FileContext, *, check_tests: bool) -> None:
+    Files whose text names no taint source get this class as is (no taint tracked);
+    :func:`sast_visitor` adds the handlers a file needs beyond these (taint, ``0.0.0.0``,
+    asserts) by choosing a subclass, so the walk calls no handler that has nothing to do.
+    """
+
+    def __init__(self, file: FileContext, *, check_tests: bool, hints: list[int]) -> None:
         self.path = file.path
         self.text = file.text
-        self.taint_active = may_carry_taint(file.text)
+        self.hints = hints  # the lines that name a taint source
         self._line_starts: list[int] | None = None
         self.in_tests = is_test_path(file.path)
         self.check_asserts = check_tests or not self.in_tests
         self.aliases: dict[str, str] = {}
         self.modules: set[str] = set()
         self.scopes: list[Scope] = []
-        self.states: list[TaintState] = []
-        self.assigning: list[ast.expr] = []  # the targets of the assignment being walked
+        self.states: list[TaintState] = [TaintState(self.resolve, active=False)]
+        self.assignment: ast.Assign | ast.AnnAssign | None = None  # the last one entered
         self.hits: dict[tuple[str, int], Finding] = {}
         self._sql_seen: set[int] = set()
+        self._wildcards = any(module in file.text for module in WILDCARD_MODULES)
 
     # -- CallSite ---------------------------------------------------------
     @property
@@ -92,51 +108,42 @@ class SastVisitor:
     def imported(self, module: str) -> bool:
         return module in self.modules
 
-    def secret_context(self) -> bool:
-        names = [n for t in self.assigning for n in target_names(t, {})]
+    def secret_context(self, call: ast.Call) -> bool:
+        names = [n for t in self._assigned(call) for n in target_names(t, {})]
         names += [s.name for s in self.scopes if s.kind is ScopeKind.FUNCTION]
         return any(
             _SECRET_CONTEXT.search(_CAMEL.sub("_", n.rpartition(".")[2]).lower()) for n in names
         )
 
+    def _assigned(self, call: ast.Call) -> list[ast.expr]:
+        """The targets of the assignment ``call`` is part of (statements do not nest in
+        expressions, so it is the last one entered, if the call lies within it)."""
+        node = self.assignment
+        if node is None:
+            return []
+        inside = (node.lineno, node.col_offset) <= (call.lineno, call.col_offset) and (
+            call.end_lineno or 0,
+            call.end_col_offset or 0,
+        ) <= (node.end_lineno or 0, node.end_col_offset or 0)
+        if not inside:
+            return []
+        return list(node.targets) if isinstance(node, ast.Assign) else [node.target]
+
     def resolve(self, node: ast.AST) -> str | None:
         return dotted(node, self.aliases)
 
-    # -- scopes and imports -----------------------------------------------
-    def enter_scope(self, scope: Scope) -> None:
-        outer = self.states[-1] if self.states else None
-        inherits = outer is not None and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA)
-        active = self.taint_active and (
-            (outer is not None and inherits and bool(outer.tainted)) or self._may_taint(scope)
-        )
-        state = TaintState(self.resolve, aliases=self.aliases, active=active)
-        if outer is not None and inherits:
-            state.tainted.update(outer.tainted)  # closures see the outer taint
-        if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            state.taint_parameters(scope.node)
-        self.scopes.append(scope)
-        self.states.append(state)
-
-    def _may_taint(self, scope: Scope) -> bool:
-        """Whether the scope's own text (decorators included) names a taint source: most
-        functions of a file that mentions ``request`` somewhere never touch it."""
-        node = scope.node
-        if scope.kind is ScopeKind.MODULE:
-            return True
-        if scope.kind is ScopeKind.LAMBDA:
-            return self.states[-1].active  # inside its parent's text
+    def line_starts(self) -> list[int]:
+        """The offset of each line's first character (computed once, when first needed)."""
         if self._line_starts is None:
             self._line_starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
-        starts = self._line_starts
-        decorators: list[ast.expr] = getattr(node, "decorator_list", [])
-        first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
-        last: int = node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        end = starts[last] if last < len(starts) else len(self.text)
-        return may_carry_taint(self.text, starts[first - 1], end)
+        return self._line_starts
+
+    # -- scopes and imports -----------------------------------------------
+    def enter_scope(self, scope: Scope) -> None:
+        self.scopes.append(scope)
 
     def leave_scope(self, scope: Scope) -> None:
         self.scopes.pop()
-        self.states.pop()
 
     def enter_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -199,11 +206,23 @@ class SastVisitor:
 
     # -- calls --------------------------------------------------------------
     def enter_Call(self, node: ast.Call) -> None:
-        name = self.resolve(node.func)
-        if name is None:
-            if not isinstance(node.func, ast.Attribute):
-                return
-            name = f"(...).{node.func.attr}"  # a method of a computed object
+        func = node.func
+        kind = type(func)
+        if kind is ast.Attribute:
+            last: str = func.attr  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            name_id: str = func.id  # type: ignore[attr-defined]
+            last = self.aliases.get(name_id, name_id).rpartition(".")[2]
+        else:
+            return
+        if (
+            last not in _CALL_NAMES
+            and not self._wildcards
+            and not (node.keywords and _any_rule_keyword(node))
+        ):
+            return  # most calls: no rule is keyed by their name, none of their keywords
+        # a name/attribute chain, else a method of a computed object
+        name = self.resolve(func) or f"(...).{last}"
         for check in lookup(name):
             hit = check(node, name, self)
             if hit is not None:
@@ -213,8 +232,8 @@ class SastVisitor:
         for keyword in node.keywords:
             if keyword.arg and _names_password(keyword.arg):
                 self._password(keyword.value, keyword.arg, "B106", node)
-        if name.endswith(".format") and isinstance(node.func, ast.Attribute):
-            self._sql(node, node.func.value, [*node.args, *(k.value for k in node.keywords)])
+        if last == "format" and isinstance(func, ast.Attribute):
+            self._sql(node, func.value, [*node.args, *(k.value for k in node.keywords)])
 
     # -- statements ---------------------------------------------------------
     def enter_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -235,34 +254,14 @@ class SastVisitor:
     enter_AsyncFunctionDef = enter_FunctionDef
 
     def enter_Assign(self, node: ast.Assign) -> None:
-        self.assigning = node.targets
+        self.assignment = node
         for target in node.targets:
             self._assignment_rules(target, node.value, node)
 
-    def leave_Assign(self, node: ast.Assign) -> None:
-        self.assigning = []
-        self.taint.assign(list(node.targets), node.value, augmented=False)
-
     def enter_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self.assigning = [node.target]
+        self.assignment = node
         if node.value is not None:
             self._assignment_rules(node.target, node.value, node)
-
-    def leave_AnnAssign(self, node: ast.AnnAssign) -> None:
-        self.assigning = []
-        if node.value is not None:
-            self.taint.assign([node.target], node.value, augmented=False)
-
-    def leave_AugAssign(self, node: ast.AugAssign) -> None:
-        self.taint.assign([node.target], node.value, augmented=True)
-
-    def leave_NamedExpr(self, node: ast.NamedExpr) -> None:
-        self.taint.assign([node.target], node.value, augmented=False)
-
-    def enter_For(self, node: ast.For | ast.AsyncFor) -> None:
-        self.taint.assign([node.target], node.iter, augmented=False)
-
-    enter_AsyncFor = enter_For
 
     def enter_Compare(self, node: ast.Compare) -> None:
         if len(node.ops) != 1 or not isinstance(node.ops[0], (ast.Eq, ast.NotEq)):
@@ -276,35 +275,6 @@ class SastVisitor:
             return
         if _names_password(last) and (name := self.resolve(left)) is not None:
             self._password(node.comparators[0], name, "B105", node)
-
-    def enter_Assert(self, node: ast.Assert) -> None:
-        if not self.check_asserts:
-            return
-        names = [n.id if isinstance(n, ast.Name) else n.attr for n in _names_in(node.test)]
-        if any(_ACCESS.search(n) for n in names):
-            self._add(
-                Hit(
-                    rule="assert-access-check",
-                    bandit_id="B101",
-                    message="`assert` checks access; `python -O` removes the check",
-                    severity=Severity.WARNING,
-                    confidence=Confidence.HIGH,
-                ),
-                node,
-            )
-
-    def enter_Constant(self, node: ast.Constant) -> None:
-        if node.value == "0.0.0.0":
-            self._add(
-                Hit(
-                    rule="bind-all-interfaces",
-                    bandit_id="B104",
-                    message='`"0.0.0.0"` binds to every network interface',
-                    severity=Severity.WARNING,
-                    confidence=Confidence.MEDIUM,
-                ),
-                node,
-            )
 
     def enter_BinOp(self, node: ast.BinOp) -> None:
         op = type(node.op)
@@ -324,11 +294,13 @@ class SastVisitor:
 
     # -- helpers ------------------------------------------------------------
     def _assignment_rules(self, target: ast.AST, value: ast.expr, node: ast.stmt) -> None:
-        name = self._target_key(target)
-        if name is not None and _names_password(name):
-            self._password(value, name, "B105", node)
-        if isinstance(target, ast.Attribute):
-            bad = (target.attr == "check_hostname" and _is_false_constant(value)) or (
+        literal = value.value if type(value) is ast.Constant else None
+        if type(literal) is str:  # only a string can be a password
+            name = self._target_key(target)
+            if name is not None and _names_password(name):
+                self._password(value, name, "B105", node)
+        if type(target) is ast.Attribute:
+            bad = (target.attr == "check_hostname" and literal is False) or (
                 target.attr == "verify_mode" and self.resolve(value) == "ssl.CERT_NONE"
             )
             if bad:
@@ -403,6 +375,12 @@ class SastVisitor:
             node,
         )
 
+    def _line(self, number: int) -> str:
+        """Line ``number`` (1-based, at most the text's line count), stripped."""
+        starts = self.line_starts()
+        end = starts[number] - 1 if number < len(starts) else len(self.text)
+        return self.text[starts[number - 1] : end].strip()
+
     def _add(
         self,
         hit: Hit,
@@ -419,7 +397,7 @@ class SastVisitor:
         if previous is not None and previous.confidence >= hit.confidence.score:
             return
         symbol = self.scopes[-1].qualified_name if self.scopes else ""
-        source_line = _line(self.text, line) if anchor_text is None else ""
+        source_line = self._line(line) if anchor_text is None else ""
         metadata = {
             "bandit_id": hit.bandit_id,
             "cwe": f"CWE-{hit.cwe or RULE_INFO[hit.rule].cwe}",
@@ -453,17 +431,12 @@ def _names_password(name: str) -> bool:
     return _PASSWORD_NAME.search(name) is not None
 
 
-def _line(text: str, number: int) -> str:
-    """Line ``number`` (1-based, at most the text's line count) of ``text``, stripped."""
-    start = 0
-    for _ in range(number - 1):
-        start = text.find("\n", start) + 1
-    end = text.find("\n", start)
-    return text[start : end if end >= 0 else len(text)].strip()
-
-
-def _is_false_constant(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and node.value is False
+def _any_rule_keyword(call: ast.Call) -> bool:
+    """Whether ``call`` passes a keyword a rule reads (``verify``, ``shell``, a password)."""
+    return any(
+        k.arg is not None and (k.arg in KEYWORD_ARGUMENTS or _names_password(k.arg))
+        for k in call.keywords
+    )
 
 
 def _names_in(node: ast.AST) -> list[ast.Name | ast.Attribute]:
@@ -482,3 +455,117 @@ def _concatenated(node: ast.BinOp, seen: set[int]) -> list[ast.expr]:
         else:
             parts.append(item)
     return parts
+
+
+class _Tainting(SastVisitor):
+    """Taint per function, for files whose text names a taint source."""
+
+    def enter_scope(self, scope: Scope) -> None:
+        outer = self.states[-1] if self.scopes else None
+        inherits = outer is not None and scope.kind in (ScopeKind.FUNCTION, ScopeKind.LAMBDA)
+        active = (outer is not None and inherits and bool(outer.tainted)) or self._may_taint(scope)
+        if active:
+            state = TaintState(self.resolve, aliases=self.aliases, active=True)
+            if outer is not None and inherits:
+                state.tainted.update(outer.tainted)  # closures see the outer taint
+            if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                state.taint_parameters(scope.node)
+        else:
+            state = self.states[0]  # tracks nothing: one for every such scope
+        self.scopes.append(scope)
+        self.states.append(state)
+
+    def _may_taint(self, scope: Scope) -> bool:
+        """Whether the scope's own lines (decorators included) name a taint source: most
+        functions of a file that mentions ``request`` somewhere never touch it."""
+        node = scope.node
+        if scope.kind is ScopeKind.MODULE:
+            return True
+        if scope.kind is ScopeKind.LAMBDA:
+            return self.states[-1].active  # inside its parent's text
+        decorators: list[ast.expr] = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])  # type: ignore[attr-defined]
+        last: int = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        index = bisect.bisect_left(self.hints, first)
+        return index < len(self.hints) and self.hints[index] <= last
+
+    def leave_scope(self, scope: Scope) -> None:
+        self.scopes.pop()
+        self.states.pop()
+
+    def leave_Assign(self, node: ast.Assign) -> None:
+        self.taint.assign(list(node.targets), node.value, augmented=False)
+
+    def leave_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.taint.assign([node.target], node.value, augmented=False)
+
+    def leave_AugAssign(self, node: ast.AugAssign) -> None:
+        self.taint.assign([node.target], node.value, augmented=True)
+
+    def leave_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.taint.assign([node.target], node.value, augmented=False)
+
+    def enter_For(self, node: ast.For | ast.AsyncFor) -> None:
+        self.taint.assign([node.target], node.iter, augmented=False)
+
+    enter_AsyncFor = enter_For
+
+
+class _BindingAll(SastVisitor):
+    """``"0.0.0.0"``, for files whose text has it."""
+
+    def enter_Constant(self, node: ast.Constant) -> None:
+        if node.value == "0.0.0.0":
+            self._add(
+                Hit(
+                    rule="bind-all-interfaces",
+                    bandit_id="B104",
+                    message='`"0.0.0.0"` binds to every network interface',
+                    severity=Severity.WARNING,
+                    confidence=Confidence.MEDIUM,
+                ),
+                node,
+            )
+
+
+class _CheckingAsserts(SastVisitor):
+    """Access checks in ``assert``, outside test code (unless asked for)."""
+
+    def enter_Assert(self, node: ast.Assert) -> None:
+        names = [n.id if isinstance(n, ast.Name) else n.attr for n in _names_in(node.test)]
+        if any(_ACCESS.search(n) for n in names):
+            self._add(
+                Hit(
+                    rule="assert-access-check",
+                    bandit_id="B101",
+                    message="`assert` checks access; `python -O` removes the check",
+                    severity=Severity.WARNING,
+                    confidence=Confidence.HIGH,
+                ),
+                node,
+            )
+
+
+_Feature = Callable[[FileContext, list[int], bool], bool]
+_FEATURES: tuple[tuple[type[SastVisitor], _Feature], ...] = (
+    # The handlers a file needs beyond the base class's, each with when it needs them
+    # (given the file, its taint-source hints and whether asserts are checked).
+    (_Tainting, lambda file, hints, asserts: bool(hints)),
+    (_BindingAll, lambda file, hints, asserts: _BIND_ALL in file.text),
+    (_CheckingAsserts, lambda file, hints, asserts: asserts),
+)
+
+
+@functools.cache
+def _visitor_class(features: tuple[bool, ...]) -> type[SastVisitor]:
+    bases = tuple(kind for (kind, _), wanted in zip(_FEATURES, features, strict=True) if wanted)
+    return type("SastVisitor", bases or (SastVisitor,), {})
+
+
+def sast_visitor(file: FileContext, *, check_tests: bool) -> SastVisitor:
+    """The visitor for ``file``: a :class:`SastVisitor` with the handlers its text needs."""
+    hints = source_lines(file.text)
+    asserts = check_tests or not is_test_path(file.path)
+    features = tuple(wanted(file, hints, asserts) for _, wanted in _FEATURES)
+    return _visitor_class(features)(file, check_tests=check_tests, hints=hints)

@@ -69,23 +69,21 @@ PROVIDERS: dict[str, tuple[str, str]] = {
 }
 """Provider detectors by name: (description, regular expression)."""
 
-_MARKERS: dict[str, tuple[str, ...]] = {
-    # Lower-case strings one of which a match must contain: most files skip most regexes.
-    "aws_key_id": ("akia", "asia", "abia", "acca"),
-    "aws_secret": ("aws",),
-    "github": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    "gitlab": ("glpat-",),
-    "slack_token": ("xox",),
-    "slack_webhook": ("hooks.slack.com",),
-    "stripe": ("sk_live_", "sk_test_", "rk_live_", "rk_test_"),
-    "google": ("aiza",),
-    "azure": ("accountkey",),
-    "sendgrid": ("sg.",),
-    "npm": ("npm_",),
-    "pypi": ("pypi-",),
-    "private_key": ("private key",),
-    "jwt": ("eyj",),
-    "basic_auth": ("://",),
+_SCANNED: dict[str, tuple[str, ...]] = {
+    # Patterns that start with alternatives scan as one pattern per alternative: a pattern
+    # that starts with literal text is found many times faster (same matches: they cannot
+    # overlap). The others scan as written in PROVIDERS.
+    "stripe": (
+        r"\bsk_(?:live|test)_[A-Za-z0-9]{24,}",
+        r"\brk_(?:live|test)_[A-Za-z0-9]{24,}",
+    ),
+    "twilio": (r"\bSK[0-9a-f]{32}\b", r"\bAC[0-9a-f]{32}\b"),
+}
+_MARKERS: dict[str, str] = {
+    # Lower-case text a match must contain, for the patterns that do not start with
+    # literal text (case-insensitive): they are scanned only in files that have it.
+    "aws_secret": "aws",
+    "azure": "accountkey",
 }
 _SCHEME = r"\b[a-z][a-z0-9+.-]{1,20}"
 _SCHEME_BEFORE = re.compile(_SCHEME + r"\Z")
@@ -112,8 +110,11 @@ def _led(text: str, start: int, lead: str) -> bool:
     return True
 
 
-_REGEXES = {name: _compile(name, regex) for name, (_, regex) in PROVIDERS.items()}
-_MARKER_RE = re.compile("|".join(re.escape(m) for ms in _MARKERS.values() for m in ms))
+_REGEXES = tuple(
+    (name, *_compile(name, regex))
+    for name, (_, written) in PROVIDERS.items()
+    for regex in _SCANNED.get(name, (written,))
+)
 _VALUE_GROUPS = {"aws_secret": "aws_secret_v", "azure": "azure_v", "basic_auth": "basic_auth_v"}
 
 _KEYWORD = (
@@ -121,7 +122,26 @@ _KEYWORD = (
     r"private[_-]?key|auth|credential|signing[_-]?key|client[_-]?secret|salt"
 )
 _KEYWORD_RE = re.compile(rf"(?i:{_KEYWORD})")
-_KEYWORD_LOWER = re.compile(_KEYWORD)
+# The same keywords by their first letters: each starts with literal text (found many
+# times faster) and no two match at one offset, so the leftmost non-overlapping matches
+# of all of them are those of _KEYWORD.
+_KEYWORDS_LOWER = tuple(
+    re.compile(keyword)
+    for keyword in (
+        "pass(?:word|wd|phrase)",
+        "pwd",
+        "secret",
+        "token",
+        "api[_-]?key",
+        "access[_-]?key",
+        "private[_-]?key",
+        "auth",
+        "credential",
+        "signing[_-]?key",
+        "client[_-]?secret",
+        "salt",
+    )
+)
 # What follows a keyword: the rest of the key, an assignment operator and a value.
 _TAIL = re.compile(
     r"(?P<rest>[A-Za-z0-9_.-]*)[\"']?\s*(?::=|=>|=|:)\s*"
@@ -183,23 +203,36 @@ def scan_secrets(
     ]
 
 
+class _Lines:
+    """Line numbers of offsets in one text (the line starts are found when first needed:
+    most files have no candidate at all)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._starts = [0, *(m.end() for m in _NEWLINE.finditer(self.text))]
+        return self._starts
+
+    def line(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
 def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
-    starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
-    allowed = _allowed_lines(text, starts) if "allowlist" in text else set()
+    lines = _Lines(text)
+    allowed = _allowed_lines(text, lines.starts) if "allowlist" in text else set()
     taken: set[int] = set(allowed)
     name = path.rpartition("/")[2]
     lowered = text.lower()
     same_offsets = len(lowered) == len(text)
-    present = set(_MARKER_RE.findall(lowered)) if same_offsets else None
-    candidates = [
-        (name, regex, lead)
-        for name, (regex, lead) in _REGEXES.items()
-        if present is None or name not in _MARKERS or not present.isdisjoint(_MARKERS[name])
-    ]
     provider_matches = sorted(
         (
             (m.start(), name, m)
-            for name, regex, lead in candidates
+            for name, regex, lead in _REGEXES
+            if not same_offsets or name not in _MARKERS or _MARKERS[name] in lowered
             for m in regex.finditer(text)
             if _led(text, m.start(), lead)
         ),
@@ -209,7 +242,7 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
         value_group = _VALUE_GROUPS.get(detector)
         value = match.group(value_group) if value_group else match.group(detector)
         start = match.start(value_group) if value_group else match.start(detector)
-        line = bisect.bisect_right(starts, start)
+        line = lines.line(start)
         if line in taken or (detector == "basic_auth" and _PLACEHOLDER.match(value)):
             continue
         taken.add(line)
@@ -218,14 +251,14 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
             kind=PROVIDERS[detector][0],
             detector=detector,
             line=line,
-            column=start - starts[line - 1],
+            column=start - lines.starts[line - 1],
             value=value,
             confidence=Confidence.HIGH,
         )
     if name in _LOCK_FILES:
         return
     resume = 0
-    keywords = _KEYWORD_LOWER.finditer(lowered) if same_offsets else _KEYWORD_RE.finditer(text)
+    keywords = _keywords(lowered) if same_offsets else _KEYWORD_RE.finditer(text)
     for keyword in keywords:
         if keyword.start() < resume:
             continue
@@ -236,8 +269,9 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
         start = keyword.start()
         while start > 0 and text[start - 1] in _KEY_CHARS:
             start -= 1
-        line = bisect.bisect_right(starts, start)
-        if line in taken or _in_comment(text, starts[line - 1], start, python=python):
+        line = lines.line(start)
+        line_start = lines.starts[line - 1]
+        if line in taken or _in_comment(text, line_start, start, python=python):
             continue
         found = _assignment(text[start : tail.end("rest")], tail, python=python)
         if found is None:
@@ -250,10 +284,24 @@ def _matches(path: str, text: str, *, python: bool) -> Iterator[SecretMatch]:
             kind=kind,
             detector=detector,
             line=line,
-            column=value_start - starts[line - 1],
+            column=value_start - line_start,
             value=value,
             confidence=confidence,
         )
+
+
+def _keywords(lowered: str) -> list[re.Match[str]]:
+    """The matches of :data:`_KEYWORD` in ``lowered``, leftmost first, none overlapping."""
+    found = sorted(
+        (m for regex in _KEYWORDS_LOWER for m in regex.finditer(lowered)), key=lambda m: m.start()
+    )
+    kept: list[re.Match[str]] = []
+    end = 0
+    for match in found:
+        if match.start() >= end:
+            kept.append(match)
+            end = match.end()
+    return kept
 
 
 def _assignment(

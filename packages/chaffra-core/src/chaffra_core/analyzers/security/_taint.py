@@ -23,7 +23,7 @@ __all__ = [
     "ValueKind",
     "dotted",
     "is_constant",
-    "may_carry_taint",
+    "source_lines",
     "target_names",
 ]
 
@@ -156,19 +156,30 @@ def target_names(target: ast.AST, aliases: Mapping[str, str]) -> Iterator[str]:
                 yield name
 
 
-_SOURCE_HINT = re.compile(
-    r"request|argv|environ|getenv|input|stdin|@[\w.]+\.(?:"
-    + "|".join(sorted(ROUTE_DECORATORS))
-    + r")\b"
-)
+_SOURCE_WORDS = ("request", "argv", "environ", "getenv", "input", "stdin")
+_ROUTE_HINT = re.compile(r"@[\w.]+\.(?:" + "|".join(sorted(ROUTE_DECORATORS)) + r")\b")
 
 
-def may_carry_taint(text: str, start: int = 0, end: int | None = None) -> bool:
-    """Whether ``text[start:end]`` (a file, a function) names any taint source
-    (``request``, ``argv``, ``environ``, ``getenv``, ``input``, ``stdin``, a route
-    decorator): without one, no value in it is tainted and the rules need only tell
-    constants from the rest."""
-    return _SOURCE_HINT.search(text, start, len(text) if end is None else end) is not None
+def source_lines(text: str) -> list[int]:
+    """The lines of ``text`` (1-based, ascending) that name a taint source: ``request``,
+    ``argv``, ``environ``, ``getenv``, ``input``, ``stdin`` or a route decorator. A file or
+    function with none among its lines carries no tainted value, and the rules need only
+    tell constants from the rest. Each name is found by its literal text (many times
+    faster than one pattern with alternatives)."""
+    offsets = [match.start() for match in _ROUTE_HINT.finditer(text)]
+    for word in _SOURCE_WORDS:
+        at = text.find(word)
+        while at >= 0:
+            offsets.append(at)
+            at = text.find(word, at + len(word))
+    offsets.sort()
+    lines: list[int] = []
+    line, previous = 1, 0
+    for offset in offsets:
+        line += text.count("\n", previous, offset)
+        previous = offset
+        lines.append(line)
+    return lines
 
 
 class TaintState:
