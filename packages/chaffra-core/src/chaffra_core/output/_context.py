@@ -65,9 +65,13 @@ def display_path(root: Path, file: str, cwd: Path | None) -> str:
 def for_display(result: RunResult, context: OutputContext | None) -> RunResult:
     """``result`` with every path and text as the text formats print them."""
     cwd = context.cwd if context is not None else None
+    shown: dict[str, str] = {}  # many findings share a file: each path is worked out once
 
     def path(file: str) -> str:
-        return display_path(result.root, file, cwd)
+        found = shown.get(file)
+        if found is None:
+            found = shown[file] = display_path(result.root, file, cwd)
+        return found
 
     findings = tuple(_finding(f, path) for f in result.findings)
     health = result.health
